@@ -1,0 +1,95 @@
+"""RNN encoder (LSTM or GRU, uni- or bidirectional) over packed sequences.
+
+Packing makes the recurrence stop at each sentence's last real token, so the final
+states and every output are independent of how much padding the batch has. fairseq pads
+sources on the left by default while ``pack_padded_sequence`` wants them on the right:
+the tokens are gathered into right-padded order for the RNN and the outputs scattered
+back, so that attention positions line up with ``src_tokens`` as the generator sees them
+(``--print-alignment`` and ``--replace-unk`` index the source by those positions).
+"""
+from typing import Dict, List, Optional
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from fairseq.models import FairseqEncoder
+from torch import Tensor
+
+
+def build_rnn(cell: str, input_size: int, hidden_size: int, num_layers: int, dropout: float,
+              bidirectional: bool = False) -> nn.RNNBase:
+    rnn_class = {"lstm": nn.LSTM, "gru": nn.GRU}[cell]
+    return rnn_class(
+        input_size, hidden_size, num_layers=num_layers, batch_first=True,
+        dropout=dropout if num_layers > 1 else 0.0, bidirectional=bidirectional,
+    )
+
+
+def right_pad_order(padding_mask: Tensor) -> Tensor:
+    """Indices that move real tokens to the front of each row, keeping their order.
+
+    Works for left, right or any padding; a stable sort of the 0/1 mask does it.
+    """
+    return torch.sort(padding_mask.to(torch.uint8), dim=1, stable=True).indices  # B x S
+
+
+class RNNEncoder(FairseqEncoder):
+    def __init__(self, dictionary, embed_tokens, cell: str, hidden_size: int, num_layers: int,
+                 bidirectional: bool, dropout: float):
+        super().__init__(dictionary)
+        self.embed_tokens = embed_tokens
+        self.padding_idx = dictionary.pad()
+        self.cell = cell
+        self.num_layers = num_layers
+        self.directions = 2 if bidirectional else 1
+        self.hidden_size = hidden_size
+        self.output_dim = hidden_size * self.directions
+        self.dropout = dropout
+        self.rnn = build_rnn(cell, embed_tokens.embedding_dim, hidden_size, num_layers,
+                             dropout, bidirectional)
+
+    def forward(self, src_tokens: Tensor, src_lengths: Optional[Tensor] = None, **kwargs):
+        bsz, src_len = src_tokens.shape
+        padding_mask = src_tokens.eq(self.padding_idx)  # B x S
+        lengths = (~padding_mask).sum(dim=1)  # B
+        order = right_pad_order(padding_mask)  # B x S
+        tokens = src_tokens.gather(1, order)  # B x S, right-padded
+
+        x = F.dropout(self.embed_tokens(tokens), p=self.dropout, training=self.training)  # B x S x C
+        packed = nn.utils.rnn.pack_padded_sequence(
+            x, lengths.clamp(min=1).cpu(), batch_first=True, enforce_sorted=False
+        )
+        packed_out, final = self.rnn(packed)
+        out, _ = nn.utils.rnn.pad_packed_sequence(packed_out, batch_first=True, total_length=src_len)
+        out = F.dropout(out, p=self.dropout, training=self.training)  # B x S x D*H, right-padded
+        # back to the caller's positions: out[b, order[b, j]] = right_padded[b, j]
+        inverse = order.argsort(dim=1)
+        out = out.gather(1, inverse.unsqueeze(-1).expand_as(out))  # B x S x D*H
+
+        h, c = (final if self.cell == "lstm" else (final, None))
+        # L*D x B x H -> L x D x B x H (PyTorch orders layer-major, then direction)
+        h = h.view(self.num_layers, self.directions, bsz, self.hidden_size)
+        if c is not None:
+            c = c.view(self.num_layers, self.directions, bsz, self.hidden_size)
+
+        return {
+            "encoder_out": [out],  # B x S x D*H
+            "encoder_padding_mask": [padding_mask],  # B x S
+            "final_hidden": [h],  # L x D x B x H
+            "final_cell": [c] if c is not None else [],
+        }
+
+    def reorder_encoder_out(self, encoder_out: Dict[str, List[Tensor]], new_order: Tensor):
+        """Select batch rows for beam search (beam expansion and finished hypotheses)."""
+        def pick(key, dim):
+            return [t.index_select(dim, new_order) for t in encoder_out[key]]
+
+        return {
+            "encoder_out": pick("encoder_out", 0),
+            "encoder_padding_mask": pick("encoder_padding_mask", 0),
+            "final_hidden": pick("final_hidden", 2),
+            "final_cell": pick("final_cell", 2),
+        }
+
+    def max_positions(self):
+        return int(1e5)
