@@ -1,0 +1,20 @@
+"""Data preparation for the seq2seq fairseq plugin: raw corpora -> cleaned text ->
+subword units -> fairseq binary data, with a ``prepare.json`` manifest for later steps.
+
+Entry point: ``python -m preprocess.prepare <corpus> [options]`` (see ``prepare.py``).
+One concept per module, so each can be read (and reused) on its own:
+
+- ``errors``   -- ``PrepareError``, the one exception every user-facing failure becomes.
+- ``text``     -- strict UTF-8 decoding, NFKC + whitespace normalisation, pair cleaning
+                  with per-reason skip counts.
+- ``readers``  -- reading gz/zip/plain files as byte lines, aligned parallel reading.
+- ``download`` -- fetching corpus files into a cache (public or mirror base URL).
+- ``corpora``  -- where each known corpus lives and which files make which split.
+- ``split``    -- seeded, leakage-free carving of valid/test sets from one pool.
+- ``subword``  -- sentencepiece / subword-nmt BPE training and segmentation.
+- ``binarize`` -- running the real ``fairseq-preprocess``.
+- ``prepare``  -- the pipeline, its Python API and the command line.
+
+Nothing heavy is imported here: other packages (e.g. the GEC data tools) import
+``preprocess.text`` without pulling in fairseq or torch.
+"""
