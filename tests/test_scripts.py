@@ -1,0 +1,355 @@
+"""Tests of the command-line scripts in ``scripts/``, run as real subprocesses.
+
+The model-based scripts are exercised on a real, tiny fairseq run: a few hundred
+lowercased, whitespace-tokenised Multi30k de-en lines binarised with
+``fairseq-preprocess`` and a small ``lstm`` (fairseq's built-in arch, which exposes
+attention) trained for two epochs with ``fairseq-train --tensorboard-logdir``. That run
+is shared by the whole module (see ``trained``).
+"""
+import gzip
+import json
+import math
+import re
+import shutil
+import sys
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from conftest import PLUGIN_DIR, REPO, cli, run
+
+SCRIPTS = REPO / "scripts"
+SQUAD = REPO / "tests" / "data" / "squad_small.json"
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+TRAIN_LINES, HELDOUT_LINES = 300, 40
+
+
+def script(name, *args, check=False):
+    """Run ``scripts/NAME.py`` with the test interpreter; return the CompletedProcess."""
+    return run([sys.executable, SCRIPTS / name, *args], check=check)
+
+
+def assert_one_line_error(proc, *fragments):
+    """Bad input must exit 2 with exactly one ``error: ...`` line on stderr."""
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), proc.stderr
+    for fragment in fragments:
+        assert fragment in lines[0]
+
+
+def assert_png(path, min_bytes=5000):
+    data = Path(path).read_bytes()
+    assert data[:8] == PNG_MAGIC and len(data) > min_bytes
+
+
+# --------------------------------------------------------------------------- tiny real run
+def simple_tokenise(line):
+    """Lowercase and split punctuation off: enough tokenisation for a smoke model."""
+    return " ".join(re.sub(r"([.,!?;:\"()])", r" \1 ", line.lower()).split())
+
+
+def write_raw_split(data_dir, split, out_prefix, n_lines):
+    for lang in ("de", "en"):
+        with gzip.open(data_dir / "multi30k" / f"{split}.{lang}.gz", "rt", encoding="utf-8") as f:
+            lines = [simple_tokenise(next(f)) for _ in range(n_lines)]
+        Path(f"{out_prefix}.{lang}").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+TINY_LSTM = ["--arch", "lstm", "--encoder-embed-dim", "32", "--encoder-hidden-size", "32",
+             "--decoder-embed-dim", "32", "--decoder-hidden-size", "32",
+             "--decoder-out-embed-dim", "32"]
+
+
+def train_tiny(data_bin, save_dir, *extra):
+    return run([cli("fairseq-train"), data_bin, "--user-dir", PLUGIN_DIR, "--task", "translation",
+                *TINY_LSTM, "--optimizer", "adam", "--lr", "0.005", "--batch-size", "32",
+                "--save-dir", save_dir, "--no-epoch-checkpoints", "--cpu", "--seed", "1",
+                "--num-workers", "0", "--log-format", "simple", *extra])
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory, data_dir):
+    """Binarised Multi30k slice + an lstm trained 2 epochs (20 updates) with TensorBoard logs."""
+    root = tmp_path_factory.mktemp("tiny_mt")
+    raw = root / "raw"
+    raw.mkdir()
+    write_raw_split(data_dir, "train", raw / "train", TRAIN_LINES)
+    write_raw_split(data_dir, "val", raw / "valid", HELDOUT_LINES)
+    write_raw_split(data_dir, "test_2016_flickr", raw / "test", HELDOUT_LINES)
+    data_bin = root / "bin"
+    run([cli("fairseq-preprocess"), "--source-lang", "de", "--target-lang", "en",
+         "--trainpref", raw / "train", "--validpref", raw / "valid", "--testpref", raw / "test",
+         "--destdir", data_bin, "--workers", "1"])
+    log = train_tiny(data_bin, root / "ckpt", "--max-epoch", "2", "--log-interval", "2",
+                     "--tensorboard-logdir", root / "tb")
+    return SimpleNamespace(root=root, raw=raw, data_bin=data_bin, tb=root / "tb",
+                           ckpt=root / "ckpt" / "checkpoint_best.pt", train_log=log.stdout)
+
+
+# --------------------------------------------------------------------------- plot_loss
+def test_plot_loss_reads_fairseq_tensorboard_logs(trained, tmp_path):
+    out = tmp_path / "loss.png"
+    proc = script("plot_loss.py", "--logdir", trained.tb, "--out", out, check=True)
+    assert_png(out)
+    summary = {line.split(":")[0]: line for line in proc.stdout.splitlines() if ":" in line}
+    # 300 lines / batch 32 = 10 updates per epoch, 2 epochs, --log-interval 2
+    assert "10 points, updates 2..20" in summary["train_inner"]
+    assert "2 points, updates 10..20" in summary["train"]
+    assert "2 points, updates 10..20" in summary["valid"]
+    # the values must be the ones fairseq printed in its own log (3 decimals there)
+    logged = re.findall(r"\| valid on 'valid' subset \| loss ([\d.]+)", trained.train_log)
+    plotted = float(summary["valid"].rsplit(" ", 1)[1])
+    assert logged and abs(float(logged[-1]) - plotted) < 0.0015
+
+
+def test_plot_loss_tolerates_truncated_event_file(trained, tmp_path):
+    """A run still being written ends in a partial record: earlier points must still load."""
+    logdir = tmp_path / "tb"
+    shutil.copytree(trained.tb, logdir)
+    event = next((logdir / "train_inner").glob("events.out.tfevents.*"))
+    data = event.read_bytes()
+    event.write_bytes(data[:len(data) // 2])
+    proc = script("plot_loss.py", "--logdir", logdir, "--out", tmp_path / "l.png", check=True)
+    points = re.search(r"train_inner: (\d+) points, updates 2\.\.", proc.stdout)
+    assert points and 1 <= int(points.group(1)) < 10, proc.stdout
+
+
+def test_plot_loss_errors(tmp_path):
+    (tmp_path / "empty" / "valid").mkdir(parents=True)
+    assert_one_line_error(
+        script("plot_loss.py", "--logdir", tmp_path / "empty", "--out", tmp_path / "x.png"),
+        "no 'loss' scalars")
+    assert_one_line_error(
+        script("plot_loss.py", "--logdir", tmp_path / "missing", "--out", tmp_path / "x.png"),
+        "not found")
+    corrupt = tmp_path / "corrupt" / "valid"
+    corrupt.mkdir(parents=True)
+    (corrupt / "events.out.tfevents.1.host").write_bytes(b"\x10" + b"\x00" * 15)
+    assert_one_line_error(
+        script("plot_loss.py", "--logdir", corrupt.parent, "--out", tmp_path / "x.png"),
+        "corrupt")
+    assert not (tmp_path / "x.png").exists()
+
+
+# --------------------------------------------------------------------------- plot_attention
+def read_tsv(path):
+    rows = [line.split("\t") for line in Path(path).read_text(encoding="utf-8").splitlines()]
+    return rows[0][1:], [r[0] for r in rows[1:]], [[float(x) for x in r[1:]] for r in rows[1:]]
+
+
+def test_plot_attention_heatmap_from_lstm(trained, tmp_path):
+    sentence = "zwei junge männer sind im freien ."
+    out, tsv = tmp_path / "attn.png", tmp_path / "attn.tsv"
+    proc = script("plot_attention.py", "--data-bin", trained.data_bin, "--path", trained.ckpt,
+                  "--user-dir", PLUGIN_DIR, "--sentence", sentence, "--out", out, "--tsv", tsv,
+                  "--beam", "3", "--max-len-a", "0", "--max-len-b", "8", check=True)
+    assert_png(out)
+    src, tgt, matrix = read_tsv(tsv)
+    assert src == sentence.split() + ["</s>"]  # encoded as fairseq-interactive does
+    assert tgt[-1] == "</s>" and 2 <= len(tgt) <= 9  # --max-len-b passed on to fairseq
+    assert f"attention {len(tgt)} generated x {len(src)} source tokens" in proc.stdout
+    for row in matrix:  # each generated token's attention is a distribution over the source
+        assert len(row) == len(src) and abs(sum(row) - 1) < 1e-3 and min(row) >= 0
+
+
+def test_plot_attention_model_without_attention(trained, tmp_path):
+    """An lstm trained with --decoder-attention 0 has no attention: clear error, no PNG."""
+    train_tiny(trained.data_bin, tmp_path / "ckpt", "--decoder-attention", "0",
+               "--max-update", "1", "--disable-validation")
+    out = tmp_path / "attn.png"
+    proc = script("plot_attention.py", "--data-bin", trained.data_bin,
+                  "--path", tmp_path / "ckpt" / "checkpoint_last.pt",
+                  "--sentence", "ein mann .", "--out", out, "--max-len-b", "3")
+    assert_one_line_error(proc, "no attention")
+    assert not out.exists()
+
+
+def test_plot_attention_bad_checkpoint_path(trained, tmp_path):
+    proc = script("plot_attention.py", "--data-bin", trained.data_bin,
+                  "--path", tmp_path / "nope.pt", "--sentence", "x", "--out", tmp_path / "a.png")
+    assert_one_line_error(proc, "checkpoint not found")
+
+
+# --------------------------------------------------------------------------- evaluate_mt
+REFS = ["The cat sat on the mat.", "A man is riding a bike!", "Two dogs play in the snow."]
+HYPS = ["the cat sat on the mat.", "A man rides a bike!", "Two dogs play in snow."]
+
+
+def write_lines(path, lines):
+    Path(path).write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+    return path
+
+
+def sacrebleu_cli(ref, hyp, *flags):
+    proc = run([cli("sacrebleu"), ref, "-i", hyp, "-b", "-w", "2", *flags])
+    return float(proc.stdout.strip())
+
+
+def test_evaluate_mt_hyp_ref_matches_sacrebleu(tmp_path):
+    ref = write_lines(tmp_path / "ref", REFS)
+    hyp = write_lines(tmp_path / "hyp", HYPS)
+    proc = script("evaluate_mt.py", "--hyp", hyp, "--ref", ref, check=True)
+    scores = dict(re.findall(r"^(sacreBLEU|BLEU\(lc,tok\)) ([\d.]+)$", proc.stdout, re.M))
+    assert float(scores["sacreBLEU"]) == sacrebleu_cli(ref, hyp)
+    assert float(scores["BLEU(lc,tok)"]) == sacrebleu_cli(ref, hyp, "-lc")
+    assert float(scores["BLEU(lc,tok)"]) > float(scores["sacreBLEU"])  # "the" vs "The"
+    assert "sacreBLEU signature nrefs:1|case:mixed|eff:no|tok:13a" in proc.stdout
+    assert "BLEU(lc,tok) signature nrefs:1|case:lc|eff:no|tok:13a" in proc.stdout
+
+    result = json.loads(script("evaluate_mt.py", "--hyp", hyp, "--ref", ref, "--json",
+                               check=True).stdout)
+    assert result["sentences"] == 3 and result["sacrebleu"] == float(scores["sacreBLEU"])
+
+
+def test_evaluate_mt_line_count_mismatch(tmp_path):
+    ref = write_lines(tmp_path / "ref", REFS)
+    hyp = write_lines(tmp_path / "hyp", HYPS[:2])
+    assert_one_line_error(script("evaluate_mt.py", "--hyp", hyp, "--ref", ref),
+                          "line count mismatch", "2 hypotheses", "3 references")
+
+
+def generate_output(hyps, refs):
+    """A fairseq-generate stdout in batch (not id) order, with --nbest 2 for id 2."""
+    return [
+        "2024-01-01 | INFO | fairseq_cli.generate | loading model",
+        "S-2\tx", f"T-2\t{refs[2]}", f"H-2\t-0.1\t{hyps[2]}", f"D-2\t-0.1\t{hyps[2]}",
+        f"H-2\t-0.9\twrong", "D-2\t-0.9\twrong", "S-0\tx", f"T-0\t{refs[0]}",
+        f"D-0\t-0.2\t{hyps[0]}", f"T-1\t{refs[1]}", f"D-1\t-0.3\t{hyps[1]}", "P-1\t-0.1 -0.2",
+        "Generate test with beam=5: BLEU4 = 100.00",
+    ]
+
+
+def test_evaluate_mt_generate_output_order_and_nbest(tmp_path):
+    """D- lines come out of fairseq-generate in batch order: they must be re-sorted by id
+    and only the first (best) of an --nbest list kept; T- lines are the default refs."""
+    gen = write_lines(tmp_path / "gen.out", generate_output(REFS, REFS))
+    ref = write_lines(tmp_path / "ref", REFS)
+    for extra in (["--ref", ref], []):
+        proc = script("evaluate_mt.py", "--generate-output", gen, "--json", *extra, check=True)
+        result = json.loads(proc.stdout)
+        assert result["sentences"] == 3 and result["sacrebleu"] == 100.0
+    assert "T- lines" in proc.stderr  # says where the references came from
+    assert_one_line_error(script("evaluate_mt.py", "--generate-output", ref, "--ref", ref),
+                          "no D-<id> lines")
+
+
+def test_evaluate_mt_post_process_sentencepiece(tmp_path):
+    """Generate output without fairseq's --post-process: --post-process sentencepiece
+    applies fairseq's own detokenisation to the hypotheses before scoring."""
+    pieces = ["\u2581" + " \u2581".join(r.split()) for r in REFS]
+    gen = write_lines(tmp_path / "gen.out", generate_output(pieces, pieces))
+    ref = write_lines(tmp_path / "ref", REFS)
+    result = json.loads(script("evaluate_mt.py", "--generate-output", gen, "--ref", ref,
+                               "--post-process", "sentencepiece", "--json", check=True).stdout)
+    assert result["sacrebleu"] == 100.0
+    result = json.loads(script("evaluate_mt.py", "--generate-output", gen, "--ref", ref,
+                               "--json", check=True).stdout)
+    assert result["sacrebleu"] < 50
+
+
+def test_evaluate_mt_on_real_generate_and_validate(trained, tmp_path):
+    gen = run([cli("fairseq-generate"), trained.data_bin, "--path", trained.ckpt,
+               "--user-dir", PLUGIN_DIR, "--gen-subset", "test", "--beam", "2",
+               "--max-len-a", "0", "--max-len-b", "10", "--batch-size", "16", "--cpu"])
+    gen_file = tmp_path / "gen.out"
+    gen_file.write_text(gen.stdout, encoding="utf-8")
+    # the same hypotheses, extracted independently, scored by sacreBLEU's own CLI
+    by_id = dict(re.findall(r"^D-(\d+)\t[^\t]*\t(.*)$", gen.stdout, re.M))
+    hyp = write_lines(tmp_path / "hyp", [by_id[str(i)] for i in range(HELDOUT_LINES)])
+    ref = trained.raw / "test.en"
+    proc = script("evaluate_mt.py", "--generate-output", gen_file, "--ref", ref, "--json",
+                  "--data-bin", trained.data_bin, "--path", trained.ckpt, check=True)
+    result = json.loads(proc.stdout)
+    assert result["sentences"] == HELDOUT_LINES
+    assert result["sacrebleu"] == sacrebleu_cli(ref, hyp)
+    # perplexity from the real fairseq-validate on the test subset (cross_entropy: 2**loss)
+    assert result["test_loss"] > 0
+    assert math.isclose(result["test_ppl"], 2 ** result["test_loss"], rel_tol=2e-3)
+
+    proc = script("evaluate_mt.py", "--data-bin", trained.data_bin, "--path", tmp_path / "no.pt")
+    assert_one_line_error(proc, "checkpoint not found")
+
+
+# --------------------------------------------------------------------------- squad_to_seq2seq
+def convert_squad(tmp_path, *args, source=SQUAD):
+    prefix = tmp_path / "out" / "squad"
+    proc = script("squad_to_seq2seq.py", "--input", source, "--out-prefix", prefix, *args)
+    if proc.returncode != 0:
+        return proc, None, None
+    src = Path(f"{prefix}.src").read_text(encoding="utf-8").splitlines()
+    tgt = Path(f"{prefix}.tgt").read_text(encoding="utf-8").splitlines()
+    return proc, src, tgt
+
+
+def counts(proc):
+    return {k: int(v) for k, v in re.findall(r"^(\w+): (\d+)$", proc.stdout, re.M)}
+
+
+def test_squad_v2_default_skips_unanswerable(tmp_path):
+    proc, src, tgt = convert_squad(tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert counts(proc)["questions"] == 5 and counts(proc)["skipped_unanswerable"] == 2
+    assert tgt == ["the Swiss canton of Graubunden", "the North Sea", "hot water"]
+    assert src[0].startswith("Where does the Rhine begin? <sep> The Rhine is a European river")
+    # the tab in the question and the newline in the context are flattened
+    assert src[2] == ("What is poured over the leaves? <sep> Tea is an aromatic beverage "
+                      "prepared by pouring hot water over cured leaves of Camellia sinensis.")
+
+
+def test_squad_keep_unanswerable_and_custom_tokens(tmp_path):
+    proc, src, tgt = convert_squad(tmp_path, "--keep-unanswerable", "--no-answer-token", "NONE",
+                                   "--sep", "|||")
+    assert proc.returncode == 0, proc.stderr
+    assert len(src) == len(tgt) == 5 and counts(proc)["skipped_unanswerable"] == 0
+    assert tgt.count("NONE") == 2 and tgt[2] == "NONE"
+    assert src[2].startswith("How many bridges cross the Rhine? ||| The Rhine")
+    _, _, tgt = convert_squad(tmp_path, "--keep-unanswerable")
+    assert tgt.count("<no_answer>") == 2
+
+
+def test_squad_context_window_keeps_answer(tmp_path):
+    proc, src, tgt = convert_squad(tmp_path, "--context-window", "6")
+    assert proc.returncode == 0, proc.stderr
+    for line, answer in zip(src, tgt):
+        context = line.split(" <sep> ", 1)[1]
+        assert len(context.split()) <= 6 and answer in context
+    assert src[1].endswith("<sep> into the North Sea in the")  # centred, not the head
+    assert counts(proc)["truncated_contexts"] == 3
+    _, wide, _ = convert_squad(tmp_path, "--context-window", "1000")
+    _, full, _ = convert_squad(tmp_path)
+    assert wide == full
+
+
+def test_squad_v1_and_wrong_answer_start(tmp_path):
+    """v1.1 has no is_impossible; a stale answer_start falls back to finding the text."""
+    squad = json.loads(SQUAD.read_text(encoding="utf-8"))
+    squad["version"] = "1.1"
+    for article in squad["data"]:
+        for paragraph in article["paragraphs"]:
+            paragraph["qas"] = [qa for qa in paragraph["qas"] if not qa.pop("is_impossible")]
+    squad["data"][0]["paragraphs"][0]["qas"][1]["answers"][0]["answer_start"] = 3
+    v1 = tmp_path / "v1.json"
+    v1.write_text(json.dumps(squad), encoding="utf-8")
+    proc, src, tgt = convert_squad(tmp_path, "--context-window", "5", source=v1)
+    assert proc.returncode == 0, proc.stderr
+    assert tgt == ["the Swiss canton of Graubunden", "the North Sea", "hot water"]
+    assert "the North Sea" in src[1] and counts(proc)["unanswerable"] == 0
+
+
+def test_squad_malformed_inputs(tmp_path):
+    broken = tmp_path / "broken.json"
+    broken.write_text('{"data": [', encoding="utf-8")
+    assert_one_line_error(convert_squad(tmp_path, source=broken)[0], "not valid JSON")
+
+    squad = json.loads(SQUAD.read_text(encoding="utf-8"))
+    del squad["data"][1]["paragraphs"][0]["qas"][0]["question"]
+    missing = tmp_path / "missing.json"
+    missing.write_text(json.dumps(squad), encoding="utf-8")
+    assert_one_line_error(convert_squad(tmp_path, source=missing)[0],
+                          "data[1].paragraphs[0].qas[0]", "'question'")
+
+    missing.write_text(json.dumps({"version": "v2.0"}), encoding="utf-8")
+    assert_one_line_error(convert_squad(tmp_path, source=missing)[0], "missing key 'data'")
+    assert not (tmp_path / "out").exists()
