@@ -96,3 +96,25 @@ def m30k_bin(data_dir, tmp_path_factory):
 def m30k_joined_bin(data_dir, tmp_path_factory):
     """The same slice with one joined dictionary, for shared embeddings."""
     return binarise_multi30k(data_dir, tmp_path_factory.mktemp("m30k_joined"), joined=True)
+
+
+def prepare_multi30k_slice(data_dir, out, train=1500, vocab=1000, extra=()):
+    """Multi30k de-en slice through the project's own preprocess CLI (sentencepiece)."""
+    run([sys.executable, "-m", "preprocess.prepare", "multi30k", "--src", "de", "--tgt", "en",
+         "--raw-dir", Path(data_dir) / "multi30k", "--out", out, "--train-limit", str(train),
+         "--vocab-size", str(vocab), *extra], cwd=REPO)
+    return Path(out)
+
+
+@pytest.fixture(scope="session")
+def m30k_spm(data_dir, tmp_path_factory):
+    """Joint sentencepiece de-en slice with a joined dictionary (prepare.json, raw/, bin/)."""
+    return prepare_multi30k_slice(data_dir, tmp_path_factory.mktemp("m30k_spm") / "data",
+                                  extra=["--joint", "--joined-dictionary"])
+
+
+def train_losses(log_text):
+    """train_inner losses from a fairseq-train log (``--log-format simple``)."""
+    import re
+
+    return [float(m) for m in re.findall(r"train_inner \|.*? loss[= ]([\d.]+)", log_text)]

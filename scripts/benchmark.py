@@ -1,0 +1,229 @@
+#!/usr/bin/env python
+"""Training and generation speed: rnn_luong (input feeding on and off) vs fairseq's lstm.
+
+All three systems get the same binarised data, the same sizes (embedding, bidirectional
+encoder, decoder hidden, one layer each, general attention), the same optimiser, seed and
+batches. Each runs in its own subprocess (so peak memory is its own) through fairseq's
+own Trainer and SequenceGenerator, in this order:
+
+1. ``--warmup`` untimed updates, then ``--updates`` timed updates: target tokens/s, the
+   figure fairseq logs as ``wps``;
+2. generation of the test set with beam ``--beam``: sentences/s and sacreBLEU of the
+   detokenised output against the detokenised references;
+3. peak memory: resident set size of the process on CPU, allocated memory on a GPU.
+
+It prints one table and the ratios against fairseq's lstm. It reports; it asserts nothing.
+
+    python scripts/benchmark.py --data-bin data/multi30k-de-en/bin
+"""
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+
+SYSTEMS = {
+    "fairseq lstm": ["--arch", "lstm", "--encoder-bidirectional", "--decoder-attention", "1"],
+    "rnn_luong --input-feeding 1": ["--arch", "rnn_luong", "--input-feeding", "1"],
+    "rnn_luong --input-feeding 0": ["--arch", "rnn_luong", "--input-feeding", "0"],
+}
+
+
+def size_args(opts, system):
+    common = ["--encoder-embed-dim", opts.embed, "--decoder-embed-dim", opts.embed,
+              "--encoder-hidden-size", opts.hidden, "--decoder-hidden-size", opts.dec_hidden,
+              "--encoder-layers", "1", "--decoder-layers", "1", "--dropout", opts.dropout]
+    if system == "fairseq lstm":
+        # no extra projection before the output layer, as in rnn_luong
+        return common + ["--decoder-out-embed-dim", opts.dec_hidden]
+    return common + ["--encoder-bidirectional", "1", "--bridge", "linear"]
+
+
+def fairseq_args(opts, system):
+    args = [opts.data_bin, "--user-dir", str(REPO / "fairseq_plugins"), "--task", "translation",
+            "--optimizer", "adam", "--lr", "0.001", "--clip-norm", "1.0",
+            "--criterion", "cross_entropy", "--max-tokens", str(opts.max_tokens),
+            "--seed", "1", "--beam", str(opts.beam), "--batch-size-valid", "64",
+            "--required-batch-size-multiple", "1", "--max-len-a", "1.2", "--max-len-b", "10"]
+    if opts.device == "cpu":
+        args.append("--cpu")
+    return args + SYSTEMS[system] + [str(a) for a in size_args(opts, system)]
+
+
+# --------------------------------------------------------------------------- worker
+def worker(opts, system):
+    import sacrebleu
+    import torch
+    from fairseq import options, tasks, utils
+    from fairseq.dataclass.utils import convert_namespace_to_omegaconf
+    from fairseq.trainer import Trainer
+
+    torch.set_num_threads(opts.threads)
+    parser = options.get_training_parser()
+    options.add_generation_args(parser)  # training and generation in one process
+    args = options.parse_args_and_arch(parser, fairseq_args(opts, system))
+    cfg = convert_namespace_to_omegaconf(args)
+    utils.import_user_module(cfg.common)
+    torch.manual_seed(1)
+    task = tasks.setup_task(cfg.task)
+    task.load_dataset("train")
+    task.load_dataset("test")
+    model = task.build_model(cfg.model)
+    criterion = task.build_criterion(cfg.criterion)
+    trainer = Trainer(cfg, task, model, criterion)
+    cuda = opts.device == "cuda"
+
+    def sync():
+        if cuda:
+            torch.cuda.synchronize()
+
+    # ---- training
+    epoch_itr = trainer.get_train_iterator(epoch=1, load_dataset=False)
+    itr = epoch_itr.next_epoch_itr(shuffle=True)
+    done, tokens, start = 0, 0, None
+    while done < opts.warmup + opts.updates:
+        try:
+            sample = next(itr)
+        except StopIteration:
+            epoch_itr = trainer.get_train_iterator(epoch=epoch_itr.next_epoch_idx, load_dataset=False)
+            itr = epoch_itr.next_epoch_itr(shuffle=True)
+            continue
+        if done == opts.warmup:
+            sync()
+            start = time.perf_counter()
+            if cuda:
+                torch.cuda.reset_peak_memory_stats()
+        trainer.train_step([sample])
+        if done >= opts.warmup:
+            tokens += sample["ntokens"]
+        done += 1
+    sync()
+    train_seconds = time.perf_counter() - start
+    train_peak = torch.cuda.max_memory_allocated() if cuda else None
+
+    # ---- generation
+    model = trainer.model
+    model.eval()
+    generator = task.build_generator([model], cfg.generation)
+    test = task.dataset("test")
+    gen_itr = task.get_batch_iterator(dataset=test, max_sentences=opts.gen_batch,
+                                      max_positions=utils.resolve_max_positions(
+                                          task.max_positions(), model.max_positions()),
+                                      seed=1).next_epoch_itr(shuffle=False)
+    tgt_dict = task.target_dictionary
+    hyps, refs, sentences = {}, {}, 0
+    if cuda:
+        torch.cuda.reset_peak_memory_stats()
+    sync()
+    start = time.perf_counter()
+    with torch.no_grad():
+        for sample in gen_itr:
+            sample = utils.move_to_cuda(sample) if cuda else sample
+            out = task.inference_step(generator, [model], sample)
+            for i, sid in enumerate(sample["id"].tolist()):
+                hyps[sid] = tgt_dict.string(out[i][0]["tokens"], "sentencepiece")
+                ref = utils.strip_pad(sample["target"][i], tgt_dict.pad())
+                refs[sid] = tgt_dict.string(ref, "sentencepiece")
+            sentences += len(sample["id"])
+    sync()
+    gen_seconds = time.perf_counter() - start
+    order = sorted(hyps)
+    bleu = sacrebleu.corpus_bleu([hyps[i] for i in order], [[refs[i] for i in order]]).score
+    result = {
+        "system": system,
+        "train_tokens_per_s": tokens / train_seconds,
+        "train_seconds": train_seconds,
+        "gen_sentences_per_s": sentences / gen_seconds,
+        "gen_seconds": gen_seconds,
+        "bleu": bleu,
+        "params": sum(p.numel() for p in model.parameters()),
+    }
+    if cuda:
+        result["peak_mem_mb"] = max(train_peak, torch.cuda.max_memory_allocated()) / 2**20
+    else:
+        result["peak_mem_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print("RESULT " + json.dumps(result), flush=True)
+
+
+# --------------------------------------------------------------------------- driver
+def machine_description(device):
+    import platform
+
+    import torch
+
+    if device == "cuda":
+        return f"{torch.cuda.get_device_name(0)}, torch {torch.__version__}"
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as f:
+            cpu = next(l.split(":", 1)[1].strip() for l in f if l.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    return f"{cpu}, {os.cpu_count()} cores visible, torch {torch.__version__}"
+
+
+def table(results, device):
+    base = next(r for r in results if r["system"] == "fairseq lstm")
+    mem = "peak GPU MB" if device == "cuda" else "peak RSS MB"
+    lines = [f"| system | params | train tok/s | x lstm | gen sent/s | x lstm | {mem} | BLEU |",
+             "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    for r in results:
+        lines.append(
+            f"| {r['system']} | {r['params'] / 1e6:.2f}M | {r['train_tokens_per_s']:.0f} | "
+            f"{r['train_tokens_per_s'] / base['train_tokens_per_s']:.2f} | "
+            f"{r['gen_sentences_per_s']:.1f} | "
+            f"{r['gen_sentences_per_s'] / base['gen_sentences_per_s']:.2f} | "
+            f"{r['peak_mem_mb']:.0f} | {r['bleu']:.2f} |")
+    return "\n".join(lines)
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--data-bin", required=True, help="binarised corpus (preprocess/ output bin/)")
+    p.add_argument("--updates", type=int, default=200, help="timed training updates")
+    p.add_argument("--warmup", type=int, default=10, help="untimed updates first")
+    p.add_argument("--max-tokens", type=int, default=4000)
+    p.add_argument("--embed", default="256")
+    p.add_argument("--hidden", default="256", help="encoder hidden size per direction")
+    p.add_argument("--dec-hidden", default="512")
+    p.add_argument("--dropout", default="0.2")
+    p.add_argument("--beam", type=int, default=5)
+    p.add_argument("--gen-batch", type=int, default=64)
+    p.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
+    p.add_argument("--threads", type=int, default=os.cpu_count())
+    p.add_argument("--systems", nargs="*", default=list(SYSTEMS), choices=list(SYSTEMS))
+    p.add_argument("--json", help="also write the results here")
+    p.add_argument("--worker", help=argparse.SUPPRESS)
+    opts = p.parse_args(argv)
+    if not Path(opts.data_bin).is_dir():
+        sys.exit(f"error: --data-bin {opts.data_bin} is not a folder (run preprocess first)")
+    if opts.worker:
+        return worker(opts, opts.worker)
+
+    results = []
+    for system in opts.systems:
+        cmd = [sys.executable, __file__, "--worker", system] + [
+            a for a in (argv if argv is not None else sys.argv[1:])]
+        print(f"running {system} ...", file=sys.stderr, flush=True)
+        proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        line = next((l for l in proc.stdout.splitlines() if l.startswith("RESULT ")), None)
+        if proc.returncode != 0 or line is None:
+            sys.exit(f"error: {system} failed:\n{proc.stderr[-3000:]}")
+        results.append(json.loads(line[len("RESULT "):]))
+    print(f"machine: {machine_description(opts.device)}; threads {opts.threads}")
+    print(f"sizes: embed {opts.embed}, encoder {opts.hidden} x2 (bidirectional), decoder "
+          f"{opts.dec_hidden}, 1 layer; {opts.updates} timed updates of <= {opts.max_tokens} "
+          f"tokens; test set with beam {opts.beam}")
+    if "fairseq lstm" in opts.systems:
+        print(table(results, opts.device))
+    if opts.json:
+        Path(opts.json).write_text(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,167 @@
+"""The plugin as a user meets it: fairseq's own command-line tools, end to end.
+
+preprocess -> fairseq-train -> fairseq-generate -> fairseq-interactive, fairseq-hydra-train
+with the shipped config, checkpoint loading under PyTorch's weights_only default, and a
+killed training run resumed from checkpoint_last.pt.
+"""
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+import torch
+
+from conftest import PLUGIN_DIR, REPO, cli, run, train_losses
+
+TINY = ["--encoder-embed-dim", "32", "--encoder-hidden-size", "32", "--decoder-hidden-size", "32",
+        "--dropout", "0.1"]
+
+
+def train_cmd(data_bin, save_dir, arch="rnn_luong", updates=20, extra=()):
+    return [cli("fairseq-train"), data_bin, "--user-dir", PLUGIN_DIR, "--arch", arch, *TINY,
+            "--optimizer", "adam", "--lr", "0.005", "--max-tokens", "3000",
+            "--max-update", str(updates), "--save-dir", save_dir, "--log-format", "simple",
+            "--log-interval", "5", "--seed", "1", "--no-epoch-checkpoints", *extra]
+
+
+def test_plugin_registers_models_and_tasks():
+    out = run([sys.executable, "-c",
+               "import fairseq_plugins\n"
+               "from fairseq.models import ARCH_MODEL_REGISTRY, MODEL_DATACLASS_REGISTRY\n"
+               "from fairseq.tasks import TASK_REGISTRY\n"
+               "print(sorted(a for a in ARCH_MODEL_REGISTRY if a.startswith('rnn_')))\n"
+               "print('rnn_seq2seq' in MODEL_DATACLASS_REGISTRY, 'gec' in TASK_REGISTRY)\n"
+               "import sys; print('torchaudio' in sys.modules)"], cwd=REPO)
+    lines = out.stdout.strip().splitlines()
+    assert lines[0] == str(sorted(["rnn_bahdanau", "rnn_cho", "rnn_gec", "rnn_luong",
+                                   "rnn_seq2seq", "rnn_sutskever"]))
+    assert lines[1] == "True True"
+    assert lines[2] == "False", "the plugin must not import torchaudio (it does not load with torch 2.13)"
+
+
+@pytest.fixture(scope="module")
+def trained(m30k_spm, tmp_path_factory):
+    save = tmp_path_factory.mktemp("ckpt")
+    proc = run(train_cmd(m30k_spm / "bin", save, updates=30))
+    return m30k_spm, save, proc.stdout + proc.stderr
+
+
+def test_train_generate_interactive(trained):
+    data, save, log = trained
+    losses = train_losses(log)
+    assert len(losses) >= 4 and losses[-1] < losses[0]
+    assert (save / "checkpoint_last.pt").exists() and (save / "checkpoint_best.pt").exists()
+
+    gen = run([cli("fairseq-generate"), data / "bin", "--user-dir", PLUGIN_DIR,
+               "--path", save / "checkpoint_best.pt", "--beam", "5", "--batch-size", "32",
+               "--post-process", "sentencepiece", "--max-len-a", "1.2", "--max-len-b", "10"])
+    hyps = [l for l in gen.stdout.splitlines() if l.startswith("D-")]
+    assert len(hyps) == len((data / "raw" / "test.en").read_text().splitlines())
+    assert "BLEU4" in gen.stdout
+
+    spm = data / "spm" / "joint.model"
+    inter = run([cli("fairseq-interactive"), data / "bin", "--user-dir", PLUGIN_DIR,
+                 "--path", save / "checkpoint_best.pt", "--beam", "5", "--source-lang", "de",
+                 "--target-lang", "en", "--bpe", "sentencepiece", "--sentencepiece-model", spm,
+                 "--max-len-a", "1.2", "--max-len-b", "10"],
+                input="Ein Mann fährt Fahrrad.\nZwei Hunde spielen im Schnee.\n")
+    detok = [l for l in inter.stdout.splitlines() if l.startswith("D-")]
+    assert len(detok) == 2
+    assert all("\u2581" not in l for l in detok), "sentencepiece pieces were not detokenised"
+
+
+def test_checkpoint_needs_the_plugin_and_refuses_other_globals(trained, tmp_path):
+    _, save, _ = trained
+    ckpt = save / "checkpoint_last.pt"
+    # it loads with weights_only still on
+    ok = run([sys.executable, "-c", "import fairseq_plugins, torch\n"
+              f"s = torch.load({str(ckpt)!r}); print(s['optimizer_history'][-1]['num_updates'])"],
+             cwd=REPO)
+    assert ok.stdout.strip() == "30"
+    # a checkpoint that also pickles os.system is still refused, by fairseq-generate too
+    state = torch.load(ckpt, weights_only=False)
+    state["extra_state"]["payload"] = os.system
+    evil = tmp_path / "evil.pt"
+    torch.save(state, evil)
+    refused = run([sys.executable, "-c", f"import fairseq_plugins, torch; torch.load({str(evil)!r})"],
+                  cwd=REPO, check=False)
+    assert refused.returncode != 0 and "GLOBAL posix.system" in refused.stderr
+    gen = run([cli("fairseq-generate"), trained[0] / "bin", "--user-dir", PLUGIN_DIR,
+               "--path", evil, "--max-sentences", "4"], check=False)
+    assert gen.returncode != 0 and "posix.system" in gen.stderr
+
+
+def test_legacy_argparse_checkpoint_loads(m30k_spm, tmp_path):
+    """fairseq's own legacy ``lstm`` pickles an argparse.Namespace: allowed, and generates."""
+    save = tmp_path / "lstm"
+    run([cli("fairseq-train"), m30k_spm / "bin", "--user-dir", PLUGIN_DIR, "--arch", "lstm",
+         "--encoder-embed-dim", "16", "--encoder-hidden-size", "16", "--decoder-embed-dim", "16",
+         "--decoder-hidden-size", "16", "--decoder-out-embed-dim", "16", "--optimizer", "adam",
+         "--max-tokens", "2000", "--max-update", "2", "--save-dir", save, "--no-epoch-checkpoints"])
+    ckpt = save / "checkpoint_last.pt"
+    assert "argparse.Namespace" in torch.serialization.get_unsafe_globals_in_checkpoint(ckpt)
+    # without the plugin, PyTorch's weights_only default refuses it ...
+    bare = run([sys.executable, "-c", f"import torch; torch.load({str(ckpt)!r})"], check=False)
+    assert bare.returncode != 0 and "argparse.Namespace" in bare.stderr
+    # ... with it, weights_only stays on and the checkpoint loads
+    run([sys.executable, "-c", f"import fairseq_plugins, torch; torch.load({str(ckpt)!r})"], cwd=REPO)
+    gen = run([cli("fairseq-generate"), m30k_spm / "bin", "--user-dir", PLUGIN_DIR,
+               "--path", save / "checkpoint_last.pt", "--max-sentences", "16", "--max-len-b", "5"])
+    assert "Generate test" in gen.stdout
+
+
+def test_hydra_train_with_shipped_config(m30k_spm, tmp_path):
+    save = tmp_path / "hydra"
+    proc = run([cli("fairseq-hydra-train"), "--config-dir", PLUGIN_DIR / "config",
+                "--config-name", "multi30k_luong", f"task.data={m30k_spm / 'bin'}",
+                f"common.user_dir={PLUGIN_DIR}", f"checkpoint.save_dir={save}",
+                "optimization.max_update=4", "optimization.max_epoch=1",
+                "model.encoder_embed_dim=16", "model.encoder_hidden_size=16",
+                "model.decoder_hidden_size=16", "task.eval_bleu=false",
+                "checkpoint.best_checkpoint_metric=loss",
+                "checkpoint.maximize_best_checkpoint_metric=false"], cwd=tmp_path)
+    assert "num_updates 4" in proc.stdout + proc.stderr
+    state = torch.load(save / "checkpoint_last.pt", weights_only=False)
+    model_cfg = state["cfg"]["model"]
+    # the arch preset filled what the config left open
+    assert model_cfg["attention"] == "general" and model_cfg["encoder_bidirectional"] == 1
+    assert model_cfg["input_feeding"] == 1 and model_cfg["encoder_hidden_size"] == 16
+
+
+def saved_updates(path):
+    return torch.load(path, weights_only=False)["optimizer_history"][-1]["num_updates"]
+
+
+def test_killed_training_resumes_at_the_same_update(m30k_spm, tmp_path):
+    save = tmp_path / "resume"
+    cmd = train_cmd(m30k_spm / "bin", save, updates=100000,
+                    extra=["--save-interval-updates", "4", "--keep-interval-updates", "-1",
+                           "--disable-validation"])
+    env = dict(os.environ, PYTHONPATH=str(REPO), OMP_NUM_THREADS="1")
+    proc = subprocess.Popen([str(c) for c in cmd], env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, start_new_session=True)
+    deadline = time.time() + 300
+    last = save / "checkpoint_last.pt"
+    try:
+        while time.time() < deadline:
+            time.sleep(0.5)
+            if list(save.glob("checkpoint_*_8.pt")):
+                break
+        assert list(save.glob("checkpoint_*_8.pt")), "no checkpoint written in time"
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)  # no clean shutdown: as a killed job
+        proc.wait()
+    before = {p.name: p.stat().st_size for p in save.glob("*.pt")}
+    at_kill = saved_updates(last)
+    assert at_kill >= 8 and at_kill % 4 == 0
+
+    resumed = run(train_cmd(m30k_spm / "bin", save, updates=at_kill + 4,
+                            extra=["--save-interval-updates", "4", "--keep-interval-updates", "-1",
+                                   "--disable-validation"]))
+    log = resumed.stdout + resumed.stderr
+    assert f"@ {at_kill} updates" in log  # "loaded checkpoint ... (epoch 1 @ N updates)"
+    assert saved_updates(last) == at_kill + 4
+    for name in before:  # nothing saved before the kill is lost
+        assert (save / name).exists(), name
