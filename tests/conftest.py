@@ -60,7 +60,7 @@ def _tokenised_slice(path, limit):
 
 
 def binarise_multi30k(data_dir, dest, train=1000, valid=100, joined=False, threshold=1,
-                      src="de", tgt="en"):
+                      src="de", tgt="en", dataset_impl="mmap"):
     """A small word-level Multi30k slice binarised by the real fairseq-preprocess.
 
     Word-level (no subwords) keeps these fixtures independent of the preprocess package,
@@ -79,7 +79,8 @@ def binarise_multi30k(data_dir, dest, train=1000, valid=100, joined=False, thres
     cmd = [cli("fairseq-preprocess"), "--source-lang", src, "--target-lang", tgt,
            "--trainpref", raw / "train", "--validpref", raw / "valid", "--testpref", raw / "test",
            "--destdir", dest / "bin", "--workers", "1",
-           "--thresholdsrc", str(threshold), "--thresholdtgt", str(threshold)]
+           "--thresholdsrc", str(threshold), "--thresholdtgt", str(threshold),
+           "--dataset-impl", dataset_impl]
     if joined:
         cmd.append("--joined-dictionary")
     run(cmd)
@@ -118,3 +119,20 @@ def train_losses(log_text):
     import re
 
     return [float(m) for m in re.findall(r"train_inner \|.*? loss[= ]([\d.]+)", log_text)]
+
+
+def small_test_bin(data, n=100, src="de", tgt="en"):
+    """A binarised copy of the first ``n`` test sentences of a prepared corpus, with its
+    dictionaries: generation tests then decode 100 sentences instead of 1000."""
+    data = Path(data)
+    small, dest = data / f"tok_test{n}", data / f"bin_test{n}"
+    if dest.exists():
+        return dest
+    small.mkdir()
+    for lang in (src, tgt):
+        lines = (data / "tok" / f"test.{lang}").read_text(encoding="utf-8").splitlines(True)[:n]
+        (small / f"test.{lang}").write_text("".join(lines), encoding="utf-8")
+    run([cli("fairseq-preprocess"), "--source-lang", src, "--target-lang", tgt,
+         "--testpref", small / "test", "--destdir", dest, "--workers", "1",
+         "--srcdict", data / "bin" / f"dict.{src}.txt", "--tgtdict", data / "bin" / f"dict.{tgt}.txt"])
+    return dest

@@ -165,3 +165,20 @@ def test_killed_training_resumes_at_the_same_update(m30k_spm, tmp_path):
     assert saved_updates(last) == at_kill + 4
     for name in before:  # nothing saved before the kill is lost
         assert (save / name).exists(), name
+
+
+def test_last_batch_is_not_dropped():
+    """fairseq 0.12 drops a last batch whose size is not a multiple of 8; the plugin keeps it."""
+    code = ("import numpy as np\n"
+            "from fairseq.data import data_utils\n"
+            "idx = np.arange(100, dtype=np.int64)\n"
+            "def sizes():\n"
+            "    b = data_utils.batch_by_size(idx, None, num_tokens_vec=np.full(100, 20),\n"
+            "                                 max_sentences=64, required_batch_size_multiple=8)\n"
+            "    return sorted(int(i) for x in b for i in x), [len(x) for x in b]\n"
+            "before = sizes()\n"
+            "import fairseq_plugins\n"
+            "after = sizes()\n"
+            "print(len(before[0]), before[1], after[0] == list(range(100)), after[1])\n")
+    out = run([sys.executable, "-c", code], cwd=REPO).stdout.split("\n")[0]
+    assert out == "96 [64, 32] True [64, 32, 4]"

@@ -1,0 +1,72 @@
+"""Two fairseq 0.12 bugs that the plugin's users would otherwise hit, fixed on import.
+
+1. The last batch of a pass is silently dropped.
+
+``fairseq.data.data_utils.batch_by_size`` ends with::
+
+    if bsz_mult > 1 and len(b[-1]) % bsz_mult != 0:
+        b = b[:-1]
+
+so with the default ``--required-batch-size-multiple 8`` the final batch of every pass
+is thrown away whenever its size is not a multiple of 8: ``fairseq-generate`` on the
+first 100 Multi30k test sentences with ``--batch-size 64`` translated 96 of them (the
+four longest were lost, batches being sorted by length) and printed a BLEU computed on
+those; validation and training lose up to 7 sentences per pass the same way.
+
+The batches are contiguous slices of ``indices`` in order, so the dropped sentences are
+exactly the tail that the returned batches do not cover: they are put back as one final,
+smaller batch. Nothing else about batching changes.
+
+2. ``--replace-unk`` crashes. ``fairseq.utils.replace_unk`` indexes ``alignment[i]`` as a
+list of source positions, one per target token, but the generator that computes
+alignments (``--print-alignment``) returns (source, target) pairs, and without it there
+is no alignment at all: "list indices must be integers or slices, not tuple". The fix
+reads the pairs as a target -> source map, and without an alignment says what to add.
+"""
+import numpy as np
+from fairseq import utils as fairseq_utils
+from fairseq.data import data_utils
+
+_original = data_utils.batch_by_size
+
+
+def batch_by_size_keeping_remainder(indices, num_tokens_fn, num_tokens_vec=None, max_tokens=None,
+                                    max_sentences=None, required_batch_size_multiple=1,
+                                    fixed_shapes=None):
+    batches = _original(indices, num_tokens_fn, num_tokens_vec=num_tokens_vec,
+                        max_tokens=max_tokens, max_sentences=max_sentences,
+                        required_batch_size_multiple=required_batch_size_multiple,
+                        fixed_shapes=fixed_shapes)
+    if fixed_shapes is not None:
+        return batches  # fixed shapes select batches on purpose
+    indices = np.asarray(indices, dtype=np.int64) if not isinstance(indices, np.ndarray) else indices
+    covered = sum(len(b) for b in batches)
+    if covered < len(indices):
+        batches = list(batches) + [indices[covered:]]
+    return batches
+
+
+_original_replace_unk = fairseq_utils.replace_unk
+
+
+def replace_unk_from_pairs(hypo_str, src_str, alignment, align_dict, unk):
+    if unk not in hypo_str.split():
+        return hypo_str
+    if alignment is None or len(alignment) == 0:
+        raise ValueError("--replace-unk needs the attention alignment: add --print-alignment "
+                         "(and give --replace-unk a value: '' to copy source words)")
+    first = alignment[0]
+    if isinstance(first, (tuple, list)) or (hasattr(first, "numel") and first.numel() == 2):
+        target_to_source = {}
+        for src_idx, tgt_idx in alignment:
+            target_to_source.setdefault(int(tgt_idx), int(src_idx))
+        n_tokens = len(hypo_str.split())
+        alignment = [target_to_source.get(i, -1) for i in range(n_tokens)]  # -1: <eos>
+    return _original_replace_unk(hypo_str, src_str, alignment, align_dict, unk)
+
+
+def apply():
+    if data_utils.batch_by_size is not batch_by_size_keeping_remainder:
+        data_utils.batch_by_size = batch_by_size_keeping_remainder
+    if fairseq_utils.replace_unk is not replace_unk_from_pairs:
+        fairseq_utils.replace_unk = replace_unk_from_pairs

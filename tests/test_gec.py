@@ -1,0 +1,427 @@
+"""Grammatical error correction: noise, M2, corpus building, GLEU, the ``gec`` task, the shell.
+
+Everything runs the real tools on real data (``../shared/data``): ``preprocess.gec_data``
+builds one small corpus (Anki + Multi30k slices, JFLEG as valid/test), one tiny
+transformer is trained on it with ``fairseq-train --task gec --eval-gleu`` (module-scoped
+fixtures, about a minute on one CPU thread), and that checkpoint serves the
+``fairseq-interactive`` tests.  Nothing is mocked.
+"""
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from conftest import REPO, PLUGIN_DIR, cli, run
+
+from fairseq_plugins import gec_metrics
+from preprocess.m2 import M2FormatError, m2_pairs, read_m2
+from preprocess.noise import DEFAULT_RATES, ERROR_TYPES, Noiser, parse_rates
+from preprocess.ptb import detokenize, tokenize
+
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+
+SENTENCES = [
+    "A man is walking to the market with his dog .",
+    "She goes to school every day and they play football in the park .",
+    "Two young , White males are outside near many bushes .",
+    "The children were eating apples , pears and grapes at the table .",
+    "I do n't know what he wants from these people .",
+    "He has bought a new car for his wife in London .",
+]
+
+
+def assert_one_line_error(proc, *fragments):
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    err = proc.stderr.strip()
+    assert "\n" not in err and "Traceback" not in err, err
+    assert err.startswith("error:"), err
+    for f in fragments:
+        assert f in err, err
+
+
+def run_bytes(cmd, data: bytes, timeout=300):
+    """Like conftest.run but feeding raw bytes (for invalid UTF-8) and returning text."""
+    env = dict(os.environ, OMP_NUM_THREADS="1", MKL_NUM_THREADS="1",
+               PYTHONPATH=str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    proc = subprocess.run([str(c) for c in cmd], input=data, env=env, timeout=timeout,
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    out = proc.stdout.decode("utf-8", "replace")
+    assert proc.returncode == 0, out[-3000:] + proc.stderr.decode("utf-8", "replace")[-3000:]
+    return out
+
+
+# ----------------------------------------------------------------------------- noise
+
+def test_noiser_is_deterministic_for_a_seed():
+    a = [Noiser(seed=7).noise(s) for s in SENTENCES * 3]
+    b = [Noiser(seed=7).noise(s) for s in SENTENCES * 3]
+    n1, n2 = Noiser(seed=7), Noiser(seed=7)
+    assert [n1.noise(s) for s in SENTENCES * 3] == [n2.noise(s) for s in SENTENCES * 3]
+    assert a == b
+    c = [Noiser(seed=8, rates={"spelling": 0.3}).noise(s) for s in SENTENCES * 3]
+    d = [Noiser(seed=9, rates={"spelling": 0.3}).noise(s) for s in SENTENCES * 3]
+    assert c != d
+    assert any(x != s for x, s in zip(a, SENTENCES * 3))
+
+
+def test_all_rates_zero_is_identity():
+    zero = {k: 0.0 for k in ERROR_TYPES}
+    noiser = Noiser(zero, seed=3)
+    odd = SENTENCES + ["  spaced   out\ttext ", "", "Hello, world!", "it's (fine)..."]
+    assert [noiser.noise(s) for s in odd] == odd
+    assert Noiser({}, seed=3, defaults=False).noise(SENTENCES[0]) == SENTENCES[0]
+
+
+# one sentence with opportunities for each type, and a check of what changed
+FIRES = {
+    "article_del": (SENTENCES[0], lambda a, b: b.split().count("the") < a.split().count("the")
+                    or len(b.split()) < len(a.split())),
+    "article_ins": ("She drinks milk and eats bread in London .",
+                    lambda a, b: any(w in b.split() for w in ("the", "a", "an"))),
+    "article_sub": (SENTENCES[0], lambda a, b: len(a.split()) == len(b.split()) and a != b),
+    "prep_del": (SENTENCES[0], lambda a, b: len(b.split()) < len(a.split())),
+    "prep_ins": ("She saw the dog and called them .", lambda a, b: len(b.split()) > len(a.split())),
+    "prep_sub": (SENTENCES[0], lambda a, b: len(a.split()) == len(b.split()) and a != b),
+    "noun_number": (SENTENCES[0], lambda a, b: "men" in b.split() or "markets" in b.split()
+                    or "dogs" in b.split()),
+    "verb_form": (SENTENCES[5], lambda a, b: "has" not in b.split() or "bought" not in b.split()),
+    "sva": (SENTENCES[1], lambda a, b: "go" in b.split() or "plays" in b.split()),
+    "spelling": (SENTENCES[1], lambda a, b: len(a.split()) == len(b.split()) and a != b),
+    "word_order": (SENTENCES[1], lambda a, b: sorted(a.split()) == sorted(b.split()) and a != b),
+    "comma_drop": (SENTENCES[3], lambda a, b: b.count(",") < a.count(",")),
+    "comma_ins": (SENTENCES[0], lambda a, b: b.count(",") > a.count(",")),
+    "final_period": (SENTENCES[0], lambda a, b: not b.endswith(".")),
+    "casing": (SENTENCES[2], lambda a, b: a.lower() == b.lower() and a != b),
+}
+
+
+@pytest.mark.parametrize("kind", ERROR_TYPES)
+def test_each_error_type_fires(kind):
+    sentence, check = FIRES[kind]
+    noiser = Noiser({kind: 1.0}, seed=1, defaults=False)
+    out, ops = noiser.noise_verbose(sentence)
+    assert ops and set(ops) == {kind}, (kind, out, ops)
+    assert out != sentence and check(sentence, out), (kind, out)
+
+
+def test_error_rates_are_roughly_respected():
+    noiser = Noiser({"spelling": 0.1}, seed=2, defaults=False)
+    words = changed = 0
+    for _ in range(40):
+        for s in SENTENCES:
+            out = noiser.noise(s)
+            words += sum(len(w) >= 3 and w.isalpha() for w in s.split())
+            changed += sum(a != b for a, b in zip(s.split(), out.split()))
+    assert 0.05 < changed / words < 0.16
+
+
+def test_parse_rates_and_noise_cli():
+    assert parse_rates("all=0,sva=0.5")["sva"] == 0.5
+    assert parse_rates(None, scale=2)["spelling"] == 2 * DEFAULT_RATES["spelling"]
+    with pytest.raises(ValueError):
+        parse_rates("bogus=1")
+    with pytest.raises(ValueError):
+        parse_rates("sva=2")
+    text = "\n".join(SENTENCES) + "\n"
+    same = run([sys.executable, "-m", "preprocess.noise", "--rates", "all=0"], input=text, cwd=REPO)
+    assert same.stdout == text
+    a = run([sys.executable, "-m", "preprocess.noise", "--seed", "4", "--copies", "2"],
+            input=text, cwd=REPO).stdout
+    b = run([sys.executable, "-m", "preprocess.noise", "--seed", "4", "--copies", "2"],
+            input=text, cwd=REPO).stdout
+    assert a == b and len(a.splitlines()) == 2 * len(SENTENCES)
+    bad = run([sys.executable, "-m", "preprocess.noise", "--rates", "bogus=1"], input=text,
+              cwd=REPO, check=False)
+    assert bad.returncode == 2 and "unknown error type" in bad.stderr
+
+
+def test_ptb_tokenisation_is_idempotent_and_reversible():
+    raw = 'I don\'t know, he said. "It\'s Tom\'s car (a Ford)."'
+    tok = tokenize(raw)
+    assert tok == 'I do n\'t know , he said . " It \'s Tom \'s car ( a Ford ) . "'
+    assert tokenize(tok) == tok
+    assert detokenize(tok) == raw
+
+
+# ----------------------------------------------------------------------------- M2
+
+M2_TEXT = """S This are a sentence .
+A 1 2|||R:VERB:SVA|||is|||REQUIRED|||-NONE-|||0
+A 3 3|||M:ADJ|||good|||REQUIRED|||-NONE-|||0
+A 1 2|||R:VERB:SVA|||was|||REQUIRED|||-NONE-|||1
+
+S I like it very much much .
+A 5 6|||U:ADV||||||REQUIRED|||-NONE-|||0
+A -1 -1|||noop|||-NONE-|||REQUIRED|||-NONE-|||1
+
+S He go to school in the morning .
+A 1 2|||Vform|||goes||went|||REQUIRED|||-NONE-|||0
+A 4 5|||Prep|||-NONE-|||REQUIRED|||-NONE-|||0
+A 5 6|||ArtOrDet|||-NONE-|||REQUIRED|||-NONE-|||0
+
+S Nothing wrong here .
+"""
+
+
+def write(path, text):
+    Path(path).write_text(text, encoding="utf-8")
+    return str(path)
+
+
+def test_m2_pairs_default_annotator_and_all(tmp_path):
+    m2 = write(tmp_path / "small.m2", M2_TEXT)
+    assert m2_pairs(m2) == [
+        ("This are a sentence .", "This is a good sentence ."),
+        ("I like it very much much .", "I like it very much ."),
+        ("He go to school in the morning .", "He goes to school morning ."),
+        ("Nothing wrong here .", "Nothing wrong here ."),
+    ]
+    assert [t for _, t in m2_pairs(m2, 1)][:2] == ["This was a sentence .",
+                                                   "I like it very much much ."]
+    assert len(m2_pairs(m2, "all")) == 2 + 2 + 1 + 1
+    sents = read_m2(m2)
+    assert sents[0].annotators == [0, 1] and sents[1].edits[1].is_noop
+
+
+@pytest.mark.parametrize("text, fragment", [
+    ("A 0 1|||X|||y|||REQUIRED|||-NONE-|||0\n", "outside a sentence"),
+    ("S a b .\nA 1 x|||X|||y|||REQUIRED|||-NONE-|||0\n", "not two integers"),
+    ("S a b .\nA 2 9|||X|||y|||REQUIRED|||-NONE-|||0\n", "outside the 3-token"),
+    ("S a b .\nA 0 1|||X\n", "at least"),
+    ("S a b .\nhello\n", "expected an 'S ' or 'A ' line"),
+    ("\n\n", "no 'S' lines"),
+])
+def test_m2_malformed(tmp_path, text, fragment):
+    m2 = write(tmp_path / "bad.m2", text)
+    with pytest.raises(M2FormatError, match=re.escape(fragment)):
+        read_m2(m2)
+    proc = run([sys.executable, "-m", "preprocess.m2", m2, "--src-out", tmp_path / "s",
+                "--tgt-out", tmp_path / "t"], cwd=REPO, check=False)
+    assert_one_line_error(proc, "bad.m2")
+
+
+# ----------------------------------------------------------------------------- GLEU
+
+def jfleg(data_dir, split):
+    d = data_dir / "jfleg"
+    read = gec_metrics.read_lines
+    return (read(d / f"{split}.src"), read(d / f"{split}.spellchecked.src"),
+            [read(d / f"{split}.ref{i}") for i in range(4)])
+
+
+def test_gleu_reproduces_official_jfleg_test_baselines(data_dir):
+    src, spell, refs = jfleg(data_dir, "test")
+    assert abs(gec_metrics.corpus_gleu(src, refs, src) - 40.5) <= 0.05
+    assert abs(gec_metrics.corpus_gleu(src, refs, spell) - 43.4) <= 0.05
+
+
+def test_gleu_statistics_match_the_package_and_add_up(data_dir):
+    """Our bookkeeping = the gleu package's own corpus routine; batch sums = corpus."""
+    from gleu import aggreg, corpus_main, count
+
+    src, spell, refs = jfleg(data_dir, "dev")
+    n, iters = 120, 20
+    src, spell, refs = src[:n], spell[:n], [r[:n] for r in refs]
+    rindex = gec_metrics.ref_indices(n, 4, iters)
+    rs = list(zip(*refs))
+    ours = gec_metrics.corpus_gleu(src, refs, spell, iterations=iters)
+    drn = aggreg.make_drn_accum(4, src, rs, spell)
+    dr_rlen = count.make_dx_xlen(rs)
+    d_hlen = np.array([len(h.split()) for h in spell])
+    theirs = 100 * np.mean([corpus_main.drn_accum_to_gleu(drn, rindex[i], dr_rlen, d_hlen)
+                            for i in range(iters)])
+    assert ours == pytest.approx(theirs, abs=1e-9)
+    rows = [gec_metrics.sentence_stats(s, r, h) for s, r, h in zip(src, rs, spell)]
+    order = np.random.RandomState(0).permutation(n)
+    parts = [gec_metrics.iteration_stats(order[i:i + 17], [rows[j] for j in order[i:i + 17]],
+                                         rindex) for i in range(0, n, 17)]
+    assert gec_metrics.gleu_from_iteration_stats(sum(parts)) == pytest.approx(ours, abs=1e-9)
+
+
+def evaluate(*args, check=True):
+    return run([sys.executable, REPO / "scripts" / "evaluate_gec.py", *args], check=check)
+
+
+def test_evaluate_gec_output_format(data_dir, tmp_path):
+    jdir = data_dir / "jfleg"
+    proc = evaluate("--jfleg-dir", jdir, "--split", "test", "--hyp", jdir / "test.src")
+    lines = proc.stdout.strip().splitlines()
+    assert len(lines) == 3, proc.stdout
+    assert re.fullmatch(r"GLEU \d+\.\d\d", lines[0])
+    assert re.fullmatch(r"baseline source-copied GLEU 40\.\d\d", lines[1])
+    assert re.fullmatch(r"baseline spellchecked-source GLEU 43\.\d\d", lines[2])
+    assert lines[0].split()[-1] == lines[1].split()[-1]
+    # fairseq output (D-lines in any order, an E-line for a skipped input) is understood
+    src = gec_metrics.read_lines(jdir / "test.src")
+    fs = [f"D-{i}\t-0.5\t{s}" for i, s in reversed(list(enumerate(src)))]
+    fs[3] = "E-{}\tempty line; skipped".format(len(src) - 4)
+    hyp = write(tmp_path / "gen.out", "S-0\tx\n" + "\n".join(fs) + "\n")
+    out = evaluate("--jfleg-dir", jdir, "--split", "test", "--hyp", hyp).stdout
+    assert float(out.split()[1]) < float(lines[0].split()[1])
+    short = write(tmp_path / "short.txt", "one line\n")
+    assert_one_line_error(evaluate("--jfleg-dir", jdir, "--split", "test", "--hyp", short,
+                                   check=False), "has 1 lines")
+    assert_one_line_error(evaluate("--jfleg-dir", tmp_path / "nope", "--split", "dev", "--hyp",
+                                   short, check=False), "not a folder")
+
+
+# ----------------------------------------------------------------------------- corpus
+
+RARE_NAMES = ["Wojciech", "Kowalczyk", "Bartholomew", "Tarragona"]
+
+
+def gec_data(*args, check=True):
+    return run([sys.executable, "-m", "preprocess.gec_data", *args], cwd=REPO, check=check)
+
+
+@pytest.fixture(scope="module")
+def corpus(data_dir, tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("gec")
+    m2 = write(tmp / "small.m2", M2_TEXT)
+    src = write(tmp / "user.err", "She have two cat .\nWe was happy .\n")
+    tgt = write(tmp / "user.cor", "She has two cats .\nWe were happy .\n")
+    out = tmp / "data"
+    gec_data("--out", out, "--anki-file", data_dir / "anki-fra-eng" / "fra-eng.tsv.gz",
+             "--multi30k-dir", data_dir / "multi30k", "--max-sentences", "10000",
+             "--m2", m2, "--pairs", src, tgt, "--jfleg-dir", data_dir / "jfleg",
+             "--vocab-size", "400", "--noise-scale", "0.5", "--seed", "1")
+    return out
+
+
+def test_gec_data_builds_a_prepared_corpus(corpus, data_dir):
+    gec = json.loads((corpus / "gec_data.json").read_text())
+    prep = json.loads((corpus / "prepare.json").read_text())
+    assert (gec["src_lang"], gec["tgt_lang"]) == ("err", "cor") == (prep["src_lang"],
+                                                                    prep["tgt_lang"])
+    assert prep["joint"] and prep["joined_dictionary"] and prep["tokenizer"] == "sentencepiece"
+    assert prep["options"]["character_coverage"] == 1.0
+    assert (corpus / "spm" / "joint.model").is_file()
+    assert (corpus / "bin" / "dict.err.txt").read_text() == (corpus / "bin" / "dict.cor.txt").read_text()
+    for split in ("train", "valid", "test"):
+        for lang in ("err", "cor"):
+            assert (corpus / "bin" / f"{split}.err-cor.{lang}.bin").is_file()
+    kinds = {c["kind"]: c for c in gec["sources"].values()}
+    assert kinds["m2"]["pairs"] == 4 and kinds["pairs"]["pairs"] == 2
+    assert 0 < kinds["clean"]["changed"] < kinds["clean"]["pairs"]
+    err = (corpus / "text" / "train.err").read_text().splitlines()
+    cor = (corpus / "text" / "train.cor").read_text().splitlines()
+    assert len(err) == len(cor) == gec["train_pairs"] == prep["counts"]["train"]["read"]
+    assert ("This are a sentence .", "This is a good sentence .") in zip(err, cor)
+    assert ("She have two cat .", "She has two cats .") in zip(err, cor)
+    # clean text is PTB-tokenised like JFLEG
+    assert any(" n't " in line for line in cor) and all(not line.endswith("bushes.") for line in cor)
+    # JFLEG dev = valid, with its four references beside the raw text
+    jdev = data_dir / "jfleg" / "dev.ref2"
+    assert gec["references"]["valid"] == [f"raw/valid.ref{i}" for i in range(4)]
+    ref2 = (corpus / "raw" / "valid.ref2").read_text().splitlines()
+    assert len(ref2) == prep["counts"]["valid"]["kept"] == 754
+    assert ref2[:5] == [" ".join(l.split()) for l in jdev.read_text().splitlines()[:5]]
+    for name in RARE_NAMES:   # the copy test below relies on this
+        assert name not in (corpus / "text" / "train.cor").read_text()
+
+
+def test_gec_data_bad_input(tmp_path, data_dir):
+    out = tmp_path / "o"
+    assert_one_line_error(gec_data("--out", out, "--clean-text", tmp_path / "missing.txt",
+                                   check=False), "missing.txt", "not found")
+    bad = write(tmp_path / "bad.m2", "S a b .\nA 0 x|||X|||y|||R|||-NONE-|||0\n")
+    assert_one_line_error(gec_data("--out", out, "--m2", bad, check=False), "bad.m2:2")
+    clean = write(tmp_path / "c.txt", "A dog runs .\n")
+    assert_one_line_error(gec_data("--out", out, "--clean-text", clean, "--rates", "nope=1",
+                                   check=False), "unknown error type")
+    assert_one_line_error(gec_data("--out", out, check=False), "no training pairs")
+    assert_one_line_error(gec_data("--out", out, "--clean-text", clean, "--jfleg-dir",
+                                   tmp_path / "nojfleg", check=False), "--jfleg-dir")
+    assert not (out / "bin").exists()
+
+
+# ----------------------------------------------------------------------------- training
+
+TINY_TRANSFORMER = [
+    "--arch", "transformer", "--encoder-layers", "1", "--decoder-layers", "1",
+    "--encoder-embed-dim", "128", "--decoder-embed-dim", "128",
+    "--encoder-ffn-embed-dim", "256", "--decoder-ffn-embed-dim", "256",
+    "--encoder-attention-heads", "4", "--decoder-attention-heads", "4",
+    "--share-all-embeddings", "--dropout", "0",
+]
+
+
+@pytest.fixture(scope="module")
+def trained(corpus):
+    """600 updates of a tiny transformer (about a minute): GLEU validated at 300 and 600."""
+    save = corpus / "ckpt"
+    proc = run([
+        cli("fairseq-train"), corpus / "bin", "--user-dir", PLUGIN_DIR, "--task", "gec",
+        "--eval-gleu", "--eval-gleu-args", '{"beam": 1, "max_len_a": 1.2, "max_len_b": 10}',
+        "--best-checkpoint-metric", "gleu", "--maximize-best-checkpoint-metric",
+        *TINY_TRANSFORMER,
+        "--optimizer", "adam", "--lr", "0.005", "--lr-scheduler", "inverse_sqrt",
+        "--warmup-updates", "100", "--clip-norm", "1", "--max-tokens", "2000",
+        "--max-update", "600", "--validate-interval", "1000", "--validate-interval-updates", "300",
+        "--save-interval", "1000", "--save-interval-updates", "300", "--keep-interval-updates", "1",
+        "--no-epoch-checkpoints", "--batch-size-valid", "32", "--max-valid-steps", "2",
+        "--save-dir", save, "--cpu", "--num-workers", "0", "--seed", "1",
+        "--log-format", "simple", "--log-interval", "100",
+    ])
+    return save, proc.stdout + proc.stderr
+
+
+def test_train_logs_gleu_and_keeps_the_best_checkpoint(trained):
+    import torch
+
+    save, log = trained
+    gleus = [float(g) for g in re.findall(r"\| valid on 'valid' subset .*?\| gleu ([\d.]+)", log)]
+    assert len(gleus) == 2, log[-3000:]
+    assert "gec: GLEU on valid with 4 reference(s)" in log
+    assert gleus[-1] > 5          # a real score, not a constant
+    assert (save / "checkpoint_best.pt").is_file()
+    best = torch.load(save / "checkpoint_best.pt", map_location="cpu", weights_only=False)
+    assert best["extra_state"]["val_loss"] == pytest.approx(max(gleus), abs=0.01)
+    assert re.search(r"best_gleu ([\d.]+)", log)
+
+
+def interactive(corpus, save, *extra):
+    return [cli("fairseq-interactive"), corpus / "bin", "--user-dir", PLUGIN_DIR,
+            "--task", "gec", "--path", save / "checkpoint_best.pt",
+            "--bpe", "sentencepiece", "--sentencepiece-model", corpus / "spm" / "joint.model",
+            "--cpu", "--beam", "2", *extra]
+
+
+def results(out, prefix):
+    return {int(m.group(1)): m.group(2) for m in
+            re.finditer(rf"^{prefix}-(\d+)\t(?:[-\d.e]+\t)?(.*)$", out, re.M)}
+
+
+def test_interactive_reports_bad_lines_and_goes_on(trained, corpus):
+    save, _ = trained
+    data = (b"Tom is my friend.\n"
+            b"\n"
+            + b"word " * 80 + b"\n"
+            + b"caf\xe9 \xff\xfe au lait\n"
+            + b"It is a big house.\n")
+    out = run_bytes(interactive(corpus, save, "--max-input-chars", "200"), data)
+    errors, done = results(out, "E"), results(out, "D")
+    assert sorted(errors) == [1, 2, 3] and sorted(done) == [0, 4], out[-3000:]
+    assert errors[1] == "empty line; skipped"
+    assert errors[2].startswith("line too long (400 characters, --max-input-chars 200)")
+    assert errors[3].startswith("not valid UTF-8 (byte 0xe9")
+    # D- lines are detokenised text (sentencepiece decoded, PTB tokens glued back)
+    assert done[0] == "Tom is my friend." and done[4].endswith("house.")
+
+
+def test_rare_names_are_copied(trained, corpus):
+    """Full character coverage: unseen names are spelled out in pieces and copied."""
+    save, _ = trained
+    lines = ["I saw Wojciech.", "Kowalczyk was late.", "Tom met Bartholomew.",
+             "Marguerite lives in Tarragona."]
+    out = run_bytes(interactive(corpus, save), ("\n".join(lines) + "\n").encode())
+    src, done = results(out, "S"), results(out, "D")
+    assert "<unk>" not in " ".join(src.values()), src
+    copied = [n for i, n in enumerate(RARE_NAMES) if n in done.get(i, "").split(" ")
+              or n in re.findall(r"\w+", done.get(i, ""))]
+    assert len(copied) >= 3, done
