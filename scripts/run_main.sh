@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# The main job, from a fresh machine: install if needed, prepare Multi30k de->en, train a
+# small attention model (rnn_luong) on CPU for about ten minutes, print sacreBLEU on
+# test2016 and translate a sentence through fairseq-interactive.
+#
+#   bash scripts/run_main.sh
+#
+# Environment: SEQ2SEQ_DATA_DIR  folder holding multi30k/ (default ../shared/data when it
+#                                exists; otherwise the corpus is downloaded)
+#              RUN_DIR           where data, checkpoints and outputs go (default runs/main)
+#              TRAIN_MINUTES     training budget in minutes (default 10)
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+bash scripts/install.sh
+VENV="${VENV:-$ROOT/.venv}"
+export PATH="$VENV/bin:$PATH" OMP_NUM_THREADS="${OMP_NUM_THREADS:-$(nproc)}"
+RUN_DIR="${RUN_DIR:-$ROOT/runs/main}"
+TRAIN_MINUTES="${TRAIN_MINUTES:-10}"
+DATA="$RUN_DIR/multi30k-de-en"
+CKPT="$RUN_DIR/checkpoints"
+mkdir -p "$RUN_DIR"
+
+raw_opt=()
+if [ -n "${SEQ2SEQ_DATA_DIR:-}" ]; then
+  raw_opt=(--raw-dir "$SEQ2SEQ_DATA_DIR/multi30k")
+elif [ -d "$ROOT/../shared/data/multi30k" ]; then
+  raw_opt=(--raw-dir "$ROOT/../shared/data/multi30k")
+fi
+
+echo "== 1/4 prepare Multi30k de->en (sentencepiece, joint vocabulary of 8000)"
+if [ ! -f "$DATA/prepare.json" ]; then
+  python -m preprocess.prepare multi30k --src de --tgt en "${raw_opt[@]}" --out "$DATA" \
+    --vocab-size 8000 --joint --joined-dictionary
+else
+  echo "   already prepared: $DATA"
+fi
+
+echo "== 2/4 train rnn_luong (bidirectional LSTM, general attention) for ${TRAIN_MINUTES} minutes"
+hours=$(python -c "print(${TRAIN_MINUTES}/60)")
+fairseq-train "$DATA/bin" --user-dir fairseq_plugins --task translation \
+  --arch rnn_luong --input-feeding 0 --encoder-embed-dim 256 --encoder-hidden-size 256 \
+  --decoder-hidden-size 512 --dropout 0.3 --share-all-embeddings 1 \
+  --optimizer adam --adam-betas '(0.9, 0.98)' --lr 0.002 --lr-scheduler inverse_sqrt \
+  --warmup-updates 400 --clip-norm 1.0 --criterion label_smoothed_cross_entropy \
+  --label-smoothing 0.1 --max-tokens 4000 --max-epoch 30 --stop-time-hours "$hours" \
+  --save-dir "$CKPT" --no-epoch-checkpoints --log-format simple --log-interval 50 \
+  --seed 1 2>&1 | tee "$RUN_DIR/train.log" | grep -E "valid on|done training|epoch [0-9]+ \|"
+
+echo "== 3/4 translate test2016 with beam 5 and score it"
+fairseq-generate "$DATA/bin" --user-dir fairseq_plugins --path "$CKPT/checkpoint_best.pt" \
+  --beam 5 --batch-size 64 --post-process sentencepiece --max-len-a 1.2 --max-len-b 10 \
+  > "$RUN_DIR/generate-test.txt"
+python scripts/evaluate_mt.py --generate-output "$RUN_DIR/generate-test.txt" \
+  --ref "$DATA/raw/test.en"
+
+echo "== 4/4 fairseq-interactive"
+echo "Ein Mann mit einem roten Hut fährt mit dem Fahrrad durch die Stadt." | tee /dev/stderr |
+  fairseq-interactive "$DATA/bin" --user-dir fairseq_plugins --path "$CKPT/checkpoint_best.pt" \
+    --source-lang de --target-lang en --bpe sentencepiece \
+    --sentencepiece-model "$DATA/spm/joint.model" --beam 5 2>/dev/null | grep '^D-' | cut -f3
