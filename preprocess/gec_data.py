@@ -1,0 +1,344 @@
+"""Build a grammatical-error-correction corpus and prepare it for fairseq.
+
+::
+
+    python -m preprocess.gec_data --out data/gec \\
+        --multi30k-dir ../shared/data/multi30k --anki-file ../shared/data/anki-fra-eng/fra-eng.tsv.gz \\
+        --jfleg-dir ../shared/data/jfleg --noise-copies 2 --seed 1
+
+Languages: the source side is ``err`` (erroneous, learner-like text) and the target
+side ``cor`` (its correction), so fairseq files are ``train.err-cor.err.bin`` etc.
+
+Training pairs (all written to ``OUT/text/train.{err,cor}`` before preparation):
+
+* synthetic pairs from clean English — ``--clean-text`` files (one sentence a line,
+  gz ok), the English side of Multi30k train (``--multi30k-dir``) and of the Anki/Tatoeba
+  file (``--anki-file``, first column); each sentence is PTB-tokenised like the GEC
+  benchmarks (``--tokenize ptb``, see :mod:`preprocess.ptb`), deduplicated per source, and
+  paired with ``--noise-copies`` noisy versions made by :class:`preprocess.noise.Noiser`
+  (``--seed``, ``--rates``, ``--noise-scale``); a copy where no error fired stays as an
+  identity pair, which teaches the model to leave correct text alone;
+* ``--pairs SRC TGT`` user parallel files (tokenised like the clean text);
+* ``--m2 FILE`` M2 files (CoNLL-2014 / BEA-2019), annotator ``--m2-annotator`` (default 0);
+* with ``--jfleg-dir`` and ``--jfleg-dev-copies K > 0``: JFLEG dev source paired with
+  each of its 4 references, K times.  JFLEG dev is also the valid set, so validation
+  GLEU is then no longer a held-out estimate (a warning says so).
+
+Evaluation sets (``--jfleg-dir``): valid = JFLEG dev (source, ref0), test = JFLEG test
+(source, ref0); all four references are written beside them as
+``OUT/raw/{valid,test}.ref0..ref3`` (normalised like the rest of ``raw/``), which is
+where ``--task gec --eval-gleu`` finds them (``OUT/raw/valid.err`` is the GLEU source).
+JFLEG test is only meant for the final score (``scripts/evaluate_gec.py``).  Without
+``--jfleg-dir`` a valid set of ``--valid-size`` pairs is carved from train (seeded,
+single reference = its target).
+
+Preparation is :func:`preprocess.prepare.prepare_parallel` (the ``parallel`` mode) with
+one JOINT sentencepiece model (``OUT/spm/joint.model``, character coverage 1.0, so
+every character of a rare name stays representable and can be copied) and
+``--joined-dictionary`` (needed for shared encoder/decoder embeddings).  It writes
+``OUT/{raw,tok,spm,bin}`` and ``OUT/prepare.json``; this tool adds ``OUT/text/`` and
+``OUT/gec_data.json`` (sources, counts, seed, rates, tokenisation).
+
+Invalid input (missing files, malformed M2, unknown rate names) -> ``error: <one line>``
+on stderr, exit status 2.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Dict, Iterable, List, Tuple
+
+from . import corpora
+from .errors import PrepareError
+from .m2 import M2FormatError, annotator_arg, m2_pairs
+from .noise import DEFAULT_RATES, Noiser, parse_rates
+from .ptb import tokenize as ptb_tokenize
+from .readers import read_lines, read_parallel, read_tsv
+from .text import SplitStats, clean_pairs, decode_line, normalize
+
+SRC_LANG = "err"   # erroneous (learner-like) text
+TGT_LANG = "cor"   # corrected text
+MANIFEST = "gec_data.json"
+NUM_JFLEG_REFS = len(corpora.JFLEG_REFS)
+
+
+class GECDataError(Exception):
+    """Bad input; reported as ``error: <message>`` with exit status 2."""
+
+
+# ----------------------------------------------------------------------------- reading
+
+def _clean_lines(raw_lines: Iterable[bytes], dedupe: bool = True) -> Tuple[List[str], int]:
+    """Decoded, normalised, non-empty (optionally unique) lines and how many were dropped."""
+    out, seen, dropped = [], set(), 0
+    for raw in raw_lines:
+        text = decode_line(raw) if raw is not None else None
+        text = normalize(text) if text is not None else ""
+        if not text or (dedupe and text in seen):
+            dropped += 1
+            continue
+        seen.add(text)
+        out.append(text)
+    return out, dropped
+
+
+def _require_file(path, what: str) -> Path:
+    p = Path(path)
+    if not p.is_file():
+        raise GECDataError(f"{what} {p} not found")
+    return p
+
+
+def multi30k_english(folder) -> Path:
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise GECDataError(f"--multi30k-dir {folder} is not a folder")
+    for name in ("train.en.gz", "train.en"):
+        if (folder / name).is_file():
+            return folder / name
+    raise GECDataError(f"--multi30k-dir {folder} has no train.en(.gz)")
+
+
+def read_clean_sources(args) -> List[Tuple[str, List[str], int]]:
+    """``[(name, sentences, dropped), ...]`` for every clean-English source given."""
+    sources = []
+    for path in args.clean_text or []:
+        p = _require_file(path, "--clean-text file")
+        sources.append((str(p), *_clean_lines(read_lines(p))))
+    if args.multi30k_dir:
+        p = multi30k_english(args.multi30k_dir)
+        sources.append((str(p), *_clean_lines(read_lines(p))))
+    if args.anki_file:
+        p = _require_file(args.anki_file, "--anki-file")
+        rows = read_tsv(p, [corpora.ANKI_COLUMNS["en"]])
+        sources.append((str(p), *_clean_lines(r[1] for r in rows)))
+    if args.max_sentences:
+        sources = [(n, s[:args.max_sentences], d) for n, s, d in sources]
+    return sources
+
+
+def read_user_pairs(src, tgt) -> Tuple[List[Tuple[str, str]], SplitStats]:
+    _require_file(src, "--pairs source file")
+    _require_file(tgt, "--pairs target file")
+    stats = SplitStats()
+    kept = clean_pairs(read_parallel(src, tgt), stats)
+    return [(s, t) for _, s, t in kept], stats
+
+
+def read_jfleg(folder) -> Dict[str, List[Tuple[str, ...]]]:
+    """``{"dev"|"test": [(src, ref0, ref1, ref2, ref3), ...]}``, normalised, aligned."""
+    if not Path(folder).is_dir():
+        raise GECDataError(f"--jfleg-dir {folder} is not a folder")
+    raw, _ = corpora.load_jfleg(Path(folder))
+    out = {}
+    for split, tuples in raw.items():
+        stats = SplitStats()
+        out[split] = [tuple(t[1:]) for t in clean_pairs(tuples, stats)]
+        if not out[split]:
+            raise GECDataError(f"JFLEG {split} in {folder} has no usable lines")
+    return out
+
+
+# ----------------------------------------------------------------------------- building
+
+def _write(path: Path, lines: Iterable[str]) -> int:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    n = 0
+    with open(path, "w", encoding="utf-8", newline="\n") as f:
+        for line in lines:
+            f.write(line + "\n")
+            n += 1
+    return n
+
+
+def build_pairs(args, rates) -> Tuple[List[Tuple[str, str]], dict, Dict[str, list]]:
+    """Training pairs, per-source counts, and the JFLEG splits (if any)."""
+    tok = ptb_tokenize if args.tokenize == "ptb" else (lambda s: s)
+    counts: dict = {}
+    train: List[Tuple[str, str]] = []
+
+    noiser = Noiser(rates, seed=args.seed)
+    for name, sentences, dropped in read_clean_sources(args):
+        sentences = [tok(s) for s in sentences]
+        before = len(train)
+        changed = 0
+        for _ in range(args.noise_copies):
+            for s in sentences:
+                noisy = noiser.noise(s)
+                changed += noisy != s
+                train.append((noisy, s))
+        counts[name] = {"kind": "clean", "sentences": len(sentences), "dropped": dropped,
+                        "pairs": len(train) - before, "changed": changed}
+
+    for src, tgt in args.pairs or []:
+        pairs, stats = read_user_pairs(src, tgt)
+        train.extend((tok(s), tok(t)) for s, t in pairs)
+        counts[f"{src} | {tgt}"] = {"kind": "pairs", "pairs": len(pairs), **stats.as_dict()}
+
+    for path in args.m2 or []:
+        pairs = m2_pairs(path, args.m2_annotator)
+        train.extend(pairs)
+        counts[path] = {"kind": "m2", "pairs": len(pairs), "annotator": args.m2_annotator}
+
+    jfleg = read_jfleg(args.jfleg_dir) if args.jfleg_dir else {}
+    if jfleg and args.jfleg_dev_copies:
+        dev = jfleg["dev"]
+        for _ in range(args.jfleg_dev_copies):
+            for row in dev:
+                train.extend((row[0], ref) for ref in row[1:])
+        counts["jfleg-dev"] = {"kind": "jfleg-dev", "copies": args.jfleg_dev_copies,
+                               "pairs": args.jfleg_dev_copies * len(dev) * (len(dev[0]) - 1)}
+    if not train:
+        raise GECDataError("no training pairs: give --clean-text, --multi30k-dir, --anki-file, "
+                           "--pairs, --m2 or --jfleg-dev-copies > 0")
+    return train, counts, jfleg
+
+
+def build(args) -> dict:
+    from .prepare import MANIFEST as PREPARE_MANIFEST, prepare_parallel
+
+    out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        raise GECDataError(f"--out {out} exists and is not a folder")
+    if (out / PREPARE_MANIFEST).exists() and not args.force:
+        raise GECDataError(f"{out} already holds prepared data; use --force to overwrite")
+    try:
+        rates = parse_rates(args.rates, scale=args.noise_scale)
+    except (ValueError, OSError) as e:
+        raise GECDataError(f"--rates: {e}") from None
+    if args.noise_copies < 0 or args.jfleg_dev_copies < 0:
+        raise GECDataError("--noise-copies and --jfleg-dev-copies must not be negative")
+
+    train, counts, jfleg = build_pairs(args, rates)
+    text = out / "text"
+    _write(text / f"train.{SRC_LANG}", (s for s, _ in train))
+    _write(text / f"train.{TGT_LANG}", (t for _, t in train))
+    files = {"train_src": text / f"train.{SRC_LANG}", "train_tgt": text / f"train.{TGT_LANG}"}
+    for fairseq_split, jsplit in (("valid", "dev"), ("test", "test")):
+        if jsplit in jfleg:
+            rows = jfleg[jsplit]
+            _write(text / f"{fairseq_split}.{SRC_LANG}", (r[0] for r in rows))
+            _write(text / f"{fairseq_split}.{TGT_LANG}", (r[1] for r in rows))
+            files[f"{fairseq_split}_src"] = text / f"{fairseq_split}.{SRC_LANG}"
+            files[f"{fairseq_split}_tgt"] = text / f"{fairseq_split}.{TGT_LANG}"
+    if jfleg and args.jfleg_dev_copies:
+        print("warning: JFLEG dev is both in train (--jfleg-dev-copies) and the valid set: "
+              "validation GLEU is optimistic", file=sys.stderr)
+
+    manifest = prepare_parallel(
+        files["train_src"], files["train_tgt"], SRC_LANG, TGT_LANG, out,
+        valid_src=files.get("valid_src"), valid_tgt=files.get("valid_tgt"),
+        test_src=files.get("test_src"), test_tgt=files.get("test_tgt"),
+        tokenizer="sentencepiece", vocab_size=args.vocab_size, joint=True,
+        character_coverage=1.0, joined_dictionary=True, max_len=args.max_len,
+        workers=args.workers, force=True, valid_size=args.valid_size, seed=args.seed)
+
+    refs = {}
+    for fairseq_split, jsplit in (("valid", "dev"), ("test", "test")):
+        if jsplit not in jfleg:
+            continue
+        rows = jfleg[jsplit]
+        kept = manifest["counts"][fairseq_split]["kept"]
+        if kept != len(rows):   # cannot happen: rows are pre-cleaned the same way
+            raise GECDataError(f"{fairseq_split}: prepare kept {kept} of {len(rows)} lines; "
+                               "references would be misaligned")
+        refs[fairseq_split] = []
+        for i in range(NUM_JFLEG_REFS):
+            path = out / "raw" / f"{fairseq_split}.ref{i}"
+            _write(path, (r[1 + i] for r in rows))
+            refs[fairseq_split].append(str(path.relative_to(out)))
+
+    gec_manifest = {
+        "src_lang": SRC_LANG,
+        "tgt_lang": TGT_LANG,
+        "tokenize": args.tokenize,
+        "seed": args.seed,
+        "noise_copies": args.noise_copies,
+        "rates": rates,
+        "sources": counts,
+        "train_pairs": len(train),
+        "jfleg_dir": str(args.jfleg_dir) if args.jfleg_dir else None,
+        "jfleg_dev_copies": args.jfleg_dev_copies if args.jfleg_dir else 0,
+        "references": refs,
+        "gleu_source": {s: f"raw/{s}.{SRC_LANG}" for s in refs},
+        "spm_model": manifest["subword_models"][SRC_LANG],
+        "data_bin": manifest["data_bin"],
+    }
+    with open(out / MANIFEST, "w", encoding="utf-8") as f:
+        json.dump(gec_manifest, f, indent=2, ensure_ascii=False)
+        f.write("\n")
+    return {"prepare": manifest, "gec": gec_manifest}
+
+
+# ----------------------------------------------------------------------------- CLI
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="python -m preprocess.gec_data",
+        description="Build a GEC corpus (synthetic + real pairs, JFLEG valid/test) and prepare "
+                    f"it for fairseq ({SRC_LANG} -> {TGT_LANG}, joint sentencepiece).")
+    p.add_argument("--out", required=True, help="output folder")
+    g = p.add_argument_group("clean English (made into synthetic pairs)")
+    g.add_argument("--clean-text", nargs="+", metavar="FILE", help="one sentence a line (gz ok)")
+    g.add_argument("--multi30k-dir", help="folder with Multi30k train.en(.gz)")
+    g.add_argument("--anki-file", help="Anki/Tatoeba TSV (English<TAB>French...), gz/zip ok")
+    g.add_argument("--max-sentences", type=int, default=0,
+                   help="use only the first N sentences of each clean source (0 = all)")
+    g.add_argument("--noise-copies", type=int, default=1, help="noisy copies per sentence")
+    g.add_argument("--seed", type=int, default=1, help="noise (and valid carving) seed")
+    g.add_argument("--rates", default=None,
+                   help="error rates, key=value,... or JSON (keys: " + ", ".join(DEFAULT_RATES) + ")")
+    g.add_argument("--noise-scale", type=float, default=1.0, help="multiply the default rates")
+    g.add_argument("--tokenize", choices=("ptb", "none"), default="ptb",
+                   help="word tokenisation of clean text and --pairs (ptb = like JFLEG/CoNLL)")
+    g = p.add_argument_group("real pairs")
+    g.add_argument("--pairs", nargs=2, action="append", metavar=("SRC", "TGT"),
+                   help="parallel erroneous/corrected files (repeatable)")
+    g.add_argument("--m2", nargs="+", metavar="FILE", help="M2 files (CoNLL-2014 / BEA-2019)")
+    g.add_argument("--m2-annotator", default=0, type=annotator_arg,
+                   help="annotator id used from M2 files, or 'all' (default 0)")
+    g.add_argument("--jfleg-dir", help="JFLEG folder (dev.* = valid set, test.* = test set)")
+    g.add_argument("--jfleg-dev-copies", type=int, default=0,
+                   help="also train on JFLEG dev (src paired with each of the 4 refs) K times")
+    g = p.add_argument_group("preparation (preprocess.prepare parallel)")
+    g.add_argument("--vocab-size", type=int, default=8000, help="joint sentencepiece vocabulary")
+    g.add_argument("--max-len", type=int, default=250, help="drop longer train pairs (subwords)")
+    g.add_argument("--valid-size", type=int, default=1000,
+                   help="valid pairs carved from train when there is no --jfleg-dir")
+    g.add_argument("--workers", type=int, default=1)
+    g.add_argument("--force", action="store_true", help="overwrite prepared data in --out")
+    return p
+
+
+def summary(result: dict, out) -> str:
+    gec = result["gec"]
+    lines = [f"GEC corpus {gec['src_lang']}->{gec['tgt_lang']}: {gec['train_pairs']} training "
+             f"pairs written to {Path(out) / 'text'}"]
+    for name, c in gec["sources"].items():
+        extra = f", {c['changed']} with errors" if "changed" in c else ""
+        lines.append(f"  {c['kind']}: {name}: {c['pairs']} pairs{extra}")
+    for split, refs in gec["references"].items():
+        lines.append(f"  {split}: {len(refs)} references {', '.join(refs)}")
+    from .prepare import summary as prepare_summary
+    lines.append(prepare_summary(result["prepare"], out))
+    return "\n".join(lines)
+
+
+def main(argv=None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        result = build(args)
+    except (GECDataError, PrepareError, M2FormatError) as e:
+        print(f"error: {' '.join(str(e).split())}", file=sys.stderr)
+        return 2
+    except OSError as e:
+        print(f"error: {' '.join(str(e).split())}", file=sys.stderr)
+        return 2
+    print(summary(result, args.out))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

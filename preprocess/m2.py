@@ -1,0 +1,208 @@
+"""Reader for M2 files (CoNLL-2013/2014, BEA-2019 W&I+LOCNESS, FCE, NUCLE, ...).
+
+An M2 file is a sequence of blocks separated by blank lines::
+
+    S This are a sentence .
+    A 1 2|||R:VERB:SVA|||is|||REQUIRED|||-NONE-|||0
+    A 3 3|||M:ADJ|||good|||REQUIRED|||-NONE-|||0
+    A -1 -1|||noop|||-NONE-|||REQUIRED|||-NONE-|||1
+
+``S`` is the tokenised erroneous sentence.  Each ``A`` line is one edit: the token span
+``start end`` (0-based, end exclusive; ``start == end`` is an insertion) is replaced by
+the correction (``-NONE-`` or empty = delete the span), then the error type, a
+REQUIRED flag, a comment, and the annotator id.  ``noop`` edits (span ``-1 -1``) say
+"this annotator found no error".  Alternatives inside a correction (``a||b``) are
+allowed by the CoNLL scorer; the first one is used.
+
+Each annotator gives one corrected sentence; :func:`read_m2` returns the erroneous
+sentence with every annotator's edits and :func:`m2_pairs` turns them into
+``(erroneous, corrected)`` pairs for one annotator (default 0) or all of them.  An
+annotator with no ``A`` line in a block made no edits (CoNLL-2014 writes nothing for
+unchanged sentences), so its correction is the source itself.
+
+Malformed input raises :class:`M2FormatError` naming the file and line; the CLI prints
+it as one line and exits 2::
+
+    python -m preprocess.m2 official-2014.combined.m2 --src-out train.err --tgt-out train.cor
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from dataclasses import dataclass, field
+from typing import List, Optional, Tuple, Union
+
+NOOP_TYPES = {"noop"}
+DELETE_MARKS = {"-NONE-", ""}
+
+
+class M2FormatError(ValueError):
+    """A malformed M2 file; the message is one line and names ``file:line``."""
+
+
+@dataclass
+class Edit:
+    start: int
+    end: int
+    type: str
+    correction: str
+    annotator: int
+
+    @property
+    def is_noop(self) -> bool:
+        return self.start == -1 or self.type.lower() in NOOP_TYPES
+
+
+@dataclass
+class M2Sentence:
+    source: List[str]                                   # tokens of the S line
+    edits: List[Edit] = field(default_factory=list)
+    lineno: int = 0                                     # line of the S line (1-based)
+
+    @property
+    def annotators(self) -> List[int]:
+        return sorted({e.annotator for e in self.edits})
+
+    def corrected(self, annotator: int = 0) -> List[str]:
+        """Tokens after applying ``annotator``'s edits (source tokens if it has none).
+
+        Edits are applied right to left in span order so earlier offsets stay valid;
+        an edit overlapping an already applied one is skipped (it cannot be applied
+        consistently), several insertions at one point keep their file order.
+        """
+        edits = [e for e in self.edits if e.annotator == annotator and not e.is_noop]
+        tokens = list(self.source)
+        order = sorted(range(len(edits)), key=lambda i: (edits[i].start, edits[i].end, i))
+        kept: List[Edit] = []
+        last_end = -1
+        for i in order:
+            e = edits[i]
+            if e.start < last_end:
+                continue   # overlaps an edit already kept
+            kept.append(e)
+            last_end = max(last_end, e.end)
+        for e in reversed(kept):
+            repl = [] if e.correction in DELETE_MARKS else e.correction.split()
+            tokens[e.start:e.end] = repl
+        return tokens
+
+
+def _parse_edit(line: str, where: str, ntok: int) -> Edit:
+    body = line[2:]
+    fields = body.split("|||")
+    if len(fields) < 3:
+        raise M2FormatError(f"{where}: edit line needs at least 'start end|||type|||correction'")
+    span = fields[0].split()
+    if len(span) != 2:
+        raise M2FormatError(f"{where}: edit span {fields[0]!r} is not 'start end'")
+    try:
+        start, end = int(span[0]), int(span[1])
+    except ValueError:
+        raise M2FormatError(f"{where}: edit span {fields[0]!r} is not two integers") from None
+    etype = fields[1].strip()
+    correction = fields[2].strip()
+    if "||" in correction:            # CoNLL alternatives: keep the first
+        correction = correction.split("||")[0].strip()
+    annotator = 0
+    if len(fields) >= 6 and fields[5].strip():
+        try:
+            annotator = int(fields[5].strip())
+        except ValueError:
+            raise M2FormatError(f"{where}: annotator id {fields[5].strip()!r} is not an integer") \
+                from None
+    noop = start == -1 or etype.lower() in NOOP_TYPES
+    if not noop:
+        if not (0 <= start <= end <= ntok):
+            raise M2FormatError(f"{where}: edit span {start} {end} is outside the "
+                                f"{ntok}-token sentence")
+    return Edit(start, end, etype, correction, annotator)
+
+
+def read_m2(path: str) -> List[M2Sentence]:
+    """Parse ``path`` into :class:`M2Sentence` blocks (raises :class:`M2FormatError`)."""
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except OSError as e:
+        raise M2FormatError(f"cannot read M2 file {path}: {e.strerror or e}") from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = data[:e.start].count(b"\n") + 1
+        raise M2FormatError(f"{path}:{line}: not valid UTF-8") from None
+    sentences: List[M2Sentence] = []
+    current: Optional[M2Sentence] = None
+    for lineno, raw in enumerate(text.split("\n"), 1):
+        line = raw.rstrip("\r")
+        where = f"{path}:{lineno}"
+        if not line.strip():
+            current = None
+            continue
+        if line.startswith("S ") or line == "S":
+            if current is not None:
+                raise M2FormatError(f"{where}: new 'S' line without a blank line before it")
+            current = M2Sentence(line[2:].split(), lineno=lineno)
+            sentences.append(current)
+        elif line.startswith("A "):
+            if current is None:
+                raise M2FormatError(f"{where}: 'A' line outside a sentence block")
+            current.edits.append(_parse_edit(line, where, len(current.source)))
+        else:
+            raise M2FormatError(f"{where}: expected an 'S ' or 'A ' line, got {line[:30]!r}")
+    if not sentences:
+        raise M2FormatError(f"{path}: no 'S' lines: not an M2 file")
+    return sentences
+
+
+def m2_pairs(path: str, annotator: Union[int, str] = 0) -> List[Tuple[str, str]]:
+    """``(erroneous, corrected)`` sentence pairs of ``path``.
+
+    ``annotator`` is an id (default 0) or ``"all"``: one pair per annotator present in
+    the block (a block without any edit line gives one identity pair).
+    """
+    pairs = []
+    for sent in read_m2(path):
+        src = " ".join(sent.source)
+        if annotator == "all":
+            ids = sent.annotators or [0]
+            for a in ids:
+                pairs.append((src, " ".join(sent.corrected(a))))
+        else:
+            pairs.append((src, " ".join(sent.corrected(int(annotator)))))
+    return pairs
+
+
+def annotator_arg(value: str) -> Union[int, str]:
+    if value == "all":
+        return value
+    try:
+        return int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is neither an integer nor 'all'") from None
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(prog="python -m preprocess.m2",
+                                description="Turn M2 files into (erroneous, corrected) text files.")
+    p.add_argument("m2", nargs="+", help="M2 file(s)")
+    p.add_argument("--annotator", type=annotator_arg, default=0,
+                   help="annotator id whose corrections are used, or 'all' (default 0)")
+    p.add_argument("--src-out", required=True, help="erroneous sentences, one a line")
+    p.add_argument("--tgt-out", required=True, help="corrected sentences, one a line")
+    args = p.parse_args(argv)
+    try:
+        pairs = [pair for path in args.m2 for pair in m2_pairs(path, args.annotator)]
+    except M2FormatError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    with open(args.src_out, "w", encoding="utf-8") as fs, \
+            open(args.tgt_out, "w", encoding="utf-8") as ft:
+        for s, t in pairs:
+            fs.write(s + "\n")
+            ft.write(t + "\n")
+    print(f"{len(pairs)} pairs from {len(args.m2)} file(s)", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

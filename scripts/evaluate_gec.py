@@ -1,0 +1,125 @@
+#!/usr/bin/env python
+"""Score GEC output on JFLEG with GLEU (4 references), next to the split's two baselines.
+
+::
+
+    python scripts/evaluate_gec.py --jfleg-dir ../shared/data/jfleg --split test --hyp out.txt
+
+prints::
+
+    GLEU 45.67
+    baseline source-copied GLEU 40.47
+    baseline spellchecked-source GLEU 43.40
+
+``--hyp`` is one corrected sentence a line, aligned with ``<split>.src``, or the raw
+output of ``fairseq-generate`` / ``fairseq-interactive`` (then the ``D-<id>`` lines are
+used in id order; an ``E-<id>`` line of the gec correction shell counts as an empty
+hypothesis).  GLEU is JFLEG's (:mod:`fairseq_plugins.gec_metrics`: n-gram statistics from
+the PyPI ``gleu`` package, 500 reference draws seeded like JFLEG's ``eval/gleu.py``),
+which gives the published JFLEG test figures for the baselines: source copied unchanged
+40.5, spellchecked source 43.4.
+
+Hypotheses are scored verbatim (as the official script does).  The references are
+PTB-tokenised (``do n't``, ``house .``); if the hypotheses were detokenised for display
+(the ``D-`` lines of the gec correction shell), pass ``--hyp-tokenize ptb`` to tokenise
+them the same way first.  Baselines are always the JFLEG files verbatim.
+
+Bad input (missing files, line-count mismatch) -> ``error: <one line>``, exit status 2.
+"""
+import argparse
+import importlib.util
+import re
+import sys
+from pathlib import Path
+
+from _common import REPO, InputError, run_main
+
+SPLITS = ("dev", "test")
+NUM_REFS = 4
+_FAIRSEQ_LINE = re.compile(r"^([DE])-(\d+)\t(.*)$")
+
+
+def load_gec_metrics():
+    """Import ``fairseq_plugins/gec_metrics.py`` by path: the package ``__init__`` would
+    import torch and fairseq (seconds) for a module that needs only numpy and gleu."""
+    path = REPO / "fairseq_plugins" / "gec_metrics.py"
+    spec = importlib.util.spec_from_file_location("fairseq_plugins_gec_metrics", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def read_text(path, what):
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"{what} {path} not found")
+    try:
+        with open(path, encoding="utf-8") as f:
+            return [line.rstrip("\n") for line in f]
+    except UnicodeDecodeError as e:
+        raise InputError(f"{what} {path} is not valid UTF-8 ({e.reason} at byte {e.start})") \
+            from None
+
+
+def read_hypotheses(path, n):
+    """Plain lines, or the D-lines of fairseq output (E-lines = skipped = empty)."""
+    lines = read_text(path, "hypothesis file")
+    found = {}
+    for line in lines:
+        m = _FAIRSEQ_LINE.match(line)
+        if m:
+            kind, idx, rest = m.groups()
+            # D-<id>\t<score>\t<text>; E-<id>\t<message>
+            found[int(idx)] = rest.split("\t", 1)[1] if kind == "D" and "\t" in rest else ""
+    if not found:
+        return lines
+    if sorted(found) != list(range(n)):
+        missing = [i for i in range(n) if i not in found][:5]
+        raise InputError(f"{path}: fairseq output has {len(found)} hypotheses for {n} "
+                         f"sentences (missing ids {missing}...)")
+    return [found[i] for i in range(n)]
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--jfleg-dir", required=True, help="folder with {dev,test}.{src,spellchecked.src,"
+                                                      "ref0..ref3}")
+    p.add_argument("--split", choices=SPLITS, required=True)
+    p.add_argument("--hyp", required=True, help="corrected sentences (or fairseq output)")
+    p.add_argument("--hyp-tokenize", choices=("none", "ptb"), default="none",
+                   help="tokenise hypotheses PTB-style before scoring (for detokenised output)")
+    p.add_argument("--iterations", type=int, default=500, help="GLEU reference draws")
+    args = p.parse_args(argv)
+
+    folder = Path(args.jfleg_dir)
+    if not folder.is_dir():
+        raise InputError(f"--jfleg-dir {folder} is not a folder")
+    src = read_text(folder / f"{args.split}.src", "JFLEG file")
+    spell = read_text(folder / f"{args.split}.spellchecked.src", "JFLEG file")
+    refs = [read_text(folder / f"{args.split}.ref{i}", "JFLEG file") for i in range(NUM_REFS)]
+    for name, lines in [("spellchecked.src", spell)] + [(f"ref{i}", r) for i, r in enumerate(refs)]:
+        if len(lines) != len(src):
+            raise InputError(f"{folder}/{args.split}.{name} has {len(lines)} lines but "
+                             f"{args.split}.src has {len(src)}")
+    hyps = read_hypotheses(args.hyp, len(src))
+    if len(hyps) != len(src):
+        raise InputError(f"{args.hyp} has {len(hyps)} lines but JFLEG {args.split} has "
+                         f"{len(src)} sentences")
+    if args.hyp_tokenize == "ptb":
+        sys.path.insert(0, str(REPO))
+        from preprocess.ptb import tokenize
+
+        hyps = [tokenize(h) for h in hyps]
+
+    gm = load_gec_metrics()
+    score = gm.corpus_gleu(src, refs, hyps, iterations=args.iterations)
+    copied = gm.corpus_gleu(src, refs, src, iterations=args.iterations)
+    spelled = gm.corpus_gleu(src, refs, spell, iterations=args.iterations)
+    print(f"GLEU {score:.2f}")
+    print(f"baseline source-copied GLEU {copied:.2f}")
+    print(f"baseline spellchecked-source GLEU {spelled:.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(run_main(main))
