@@ -40,9 +40,10 @@ echo "== 2/4 train rnn_luong (bidirectional LSTM, general attention) for ${TRAIN
 hours=$(python -c "print(${TRAIN_MINUTES}/60)")
 fairseq-train "$DATA/bin" --user-dir fairseq_plugins --task translation \
   --arch rnn_luong --input-feeding 0 --encoder-embed-dim 256 --encoder-hidden-size 256 \
-  --decoder-hidden-size 512 --dropout 0.3 --share-all-embeddings 1 \
-  --optimizer adam --adam-betas '(0.9, 0.98)' --lr 0.002 --lr-scheduler inverse_sqrt \
-  --warmup-updates 400 --clip-norm 1.0 --criterion label_smoothed_cross_entropy \
+  --decoder-hidden-size 256 --dropout 0.3 --share-all-embeddings 1 \
+  --share-decoder-input-output-embed 1 \
+  --optimizer adam --adam-betas '(0.9, 0.98)' --lr 0.003 --lr-scheduler inverse_sqrt \
+  --warmup-updates 100 --clip-norm 1.0 --criterion label_smoothed_cross_entropy \
   --label-smoothing 0.1 --max-tokens 4000 --max-epoch 30 --stop-time-hours "$hours" \
   --save-dir "$CKPT" --no-epoch-checkpoints --log-format simple --log-interval 50 \
   --seed 1 2>&1 | tee "$RUN_DIR/train.log" | grep -E "valid on|done training|epoch [0-9]+ \|"
