@@ -15,6 +15,13 @@ One concept per module, so each can be read (and reused) on its own:
 - ``binarize`` -- running the real ``fairseq-preprocess``.
 - ``prepare``  -- the pipeline, its Python API and the command line.
 
+Grammatical error correction data (``python -m preprocess.gec_data``):
+
+- ``noise``    -- seeded synthetic learner errors with a rate per error type.
+- ``m2``       -- (erroneous, corrected) pairs from CoNLL-2014 / BEA-2019 M2 files.
+- ``ptb``      -- the PTB-style word tokenisation of the JFLEG references, and back.
+- ``gec_data`` -- synthetic + user + M2 + JFLEG pairs -> an ``err -> cor`` corpus.
+
 Nothing heavy is imported here: other packages (e.g. the GEC data tools) import
 ``preprocess.text`` without pulling in fairseq or torch.
 """

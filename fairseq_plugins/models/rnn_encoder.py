@@ -1,7 +1,9 @@
-"""RNN encoder (LSTM or GRU, uni- or bidirectional) over packed sequences.
+"""RNN encoder (LSTM or GRU, uni- or bidirectional) that never runs over padding.
 
-Packing makes the recurrence stop at each sentence's last real token, so the final
-states and every output are independent of how much padding the batch has. fairseq pads
+The recurrence stops at each sentence's last real token, so the final states and every
+output are independent of how much padding the batch has: sentences are run in groups of
+equal length (fast, fused kernels), or as a packed sequence when a batch has many
+different lengths. fairseq pads
 sources on the left by default while ``pack_padded_sequence`` wants them on the right:
 the tokens are gathered into right-padded order for the RNN and the outputs scattered
 back, so that attention positions line up with ``src_tokens`` as the generator sees them
@@ -47,6 +49,8 @@ class RNNEncoder(FairseqEncoder):
         self.dropout = dropout
         self.rnn = build_rnn(cell, embed_tokens.embedding_dim, hidden_size, num_layers,
                              dropout, bidirectional)
+        # above this many distinct source lengths in a batch, pack instead (see _run_by_length)
+        self.max_length_groups = 8
 
     def forward(self, src_tokens: Tensor, src_lengths: Optional[Tensor] = None, **kwargs):
         bsz, src_len = src_tokens.shape
@@ -56,11 +60,11 @@ class RNNEncoder(FairseqEncoder):
         tokens = src_tokens.gather(1, order)  # B x S, right-padded
 
         x = F.dropout(self.embed_tokens(tokens), p=self.dropout, training=self.training)  # B x S x C
-        packed = nn.utils.rnn.pack_padded_sequence(
-            x, lengths.clamp(min=1).cpu(), batch_first=True, enforce_sorted=False
-        )
-        packed_out, final = self.rnn(packed)
-        out, _ = nn.utils.rnn.pad_packed_sequence(packed_out, batch_first=True, total_length=src_len)
+        groups = lengths.unique()
+        if len(groups) <= self.max_length_groups:
+            out, final = self._run_by_length(x, lengths, groups)
+        else:
+            out, final = self._run_packed(x, lengths, src_len)
         out = F.dropout(out, p=self.dropout, training=self.training)  # B x S x D*H, right-padded
         # back to the caller's positions: out[b, order[b, j]] = right_padded[b, j]
         inverse = order.argsort(dim=1)
@@ -78,6 +82,37 @@ class RNNEncoder(FairseqEncoder):
             "final_hidden": [h],  # L x D x B x H
             "final_cell": [c] if c is not None else [],
         }
+
+    def _run_by_length(self, x: Tensor, lengths: Tensor, groups: Tensor):
+        """One dense RNN call per distinct source length: no padding inside any call.
+
+        fairseq batches sentences of similar source length together, so a batch has only
+        a few distinct lengths; a dense call uses the fused kernel (oneDNN on a CPU, cuDNN
+        on a GPU), while a packed sequence falls back to a step-by-step loop on a CPU and
+        took more than half of a training step there.
+        """
+        bsz, src_len, _ = x.shape
+        out = x.new_zeros(bsz, src_len, self.output_dim)  # B x S x D*H, right-padded
+        h_n = x.new_zeros(self.num_layers * self.directions, bsz, self.hidden_size)
+        c_n = torch.zeros_like(h_n) if self.cell == "lstm" else None
+        for n in groups.tolist():
+            n = max(int(n), 1)
+            rows = (lengths.clamp(min=1) == n).nonzero().squeeze(1)  # sentences of length n
+            o, hn = self.rnn(x[rows, :n])  # b x n x D*H: no padding at all
+            out = out.index_put((rows,), F.pad(o, (0, 0, 0, src_len - n)))
+            h, c = hn if self.cell == "lstm" else (hn, None)
+            h_n = h_n.index_copy(1, rows, h)
+            if c is not None:
+                c_n = c_n.index_copy(1, rows, c)
+        return out, ((h_n, c_n) if self.cell == "lstm" else h_n)
+
+    def _run_packed(self, x: Tensor, lengths: Tensor, src_len: int):
+        packed = nn.utils.rnn.pack_padded_sequence(
+            x, lengths.clamp(min=1).cpu(), batch_first=True, enforce_sorted=False
+        )
+        packed_out, final = self.rnn(packed)
+        out, _ = nn.utils.rnn.pad_packed_sequence(packed_out, batch_first=True, total_length=src_len)
+        return out, final
 
     def reorder_encoder_out(self, encoder_out: Dict[str, List[Tensor]], new_order: Tensor):
         """Select batch rows for beam search (beam expansion and finished hypotheses)."""

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Multi30k de->en recipe for one system, evaluated on test2016:
+#
+#   bash scripts/recipe_multi30k.sh SYSTEM      # rnn_sutskever rnn_cho rnn_bahdanau rnn_luong fconv transformer
+#
+# Prints cased detokenised sacreBLEU, the tutorials' lowercased tokenised BLEU and the
+# test perplexity. TRAIN_HOURS (default 2) bounds training; on a 2-core CPU that is a
+# reduced budget for every system (the tutorials trained on a GPU), so figures from such
+# a run are lower bounds. RUN_DIR (default runs/multi30k), SEQ2SEQ_DATA_DIR as elsewhere.
+set -euo pipefail
+SYSTEM="${1:?usage: recipe_multi30k.sh rnn_sutskever|rnn_cho|rnn_bahdanau|rnn_luong|fconv|transformer}"
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+bash scripts/install.sh
+export PATH="${VENV:-$ROOT/.venv}/bin:$PATH" OMP_NUM_THREADS="${OMP_NUM_THREADS:-$(nproc)}"
+DATA_DIR="${SEQ2SEQ_DATA_DIR:-$ROOT/../shared/data}"
+RUN_DIR="${RUN_DIR:-$ROOT/runs/multi30k}"
+
+# the tutorials' sizes, scaled to what trains on a CPU; the same data for all but
+# Sutskever's model, which reads the source reversed
+case "$SYSTEM" in
+  rnn_sutskever) ARGS="--arch rnn_sutskever --encoder-embed-dim 256 --encoder-hidden-size 512 --dropout 0.3"; REV=1 ;;
+  rnn_cho)       ARGS="--arch rnn_cho --encoder-embed-dim 256 --encoder-hidden-size 512 --dropout 0.3" ;;
+  rnn_bahdanau)  ARGS="--arch rnn_bahdanau --encoder-embed-dim 256 --encoder-hidden-size 256 --decoder-hidden-size 512 --dropout 0.3" ;;
+  rnn_luong)     ARGS="--arch rnn_luong --encoder-embed-dim 256 --encoder-hidden-size 256 --decoder-hidden-size 512 --dropout 0.3" ;;
+  fconv)         ARGS="--arch fconv_iwslt_de_en --dropout 0.25" ;;
+  transformer)   ARGS="--arch transformer --encoder-layers 3 --decoder-layers 3 --encoder-embed-dim 256 --decoder-embed-dim 256 --encoder-ffn-embed-dim 512 --decoder-ffn-embed-dim 512 --encoder-attention-heads 8 --decoder-attention-heads 8 --dropout 0.1" ;;
+  *) echo "error: unknown system $SYSTEM" >&2; exit 2 ;;
+esac
+DATA="$RUN_DIR/data${REV:+-reversed}"
+if [ ! -f "$DATA/prepare.json" ]; then
+  python -m preprocess.prepare multi30k --src de --tgt en --raw-dir "$DATA_DIR/multi30k" \
+    --out "$DATA" --vocab-size 8000 --joint --joined-dictionary ${REV:+--reverse-source}
+fi
+OUT="$RUN_DIR/$SYSTEM"
+mkdir -p "$OUT"
+# shellcheck disable=SC2086
+fairseq-train "$DATA/bin" --user-dir fairseq_plugins --task translation $ARGS \
+  --optimizer adam --adam-betas '(0.9, 0.98)' --lr 0.002 --lr-scheduler inverse_sqrt \
+  --warmup-updates 400 --clip-norm 1.0 --criterion label_smoothed_cross_entropy \
+  --label-smoothing 0.1 --max-tokens 4000 --max-epoch 40 --patience 5 \
+  --stop-time-hours "${TRAIN_HOURS:-2}" --save-dir "$OUT/checkpoints" --no-epoch-checkpoints \
+  --eval-bleu --eval-bleu-args '{"beam": 5, "max_len_a": 1.2, "max_len_b": 10}' \
+  --eval-bleu-remove-bpe sentencepiece --best-checkpoint-metric bleu \
+  --maximize-best-checkpoint-metric --tensorboard-logdir "$OUT/tb" --log-format simple \
+  --log-interval 100 --seed 1 2>&1 | tee "$OUT/train.log" | grep -E "valid on|done training"
+fairseq-generate "$DATA/bin" --user-dir fairseq_plugins --path "$OUT/checkpoints/checkpoint_best.pt" \
+  --beam 5 --batch-size 64 --post-process sentencepiece --max-len-a 1.2 --max-len-b 10 \
+  > "$OUT/generate-test.txt"
+python scripts/evaluate_mt.py --generate-output "$OUT/generate-test.txt" --ref "$DATA/raw/test.en" \
+  --data-bin "$DATA/bin" --path "$OUT/checkpoints/checkpoint_best.pt" | tee "$OUT/scores.txt"
+python scripts/plot_loss.py --logdir "$OUT/tb" --out "$OUT/loss.png"
