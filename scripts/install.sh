@@ -32,7 +32,9 @@ if ! "$PY" -c "import sentencepiece, subword_nmt, sacrebleu, tensorboardX, matpl
   say "installing tokenisers, metrics and test tools"
   "${PIP[@]}" sentencepiece subword-nmt sacrebleu tensorboardX matplotlib pytest gleu
 fi
-if ! "$PY" -c "import fairseq_plugins" 2>/dev/null; then
+# checked from / so that the repository folder itself (on sys.path as the current
+# directory) does not count as installed
+if ! (cd / && "$PY" -c "import fairseq_plugins, preprocess" 2>/dev/null); then
   say "installing the plugin itself (editable)"
   "${PIP[@]}" --no-build-isolation --no-deps -e "$ROOT"
 fi
