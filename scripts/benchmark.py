@@ -8,7 +8,8 @@ own Trainer and SequenceGenerator, in this order:
 
 1. ``--warmup`` untimed updates, then ``--updates`` timed updates: target tokens/s, the
    figure fairseq logs as ``wps``;
-2. generation of the test set with beam ``--beam``: sentences/s and sacreBLEU of the
+2. generation of the test set with beam ``--beam``: sentences/s, generated tokens/s (the
+   fair comparison when models stop at different lengths) and sacreBLEU of the
    detokenised output against the detokenised references;
 3. peak memory: resident set size of the process on CPU, allocated memory on a GPU.
 
@@ -116,7 +117,7 @@ def worker(opts, system):
                                           task.max_positions(), model.max_positions()),
                                       seed=1).next_epoch_itr(shuffle=False)
     tgt_dict = task.target_dictionary
-    hyps, refs, sentences = {}, {}, 0
+    hyps, refs, sentences, gen_tokens = {}, {}, 0, 0
     if cuda:
         torch.cuda.reset_peak_memory_stats()
     sync()
@@ -126,6 +127,7 @@ def worker(opts, system):
             sample = utils.move_to_cuda(sample) if cuda else sample
             out = task.inference_step(generator, [model], sample)
             for i, sid in enumerate(sample["id"].tolist()):
+                gen_tokens += len(out[i][0]["tokens"])
                 hyps[sid] = tgt_dict.string(out[i][0]["tokens"], "sentencepiece")
                 ref = utils.strip_pad(sample["target"][i], tgt_dict.pad())
                 refs[sid] = tgt_dict.string(ref, "sentencepiece")
@@ -139,6 +141,8 @@ def worker(opts, system):
         "train_tokens_per_s": tokens / train_seconds,
         "train_seconds": train_seconds,
         "gen_sentences_per_s": sentences / gen_seconds,
+        # outputs of barely trained models differ in length: tokens/s compares the decoders
+        "gen_tokens_per_s": gen_tokens / gen_seconds,
         "gen_seconds": gen_seconds,
         "bleu": bleu,
         "params": sum(p.numel() for p in model.parameters()),
@@ -170,14 +174,14 @@ def machine_description(device):
 def table(results, device):
     base = next(r for r in results if r["system"] == "fairseq lstm")
     mem = "peak GPU MB" if device == "cuda" else "peak RSS MB"
-    lines = [f"| system | params | train tok/s | x lstm | gen sent/s | x lstm | {mem} | BLEU |",
-             "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    lines = [f"| system | params | train tok/s | x lstm | gen sent/s | gen tok/s | x lstm | {mem} | BLEU |",
+             "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for r in results:
         lines.append(
             f"| {r['system']} | {r['params'] / 1e6:.2f}M | {r['train_tokens_per_s']:.0f} | "
             f"{r['train_tokens_per_s'] / base['train_tokens_per_s']:.2f} | "
-            f"{r['gen_sentences_per_s']:.1f} | "
-            f"{r['gen_sentences_per_s'] / base['gen_sentences_per_s']:.2f} | "
+            f"{r['gen_sentences_per_s']:.1f} | {r['gen_tokens_per_s']:.0f} | "
+            f"{r['gen_tokens_per_s'] / base['gen_tokens_per_s']:.2f} | "
             f"{r['peak_mem_mb']:.0f} | {r['bleu']:.2f} |")
     return "\n".join(lines)
 
