@@ -39,7 +39,7 @@ def batch_by_size_keeping_remainder(indices, num_tokens_fn, num_tokens_vec=None,
                         fixed_shapes=fixed_shapes)
     if fixed_shapes is not None:
         return batches  # fixed shapes select batches on purpose
-    indices = np.asarray(indices, dtype=np.int64) if not isinstance(indices, np.ndarray) else indices
+    indices = np.asarray(indices)
     covered = sum(len(b) for b in batches)
     if covered < len(indices):
         batches = list(batches) + [indices[covered:]]

@@ -80,11 +80,10 @@ class RNNDecoder(FairseqIncrementalDecoder):
         return self.output_layer(features), {"attn": [attn]}
 
     def extract_features(self, prev_output_tokens, encoder_out, incremental_state=None):
-        memory = self._memory(encoder_out, incremental_state)
+        cached = self._get_cached(incremental_state) if incremental_state is not None else None
+        memory = self._memory(encoder_out, cached["keys"] if cached is not None else None)
         if incremental_state is not None:
-            state = self._get_cached(incremental_state)
-            if state is None:
-                state = self._initial_state(encoder_out)
+            state = cached if cached is not None else self._initial_state(encoder_out)
             tokens = prev_output_tokens[:, -1:]  # B x 1: fairseq passes the whole prefix
             features, attn, state = self._steps(tokens, memory, state, sample=False)
             self._set_cached(incremental_state, state)
@@ -106,14 +105,14 @@ class RNNDecoder(FairseqIncrementalDecoder):
         return F.linear(features, self.embed_tokens.effective_weight())
 
     # ------------------------------------------------------------------ pieces
-    def _memory(self, encoder_out, incremental_state) -> Dict[str, Optional[Tensor]]:
-        """Encoder outputs, their padding mask, projected attention keys, Cho's context."""
+    def _memory(self, encoder_out, cached_keys: Optional[Tensor]) -> Dict[str, Optional[Tensor]]:
+        """Encoder outputs, their padding mask, projected attention keys (computed once per
+        sentence: incremental decoding passes the cached ones), Cho's context."""
         values = encoder_out["encoder_out"][0]  # B x S x C
         mask = encoder_out["encoder_padding_mask"][0]  # B x S
         keys = None
         if self.attention is not None:
-            cached = self._get_cached(incremental_state) if incremental_state is not None else None
-            keys = cached["keys"] if cached is not None else self.attention.project_keys(values)
+            keys = cached_keys if cached_keys is not None else self.attention.project_keys(values)
         summary = None
         if self.context_every_step:
             top = encoder_out["final_hidden"][0][-1]  # D x B x H_enc (top layer)

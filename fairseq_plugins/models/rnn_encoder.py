@@ -3,11 +3,10 @@
 The recurrence stops at each sentence's last real token, so the final states and every
 output are independent of how much padding the batch has: sentences are run in groups of
 equal length (fast, fused kernels), or as a packed sequence when a batch has many
-different lengths. fairseq pads
-sources on the left by default while ``pack_padded_sequence`` wants them on the right:
-the tokens are gathered into right-padded order for the RNN and the outputs scattered
-back, so that attention positions line up with ``src_tokens`` as the generator sees them
-(``--print-alignment`` and ``--replace-unk`` index the source by those positions).
+different lengths. fairseq pads sources on the left by default while both ways want them
+on the right: the tokens are gathered into right-padded order for the RNN and the
+outputs scattered back, so that attention positions line up with ``src_tokens`` as the
+generator sees them (``--print-alignment`` and ``--replace-unk`` index the source by those positions).
 """
 from typing import Dict, List, Optional
 
@@ -55,7 +54,8 @@ class RNNEncoder(FairseqEncoder):
     def forward(self, src_tokens: Tensor, src_lengths: Optional[Tensor] = None, **kwargs):
         bsz, src_len = src_tokens.shape
         padding_mask = src_tokens.eq(self.padding_idx)  # B x S
-        lengths = (~padding_mask).sum(dim=1)  # B
+        # an all-padding row (never made by fairseq, which always appends eos) runs as length 1
+        lengths = (~padding_mask).sum(dim=1).clamp(min=1)  # B
         order = right_pad_order(padding_mask)  # B x S
         tokens = src_tokens.gather(1, order)  # B x S, right-padded
 
@@ -96,8 +96,7 @@ class RNNEncoder(FairseqEncoder):
         h_n = x.new_zeros(self.num_layers * self.directions, bsz, self.hidden_size)
         c_n = torch.zeros_like(h_n) if self.cell == "lstm" else None
         for n in groups.tolist():
-            n = max(int(n), 1)
-            rows = (lengths.clamp(min=1) == n).nonzero().squeeze(1)  # sentences of length n
+            rows = (lengths == n).nonzero().squeeze(1)  # sentences of length n
             o, hn = self.rnn(x[rows, :n])  # b x n x D*H: no padding at all
             out = out.index_put((rows,), F.pad(o, (0, 0, 0, src_len - n)))
             h, c = hn if self.cell == "lstm" else (hn, None)
@@ -108,7 +107,7 @@ class RNNEncoder(FairseqEncoder):
 
     def _run_packed(self, x: Tensor, lengths: Tensor, src_len: int):
         packed = nn.utils.rnn.pack_padded_sequence(
-            x, lengths.clamp(min=1).cpu(), batch_first=True, enforce_sorted=False
+            x, lengths.cpu(), batch_first=True, enforce_sorted=False
         )
         packed_out, final = self.rnn(packed)
         out, _ = nn.utils.rnn.pad_packed_sequence(packed_out, batch_first=True, total_length=src_len)
