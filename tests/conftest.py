@@ -114,6 +114,18 @@ def m30k_spm(data_dir, tmp_path_factory):
                                   extra=["--joint", "--joined-dictionary"])
 
 
+TINY_RNN = ["--encoder-embed-dim", "32", "--encoder-hidden-size", "32",
+            "--decoder-hidden-size", "32", "--dropout", "0.1"]
+
+
+def train_cmd(data_bin, save_dir, arch="rnn_luong", updates=20, extra=(), max_tokens=3000):
+    """A fairseq-train command for a tiny plugin model (Adam, simple log every 5 updates)."""
+    return [cli("fairseq-train"), data_bin, "--user-dir", PLUGIN_DIR, "--arch", arch, *TINY_RNN,
+            "--optimizer", "adam", "--lr", "0.005", "--max-tokens", str(max_tokens),
+            "--max-update", str(updates), "--save-dir", save_dir, "--log-format", "simple",
+            "--log-interval", "5", "--seed", "1", "--no-epoch-checkpoints", *extra]
+
+
 def train_losses(log_text):
     """train_inner losses from a fairseq-train log (``--log-format simple``)."""
     import re

@@ -6,24 +6,21 @@ import re
 
 import pytest
 
-from conftest import PLUGIN_DIR, binarise_multi30k, cli, run, small_test_bin, train_losses
+from conftest import (PLUGIN_DIR, binarise_multi30k, cli, run, small_test_bin, train_cmd,
+                      train_losses)
 
-SMALL = ["--encoder-embed-dim", "32", "--encoder-hidden-size", "32", "--dropout", "0.1"]
 ARCH_EXTRA = {
     "rnn_sutskever": [],
     "rnn_cho": [],
     "rnn_bahdanau": [],
     "rnn_luong": ["--teacher-forcing-ratio", "0.75"],  # scheduled sampling path too
-    "rnn_gec": ["--decoder-hidden-size", "32", "--unfreeze-embeddings-after", "10"],
+    "rnn_gec": ["--unfreeze-embeddings-after", "10"],
 }
 
 
 def train(data_bin, save, arch, updates, extra=()):
-    proc = run([cli("fairseq-train"), data_bin, "--user-dir", PLUGIN_DIR, "--arch", arch,
-                *SMALL, *extra, "--optimizer", "adam", "--lr", "0.005", "--max-tokens", "2500",
-                "--max-update", str(updates), "--save-dir", save, "--log-format", "simple",
-                "--log-interval", "5", "--seed", "1", "--no-epoch-checkpoints",
-                "--disable-validation"])
+    proc = run(train_cmd(data_bin, save, arch, updates, [*extra, "--disable-validation"],
+                         max_tokens=2500))
     return proc.stdout + proc.stderr
 
 

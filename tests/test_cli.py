@@ -13,17 +13,7 @@ import time
 import pytest
 import torch
 
-from conftest import PLUGIN_DIR, REPO, cli, run, train_losses
-
-TINY = ["--encoder-embed-dim", "32", "--encoder-hidden-size", "32", "--decoder-hidden-size", "32",
-        "--dropout", "0.1"]
-
-
-def train_cmd(data_bin, save_dir, arch="rnn_luong", updates=20, extra=()):
-    return [cli("fairseq-train"), data_bin, "--user-dir", PLUGIN_DIR, "--arch", arch, *TINY,
-            "--optimizer", "adam", "--lr", "0.005", "--max-tokens", "3000",
-            "--max-update", str(updates), "--save-dir", save_dir, "--log-format", "simple",
-            "--log-interval", "5", "--seed", "1", "--no-epoch-checkpoints", *extra]
+from conftest import PLUGIN_DIR, REPO, cli, run, train_cmd, train_losses
 
 
 def test_plugin_registers_models_and_tasks():
