@@ -22,12 +22,17 @@ Training pairs (all written to ``OUT/text/train.{err,cor}`` before preparation):
 * ``--m2 FILE`` M2 files (CoNLL-2014 / BEA-2019), annotator ``--m2-annotator`` (default 0);
 * with ``--jfleg-dir`` and ``--jfleg-dev-copies K > 0``: JFLEG dev source paired with
   each of its 4 references, K times.  JFLEG dev is also the valid set, so validation
-  GLEU is then no longer a held-out estimate (a warning says so).
+  GLEU is then no longer a held-out estimate (a warning says so) unless
+  ``--jfleg-dev-holdout N`` keeps a seeded sample of N dev sentences out of training as
+  the valid set (for checkpoint choice and for tuning ``--copy-bias``).
 
 Evaluation sets (``--jfleg-dir``): valid = JFLEG dev (source, ref0), test = JFLEG test
-(source, ref0); all four references are written beside them as
-``OUT/raw/{valid,test}.ref0..ref3`` (normalised like the rest of ``raw/``), which is
-where ``--task gec --eval-gleu`` finds them (``OUT/raw/valid.err`` is the GLEU source).
+(source, ref0), the source being the learner's sentence or, with ``--jfleg-source
+spellchecked``, JFLEG's spellchecked version of it (then also in the dev training pairs);
+all four references are written beside them as ``OUT/raw/{valid,test}.ref0..ref3``
+(normalised like the rest of ``raw/``), and the learner's original sentence as
+``OUT/raw/{valid,test}.gleu-source``: that is where ``--task gec --eval-gleu`` finds the
+references and the GLEU source (GLEU penalises what is kept from the original).
 JFLEG test is only meant for the final score (``scripts/evaluate_gec.py``).  Without
 ``--jfleg-dir`` a valid set of ``--valid-size`` pairs is carved from train (seeded,
 single reference = its target).
@@ -46,6 +51,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import random
 import sys
 from pathlib import Path
 from typing import Dict, Iterable, List, Tuple
@@ -62,6 +68,7 @@ SRC_LANG = "err"   # erroneous (learner-like) text
 TGT_LANG = "cor"   # corrected text
 MANIFEST = "gec_data.json"
 NUM_JFLEG_REFS = len(corpora.JFLEG_REFS)
+GLEU_SOURCE_SUFFIX = "gleu-source"   # raw/{valid,test}.gleu-source: found by --task gec
 
 
 class GECDataError(Exception):
@@ -127,21 +134,46 @@ def read_user_pairs(src, tgt) -> Tuple[List[Tuple[str, str]], SplitStats]:
     return [(s, t) for _, s, t in kept], stats
 
 
-def read_jfleg(folder) -> Dict[str, List[Tuple[str, ...]]]:
-    """``{"dev"|"test": [(src, ref0, ref1, ref2, ref3), ...]}``, normalised, aligned."""
+def read_jfleg(folder, source: str = "original") -> Dict[str, List[Tuple[str, ...]]]:
+    """``{"dev"|"test": [(input, ref0, ref1, ref2, ref3, original), ...]}``, normalised, aligned.
+
+    ``input`` is what the model reads: the learner's ``src`` (``source="original"``) or
+    JFLEG's ``spellchecked.src``.  ``original`` is always the learner's ``src``: GLEU
+    penalises n-grams kept from *that* sentence, whichever input the system was given
+    (that is how JFLEG scores its spellchecked baseline).
+    """
     if not Path(folder).is_dir():
         raise GECDataError(f"--jfleg-dir {folder} is not a folder")
     raw, _ = corpora.load_jfleg(Path(folder))
+    spelled = corpora.load_jfleg(Path(folder), source)[0] if source != "original" else raw
     out = {}
     for split, tuples in raw.items():
+        if len(spelled[split]) != len(tuples):
+            raise GECDataError(f"JFLEG {split}: {source} source has {len(spelled[split])} lines "
+                               f"but the original source has {len(tuples)}")
+        # (lineno, input, ref0..3, original): one cleaning pass keeps all sides aligned
+        joined = [(t[0], s[1], *t[2:], t[1]) for t, s in zip(tuples, spelled[split])]
         stats = SplitStats()
-        out[split] = [tuple(t[1:]) for t in clean_pairs(tuples, stats)]
+        out[split] = [tuple(t[1:]) for t in clean_pairs(joined, stats)]
         if not out[split]:
             raise GECDataError(f"JFLEG {split} in {folder} has no usable lines")
     return out
 
 
 # ----------------------------------------------------------------------------- building
+
+def hold_out(rows: list, n: int, seed: int) -> Tuple[list, list, List[int]]:
+    """Split JFLEG dev into (held-out valid rows, training rows, held-out indices).
+
+    A seeded sample of ``n`` sentences, kept in file order, stays out of training so that
+    checkpoint choice and decoding settings are tuned on sentences the model never saw.
+    """
+    if not 0 < n < len(rows):
+        raise GECDataError(f"--jfleg-dev-holdout must be between 1 and {len(rows) - 1}, got {n}")
+    held = sorted(random.Random(seed).sample(range(len(rows)), n))
+    keep = set(held)
+    return ([rows[i] for i in held], [r for i, r in enumerate(rows) if i not in keep], held)
+
 
 def _write(path: Path, lines: Iterable[str]) -> int:
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -182,14 +214,19 @@ def build_pairs(args, rates) -> Tuple[List[Tuple[str, str]], dict, Dict[str, lis
         train.extend(pairs)
         counts[path] = {"kind": "m2", "pairs": len(pairs), "annotator": args.m2_annotator}
 
-    jfleg = read_jfleg(args.jfleg_dir) if args.jfleg_dir else {}
+    jfleg = read_jfleg(args.jfleg_dir, args.jfleg_source) if args.jfleg_dir else {}
+    dev = jfleg.get("dev", [])
+    if jfleg and args.jfleg_dev_holdout:
+        jfleg["dev"], dev, held = hold_out(dev, args.jfleg_dev_holdout, args.seed)
+        counts["jfleg-dev-holdout"] = {"kind": "jfleg-dev-holdout", "sentences": len(held),
+                                       "indices": held}
     if jfleg and args.jfleg_dev_copies:
-        dev = jfleg["dev"]
         for _ in range(args.jfleg_dev_copies):
             for row in dev:
-                train.extend((row[0], ref) for ref in row[1:])
+                train.extend((row[0], ref) for ref in row[1:1 + NUM_JFLEG_REFS])
         counts["jfleg-dev"] = {"kind": "jfleg-dev", "copies": args.jfleg_dev_copies,
-                               "pairs": args.jfleg_dev_copies * len(dev) * (len(dev[0]) - 1)}
+                               "source": args.jfleg_source,
+                               "pairs": args.jfleg_dev_copies * len(dev) * NUM_JFLEG_REFS}
     if not train:
         raise GECDataError("no training pairs: give --clean-text, --multi30k-dir, --anki-file, "
                            "--pairs, --m2 or --jfleg-dev-copies > 0")
@@ -223,7 +260,7 @@ def build(args) -> dict:
             _write(text / f"{fairseq_split}.{TGT_LANG}", (r[1] for r in rows))
             files[f"{fairseq_split}_src"] = text / f"{fairseq_split}.{SRC_LANG}"
             files[f"{fairseq_split}_tgt"] = text / f"{fairseq_split}.{TGT_LANG}"
-    if jfleg and args.jfleg_dev_copies:
+    if jfleg and args.jfleg_dev_copies and not args.jfleg_dev_holdout:
         print("warning: JFLEG dev is both in train (--jfleg-dev-copies) and the valid set: "
               "validation GLEU is optimistic", file=sys.stderr)
 
@@ -249,6 +286,8 @@ def build(args) -> dict:
             path = out / "raw" / f"{fairseq_split}.ref{i}"
             _write(path, (r[1 + i] for r in rows))
             refs[fairseq_split].append(str(path.relative_to(out)))
+        # the learner's original sentence, which GLEU penalises (see read_jfleg)
+        _write(out / "raw" / f"{fairseq_split}.{GLEU_SOURCE_SUFFIX}", (r[-1] for r in rows))
 
     gec_manifest = {
         "src_lang": SRC_LANG,
@@ -262,7 +301,8 @@ def build(args) -> dict:
         "jfleg_dir": str(args.jfleg_dir) if args.jfleg_dir else None,
         "jfleg_dev_copies": args.jfleg_dev_copies if args.jfleg_dir else 0,
         "references": refs,
-        "gleu_source": {s: f"raw/{s}.{SRC_LANG}" for s in refs},
+        "jfleg_source": args.jfleg_source if args.jfleg_dir else None,
+        "gleu_source": {s: f"raw/{s}.{GLEU_SOURCE_SUFFIX}" for s in refs},
         "spm_model": manifest["subword_models"][SRC_LANG],
         "data_bin": manifest["data_bin"],
     }
@@ -300,6 +340,12 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--m2-annotator", default=0, type=annotator_arg,
                    help="annotator id used from M2 files, or 'all' (default 0)")
     g.add_argument("--jfleg-dir", help="JFLEG folder (dev.* = valid set, test.* = test set)")
+    g.add_argument("--jfleg-source", choices=tuple(corpora.JFLEG_SOURCES), default="original",
+                   help="model input for JFLEG dev/test: the learner's sentence or JFLEG's "
+                        "spellchecked version (GLEU still penalises the original)")
+    g.add_argument("--jfleg-dev-holdout", type=int, default=0, metavar="N",
+                   help="valid set = a seeded sample of N JFLEG dev sentences, kept out of "
+                        "training; the rest of dev goes to training (--jfleg-dev-copies)")
     g.add_argument("--jfleg-dev-copies", type=int, default=0,
                    help="also train on JFLEG dev (src paired with each of the 4 refs) K times")
     g = p.add_argument_group("preparation (preprocess.prepare parallel)")
@@ -317,6 +363,10 @@ def summary(result: dict, out) -> str:
     lines = [f"GEC corpus {gec['src_lang']}->{gec['tgt_lang']}: {gec['train_pairs']} training "
              f"pairs written to {Path(out) / 'text'}"]
     for name, c in gec["sources"].items():
+        if "pairs" not in c:   # the held-out part of JFLEG dev
+            lines.append(f"  {c['kind']}: {c['sentences']} JFLEG dev sentences kept out of "
+                         "training, used as the valid set")
+            continue
         extra = f", {c['changed']} with errors" if "changed" in c else ""
         lines.append(f"  {c['kind']}: {name}: {c['pairs']} pairs{extra}")
     for split, refs in gec["references"].items():

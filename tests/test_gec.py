@@ -358,6 +358,35 @@ def test_gec_data_builds_a_prepared_corpus(corpus, data_dir):
         assert name not in (corpus / "text" / "train.cor").read_text()
 
 
+def test_gec_data_spellchecked_input_and_held_out_dev(tmp_path, data_dir):
+    """The model may read JFLEG's spellchecked text; GLEU still gets the learner's sentence,
+    and a held-out part of dev never reaches training."""
+    out = tmp_path / "d"
+    clean = write(tmp_path / "names.txt", name_sentences(500, seed=3))
+    gec_data("--out", out, "--clean-text", clean, "--jfleg-dir", data_dir / "jfleg",
+             "--jfleg-source", "spellchecked", "--jfleg-dev-copies", "1",
+             "--jfleg-dev-holdout", "50", "--vocab-size", "300", "--seed", "2")
+    src, spell, refs = jfleg(data_dir, "dev")
+    norm = [" ".join(l.split()) for l in spell]
+    held = json.loads((out / "gec_data.json").read_text())["sources"]["jfleg-dev-holdout"]
+    idx = held["indices"]
+    assert len(idx) == 50 == len(set(idx)) and idx == sorted(idx)
+    read = lambda name: (out / "raw" / name).read_text().splitlines()
+    assert read("valid.err") == [norm[i] for i in idx]
+    assert read("valid.gleu-source") == [" ".join(src[i].split()) for i in idx]
+    assert read("valid.ref3") == [" ".join(refs[3][i].split()) for i in idx]
+    assert read("test.err")[:3] == [" ".join(l.split()) for l in jfleg(data_dir, "test")[1][:3]]
+    assert read("test.gleu-source")[:3] == [" ".join(l.split())
+                                            for l in jfleg(data_dir, "test")[0][:3]]
+    pairs = set(zip((out / "text" / "train.err").read_text().splitlines(),
+                    (out / "text" / "train.cor").read_text().splitlines()))
+    trained_on = [i for i in range(len(norm)) if (norm[i], " ".join(refs[0][i].split())) in pairs]
+    assert len(trained_on) == len(norm) - 50 and not set(trained_on) & set(idx)
+    assert_one_line_error(gec_data("--out", tmp_path / "e", "--clean-text", clean,
+                                   "--jfleg-dir", data_dir / "jfleg", "--jfleg-dev-holdout",
+                                   "754", check=False), "--jfleg-dev-holdout")
+
+
 def test_gec_data_bad_input(tmp_path, data_dir):
     out = tmp_path / "o"
     assert_one_line_error(gec_data("--out", out, "--clean-text", tmp_path / "missing.txt",
@@ -411,6 +440,7 @@ def test_train_logs_gleu_and_keeps_the_best_checkpoint(trained):
     gleus = [float(g) for g in re.findall(r"\| valid on 'valid' subset .*?\| gleu ([\d.]+)", log)]
     assert len(gleus) == 2, log[-3000:]
     assert "gec: GLEU on valid with 4 reference(s)" in log
+    assert re.search(r"source \S*raw/valid\.gleu-source", log)   # the learner's sentences
     assert gleus[-1] > 5          # a real score, not a constant
     assert (save / "checkpoint_best.pt").is_file()
     best = torch.load(save / "checkpoint_best.pt", map_location="cpu", weights_only=False)
@@ -461,3 +491,26 @@ def test_rare_names_are_copied(trained, corpus):
     copied = [n for i, n in enumerate(RARE_NAMES) if n in re.findall(r"\w+", done[i])]
     # a 400-update model is not perfect; most names must come through letter for letter
     assert len(copied) >= 3, done
+
+
+def test_copy_bias_keeps_the_source_unless_the_model_clearly_prefers_a_change(trained, corpus):
+    """--copy-bias B: the source wins unless best - copy > B (mean log-prob per token)."""
+    save, _ = trained
+    lines = ("She have two cat .\nWe was happy .\nTom is my friend.\nI saw Wojciech.\n"
+             "he go to school yesterday\nIt is a big house.\nThe the dog barks .\n").encode()
+    outs = {b: run_bytes(interactive(corpus, save, *(["--copy-bias", b] if b else [])), lines)
+            for b in (None, "1000", "-1000", "0")}
+    src = results(outs["1000"], "S")
+    scores = {b: {int(m.group(1)): float(m.group(2)) for m in
+                  re.finditer(r"^H-(\d+)\t([-\d.e]+)\t", o, re.M)} for b, o in outs.items()}
+    hyp = {b: results(o, "H") for b, o in outs.items()}
+    assert len(src) == 7 and hyp["1000"] == src, outs["1000"][-2000:]   # always the source
+    assert hyp["-1000"] == hyp[None] and scores["-1000"] == scores[None]  # never
+    # bias 0: per sentence, whichever of (beam best, source) has the higher mean log-prob
+    # (interactive prints base-2 scores; both are per-token means with --lenpen 1)
+    changed = 0
+    for i in src:
+        want = hyp[None][i] if scores[None][i] > scores["1000"][i] else src[i]
+        assert hyp["0"][i] == want, (i, outs["0"][-2000:])
+        changed += hyp[None][i] != src[i]
+    assert changed, "the beam output equals the source everywhere: the test shows nothing"

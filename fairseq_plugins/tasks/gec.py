@@ -26,8 +26,9 @@ GLEU is computed on the first ``--valid-subset`` only (batches of other subsets 
 recognised by their ids and source lengths and are not scored).
 
 The GLEU *source* (GLEU penalises n-grams kept from it) is ``--eval-gleu-source``, else
-``<split>.<source-lang>`` in the folder the references were found in (``raw/valid.err``),
-else the decoded source tokens.  Reference files must have one line per validation
+``<split>.gleu-source`` in the folder the references were found in (the learner's
+original sentence, which ``preprocess.gec_data`` writes also when the model reads JFLEG's
+spellchecked text), else ``<split>.<source-lang>`` there, else the decoded source tokens.  Reference files must have one line per validation
 sentence (checked when the split is loaded).
 
 **Raw-text tokenisation** for ``fairseq-interactive`` / ``fairseq-generate``: input lines
@@ -172,6 +173,43 @@ class _SkippingLanguagePairDataset(LanguagePairDataset):
         return indices
 
 
+# --------------------------------------------------------------------------- copy bias
+
+def prefer_source(models, sample, hypos, tgt_dict, bias: float):
+    """Put the unchanged source first wherever the model does not clearly prefer a change.
+
+    Most of a GEC output copies its input, and a wrong "correction" costs GLEU twice (the
+    new n-grams miss the references, the removed ones were often right).  So the source
+    itself is scored as a hypothesis by the same models (teacher-forced, fairseq's
+    SequenceScorer) and wins unless ``best - copy > bias``, both scores being mean token
+    log-probabilities (fairseq's own score with ``--lenpen 1``).  Needs a joined dictionary
+    (source token ids are target token ids), which ``preprocess.gec_data`` builds.
+    """
+    from fairseq.data import data_utils
+    from fairseq.sequence_scorer import SequenceScorer
+
+    src = sample["net_input"]["src_tokens"]                        # B x S, padded
+    pad, eos = tgt_dict.pad(), tgt_dict.eos()
+    copies = [row[row.ne(pad)] for row in src]                     # each ends with </s>
+    target = data_utils.collate_tokens(copies, pad, eos, left_pad=False)          # B x S'
+    prev = data_utils.collate_tokens(copies, pad, eos, left_pad=False,
+                                     move_eos_to_beginning=True)                  # B x S'
+    copy_sample = {"target": target, "nsentences": len(copies),
+                   "ntokens": int(target.ne(pad).sum()),
+                   "net_input": {**sample["net_input"], "prev_output_tokens": prev}}
+    with torch.no_grad():
+        scored = SequenceScorer(tgt_dict, compute_alignment=True).generate(models, copy_sample)
+    for i, (nbest, (copy,)) in enumerate(zip(hypos, scored)):
+        best = nbest[0]["positional_scores"].mean() if nbest else None
+        copy_score = copy["positional_scores"].mean()
+        if best is None or best - copy_score <= bias:
+            if copy["attention"] is not None:   # scorer: T x S; generator hypos: S x T
+                copy["attention"] = copy["attention"].t()
+            same = [h for h in nbest if torch.equal(h["tokens"], copy["tokens"])]
+            hypos[i] = [copy] + [h for h in nbest if not any(h is x for x in same)]
+    return hypos
+
+
 # --------------------------------------------------------------------------- config
 
 @dataclass
@@ -208,6 +246,12 @@ class GECConfig(TranslationConfig):
         default="auto", metadata={"help": "word tokenisation of raw input / detokenisation of "
                                           "D- lines when no --tokenizer is given; auto: as "
                                           "recorded in gec_data.json beside the data"})
+    copy_bias: Optional[float] = field(
+        default=None, metadata={"help": "conservative decoding: output the source unchanged "
+                                        "unless the best correction's mean token "
+                                        "log-probability beats the source's (scored by the "
+                                        "same model) by more than this many nats; default "
+                                        "off. Tune it on held-out data (recipe_gec.sh)"})
     max_input_chars: int = field(
         default=1000, metadata={"help": "fairseq-interactive: longer input lines are reported "
                                         "and skipped"})
@@ -301,8 +345,10 @@ class GECTask(TranslationTask):
         source = None
         src_path = self.cfg.eval_gleu_source
         if not src_path and ref_files:
-            cand = os.path.join(os.path.dirname(ref_files[0]), f"{split}.{self.cfg.source_lang}")
-            src_path = cand if os.path.isfile(cand) else None
+            folder = os.path.dirname(ref_files[0])
+            cands = [os.path.join(folder, f"{split}.{ext}")
+                     for ext in ("gleu-source", self.cfg.source_lang)]
+            src_path = next((c for c in cands if os.path.isfile(c)), None)
         if src_path:
             source = gec_metrics.read_lines(src_path)
             if len(source) != n:
@@ -430,6 +476,15 @@ class GECTask(TranslationTask):
         metrics.log_derived("gleu", compute_gleu)
 
     # ---------------------------------------------------------------- interactive input
+    # ------------------------------------------------------------------ conservative decoding
+
+    def inference_step(self, generator, models, sample, prefix_tokens=None, constraints=None):
+        hypos = super().inference_step(generator, models, sample, prefix_tokens=prefix_tokens,
+                                       constraints=constraints)
+        if self.cfg.copy_bias is None or prefix_tokens is not None:
+            return hypos
+        return prefer_source(models, sample, hypos, self.target_dictionary, self.cfg.copy_bias)
+
     def _input_problem(self, line: str) -> Optional[str]:
         bad = _invalid_utf8(line)
         if bad:
