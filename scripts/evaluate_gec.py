@@ -19,6 +19,11 @@ the PyPI ``gleu`` package, 500 reference draws seeded like JFLEG's ``eval/gleu.p
 which gives the published JFLEG test figures for the baselines: source copied unchanged
 40.5, spellchecked source 43.4.
 
+``--gec-data DIR --split valid|test`` scores against a corpus made by
+``python -m preprocess.gec_data`` instead (``DIR/raw/<split>.ref0..3``, the learner's
+sentences ``<split>.gleu-source`` and the model input ``<split>.err``): that is how the
+GEC recipe tunes ``--copy-bias`` on the part of JFLEG dev it kept out of training.
+
 Hypotheses are scored verbatim (as the official script does).  The references are
 PTB-tokenised (``do n't``, ``house .``); if the hypotheses were detokenised for display
 (the ``D-`` lines of the gec correction shell), pass ``--hyp-tokenize ptb`` to tokenise
@@ -82,28 +87,23 @@ def read_hypotheses(path, n):
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--jfleg-dir", required=True, help="folder with {dev,test}.{src,spellchecked.src,"
-                                                      "ref0..ref3}")
-    p.add_argument("--split", choices=SPLITS, required=True)
+    where = p.add_mutually_exclusive_group(required=True)
+    where.add_argument("--jfleg-dir", help="folder with {dev,test}.{src,spellchecked.src,"
+                                           "ref0..ref3}")
+    where.add_argument("--gec-data", help="folder written by preprocess.gec_data: scores "
+                                          "raw/<split>.* (e.g. the held-out part of dev)")
+    p.add_argument("--split", required=True, help="dev|test (--jfleg-dir), valid|test "
+                                                  "(--gec-data)")
     p.add_argument("--hyp", required=True, help="corrected sentences (or fairseq output)")
     p.add_argument("--hyp-tokenize", choices=("none", "ptb"), default="none",
                    help="tokenise hypotheses PTB-style before scoring (for detokenised output)")
     p.add_argument("--iterations", type=int, default=500, help="GLEU reference draws")
     args = p.parse_args(argv)
 
-    folder = Path(args.jfleg_dir)
-    if not folder.is_dir():
-        raise InputError(f"--jfleg-dir {folder} is not a folder")
-    src = read_text(folder / f"{args.split}.src", "JFLEG file")
-    spell = read_text(folder / f"{args.split}.spellchecked.src", "JFLEG file")
-    refs = [read_text(folder / f"{args.split}.ref{i}", "JFLEG file") for i in range(NUM_REFS)]
-    for name, lines in [("spellchecked.src", spell)] + [(f"ref{i}", r) for i, r in enumerate(refs)]:
-        if len(lines) != len(src):
-            raise InputError(f"{folder}/{args.split}.{name} has {len(lines)} lines but "
-                             f"{args.split}.src has {len(src)}")
+    src, baselines, refs = read_split(args)
     hyps = read_hypotheses(args.hyp, len(src))
     if len(hyps) != len(src):
-        raise InputError(f"{args.hyp} has {len(hyps)} lines but JFLEG {args.split} has "
+        raise InputError(f"{args.hyp} has {len(hyps)} lines but {args.split} has "
                          f"{len(src)} sentences")
     if args.hyp_tokenize == "ptb":
         sys.path.insert(0, str(REPO))
@@ -112,13 +112,37 @@ def main(argv=None):
         hyps = [tokenize(h) for h in hyps]
 
     gm = load_gec_metrics()
-    score = gm.corpus_gleu(src, refs, hyps, iterations=args.iterations)
-    copied = gm.corpus_gleu(src, refs, src, iterations=args.iterations)
-    spelled = gm.corpus_gleu(src, refs, spell, iterations=args.iterations)
-    print(f"GLEU {score:.2f}")
-    print(f"baseline source-copied GLEU {copied:.2f}")
-    print(f"baseline spellchecked-source GLEU {spelled:.2f}")
+    print(f"GLEU {gm.corpus_gleu(src, refs, hyps, iterations=args.iterations):.2f}")
+    for name, lines in baselines:
+        print(f"baseline {name} GLEU {gm.corpus_gleu(src, refs, lines, iterations=args.iterations):.2f}")
     return 0
+
+
+def read_split(args):
+    """(learner's source, [(baseline name, lines)], references) of the chosen split."""
+    if args.jfleg_dir:
+        folder, splits = Path(args.jfleg_dir), SPLITS
+        names = {"src": f"{args.split}.src", "input": f"{args.split}.spellchecked.src",
+                 "ref": f"{args.split}.ref{{}}"}
+        what, input_name = "--jfleg-dir", "spellchecked-source"
+    else:
+        folder, splits = Path(args.gec_data) / "raw", ("valid", "test")
+        names = {"src": f"{args.split}.gleu-source", "input": f"{args.split}.err",
+                 "ref": f"{args.split}.ref{{}}"}
+        what, input_name = "--gec-data", "model-input"
+    if args.split not in splits:
+        raise InputError(f"--split must be one of {', '.join(splits)} with {what}")
+    if not folder.is_dir():
+        raise InputError(f"{what} {folder} is not a folder")
+    src = read_text(folder / names["src"], "GEC file")
+    given = read_text(folder / names["input"], "GEC file")
+    refs = [read_text(folder / names["ref"].format(i), "GEC file") for i in range(NUM_REFS)]
+    for name, lines in [(names["input"], given)] + [(names["ref"].format(i), r)
+                                                     for i, r in enumerate(refs)]:
+        if len(lines) != len(src):
+            raise InputError(f"{folder}/{name} has {len(lines)} lines but "
+                             f"{names['src']} has {len(src)}")
+    return src, [("source-copied", src), (input_name, given)], refs
 
 
 if __name__ == "__main__":

@@ -382,6 +382,14 @@ def test_gec_data_spellchecked_input_and_held_out_dev(tmp_path, data_dir):
                     (out / "text" / "train.cor").read_text().splitlines()))
     trained_on = [i for i in range(len(norm)) if (norm[i], " ".join(refs[0][i].split())) in pairs]
     assert len(trained_on) == len(norm) - 50 and not set(trained_on) & set(idx)
+    # the held-out part scores with evaluate_gec.py --gec-data, beside both baselines
+    lines = evaluate("--gec-data", out, "--split", "valid", "--hyp", out / "raw" / "valid.err",
+                     "--iterations", "50").stdout.splitlines()
+    assert [l.rsplit(" ", 1)[0] for l in lines] == [
+        "GLEU", "baseline source-copied GLEU", "baseline model-input GLEU"], lines
+    assert lines[0].split()[-1] == lines[2].split()[-1] != lines[1].split()[-1]
+    assert_one_line_error(evaluate("--gec-data", out, "--split", "dev", "--hyp",
+                                   out / "raw" / "valid.err", check=False), "valid, test")
     assert_one_line_error(gec_data("--out", tmp_path / "e", "--clean-text", clean,
                                    "--jfleg-dir", data_dir / "jfleg", "--jfleg-dev-holdout",
                                    "754", check=False), "--jfleg-dev-holdout")
