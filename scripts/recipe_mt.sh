@@ -1,20 +1,31 @@
 #!/usr/bin/env bash
-# Multi30k de->en recipe for one system, evaluated on test2016:
+# Translation recipe for one corpus and one system:
 #
-#   bash scripts/recipe_multi30k.sh SYSTEM      # rnn_sutskever rnn_cho rnn_bahdanau rnn_luong fconv transformer
+#   bash scripts/recipe_mt.sh multi30k SYSTEM   # de->en, scored on test2016 (1,000 sentences)
+#   bash scripts/recipe_mt.sh anki SYSTEM       # en->fr Tatoeba, scored on the held-out 1,000
+#                                               # pairs that preprocess.prepare anki carves
+#   SYSTEM: rnn_sutskever rnn_cho rnn_bahdanau rnn_luong fconv transformer
 #
 # Prints cased detokenised sacreBLEU, the tutorials' lowercased tokenised BLEU and the
-# test perplexity. TRAIN_HOURS (default 2) bounds training; on a 2-core CPU that is a
-# reduced budget for every system (the tutorials trained on a GPU), so figures from such
-# a run are lower bounds. RUN_DIR (default runs/multi30k), SEQ2SEQ_DATA_DIR as elsewhere.
+# test perplexity, and draws the training/validation loss (loss.png). TRAIN_HOURS
+# (default 2) bounds training; on a 2-core CPU that is a reduced budget for every system
+# (the tutorials trained on a GPU), so figures from such a run are lower bounds.
+# RUN_DIR (default runs/CORPUS), SEQ2SEQ_DATA_DIR as elsewhere.
 set -euo pipefail
-SYSTEM="${1:?usage: recipe_multi30k.sh rnn_sutskever|rnn_cho|rnn_bahdanau|rnn_luong|fconv|transformer}"
+USAGE="usage: recipe_mt.sh multi30k|anki rnn_sutskever|rnn_cho|rnn_bahdanau|rnn_luong|fconv|transformer"
+CORPUS="${1:?$USAGE}"
+SYSTEM="${2:?$USAGE}"
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 bash scripts/install.sh
 export PATH="${VENV:-$ROOT/.venv}/bin:$PATH" OMP_NUM_THREADS="${OMP_NUM_THREADS:-$(nproc)}"
 DATA_DIR="${SEQ2SEQ_DATA_DIR:-$ROOT/../shared/data}"
-RUN_DIR="${RUN_DIR:-$ROOT/runs/multi30k}"
+RUN_DIR="${RUN_DIR:-$ROOT/runs/$CORPUS}"
+case "$CORPUS" in
+  multi30k) PREP=(multi30k --src de --tgt en --raw-dir "$DATA_DIR/multi30k"); TGT=en ;;
+  anki)     PREP=(anki --src en --tgt fr --raw-dir "$DATA_DIR/anki-fra-eng"); TGT=fr ;;
+  *) echo "error: unknown corpus $CORPUS ($USAGE)" >&2; exit 2 ;;
+esac
 
 # the tutorials' sizes, scaled to what trains on a CPU; the same data for all but
 # Sutskever's model, which reads the source reversed
@@ -25,12 +36,11 @@ case "$SYSTEM" in
   rnn_luong)     ARGS="--arch rnn_luong --encoder-embed-dim 256 --encoder-hidden-size 256 --decoder-hidden-size 512 --dropout 0.3" ;;
   fconv)         ARGS="--arch fconv_iwslt_de_en --dropout 0.25" ;;
   transformer)   ARGS="--arch transformer --encoder-layers 3 --decoder-layers 3 --encoder-embed-dim 256 --decoder-embed-dim 256 --encoder-ffn-embed-dim 512 --decoder-ffn-embed-dim 512 --encoder-attention-heads 8 --decoder-attention-heads 8 --dropout 0.1" ;;
-  *) echo "error: unknown system $SYSTEM" >&2; exit 2 ;;
+  *) echo "error: unknown system $SYSTEM ($USAGE)" >&2; exit 2 ;;
 esac
 DATA="$RUN_DIR/data${REV:+-reversed}"
 if [ ! -f "$DATA/prepare.json" ]; then
-  python -m preprocess.prepare multi30k --src de --tgt en --raw-dir "$DATA_DIR/multi30k" \
-    --out "$DATA" --vocab-size 8000 --joint --joined-dictionary ${REV:+--reverse-source}
+  python -m preprocess.prepare "${PREP[@]}" --out "$DATA" --vocab-size 8000 --joint --joined-dictionary ${REV:+--reverse-source}
 fi
 OUT="$RUN_DIR/$SYSTEM"
 mkdir -p "$OUT"
@@ -47,6 +57,6 @@ fairseq-train "$DATA/bin" --user-dir fairseq_plugins --task translation $ARGS \
 fairseq-generate "$DATA/bin" --user-dir fairseq_plugins --path "$OUT/checkpoints/checkpoint_best.pt" \
   --beam 5 --batch-size 64 --post-process sentencepiece --max-len-a 1.2 --max-len-b 10 \
   > "$OUT/generate-test.txt"
-python scripts/evaluate_mt.py --generate-output "$OUT/generate-test.txt" --ref "$DATA/raw/test.en" \
+python scripts/evaluate_mt.py --generate-output "$OUT/generate-test.txt" --ref "$DATA/raw/test.$TGT" \
   --data-bin "$DATA/bin" --path "$OUT/checkpoints/checkpoint_best.pt" | tee "$OUT/scores.txt"
 python scripts/plot_loss.py --logdir "$OUT/tb" --out "$OUT/loss.png"
