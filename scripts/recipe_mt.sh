@@ -17,8 +17,6 @@ CORPUS="${1:?$USAGE}"
 SYSTEM="${2:?$USAGE}"
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
-bash scripts/install.sh
-export PATH="${VENV:-$ROOT/.venv}/bin:$PATH" OMP_NUM_THREADS="${OMP_NUM_THREADS:-$(nproc)}"
 DATA_DIR="${SEQ2SEQ_DATA_DIR:-$ROOT/../shared/data}"
 RUN_DIR="${RUN_DIR:-$ROOT/runs/$CORPUS}"
 case "$CORPUS" in
@@ -38,6 +36,8 @@ case "$SYSTEM" in
   transformer)   ARGS="--arch transformer --encoder-layers 3 --decoder-layers 3 --encoder-embed-dim 256 --decoder-embed-dim 256 --encoder-ffn-embed-dim 512 --decoder-ffn-embed-dim 512 --encoder-attention-heads 8 --decoder-attention-heads 8 --dropout 0.1" ;;
   *) echo "error: unknown system $SYSTEM ($USAGE)" >&2; exit 2 ;;
 esac
+bash scripts/install.sh
+export PATH="${VENV:-$ROOT/.venv}/bin:$PATH" OMP_NUM_THREADS="${OMP_NUM_THREADS:-$(nproc)}"
 DATA="$RUN_DIR/data${REV:+-reversed}"
 if [ ! -f "$DATA/prepare.json" ]; then
   python -m preprocess.prepare "${PREP[@]}" --out "$DATA" --vocab-size 8000 --joint --joined-dictionary ${REV:+--reverse-source}

@@ -354,3 +354,17 @@ def test_squad_malformed_inputs(tmp_path):
     missing.write_text(json.dumps({"version": "v2.0"}), encoding="utf-8")
     assert_one_line_error(convert_squad(tmp_path, source=missing)[0], "missing key 'data'")
     assert not (tmp_path / "out").exists()
+
+
+# ----------------------------------------------------------------------------- recipes
+
+@pytest.mark.parametrize("args,fragment", [
+    (["nope", "rnn_luong"], "unknown corpus nope"),
+    (["anki", "lstm"], "unknown system lstm"),
+])
+def test_recipe_mt_rejects_unknown_names_before_doing_anything(tmp_path, args, fragment):
+    proc = run(["bash", SCRIPTS / "recipe_mt.sh", *args], check=False,
+               env={"RUN_DIR": str(tmp_path / "run")})
+    assert proc.returncode == 2
+    assert_one_line_error(proc, fragment)
+    assert not (tmp_path / "run").exists()
