@@ -1,4 +1,4 @@
-"""Two fairseq 0.12 bugs that the plugin's users would otherwise hit, fixed on import.
+"""Three fairseq 0.12 problems that the plugin's users would otherwise hit, fixed on import.
 
 1. The last batch of a pass is silently dropped.
 
@@ -22,10 +22,17 @@ list of source positions, one per target token, but the generator that computes
 alignments (``--print-alignment``) returns (source, target) pairs, and without it there
 is no alignment at all: "list indices must be integers or slices, not tuple". The fix
 reads the pairs as a target -> source map, and without an alignment says what to add.
+
+3. A run that finished can still abort at exit (status -6, "terminate called without an
+active exception"): see ``_stop_consumers`` below.
 """
+import atexit
+import threading
+import weakref
+
 import numpy as np
 from fairseq import utils as fairseq_utils
-from fairseq.data import data_utils
+from fairseq.data import data_utils, iterators
 
 _original = data_utils.batch_by_size
 
@@ -65,7 +72,51 @@ def replace_unk_from_pairs(hypo_str, src_str, alignment, align_dict, unk):
     return _original_replace_unk(hypo_str, src_str, alignment, align_dict, unk)
 
 
+# --- a clean exit for fairseq's prefetching thread -------------------------------------
+# fairseq's BufferedIterator prefetches batches in a daemon thread. When a run stops early
+# (--max-update) that thread may still be collating a batch inside torch's C++ code when
+# Python exits; CPython 3.11 then ends the thread with pthread_exit, whose unwinding
+# through a noexcept C++ frame aborts the whole process ("terminate called without an
+# active exception", exit status -6) after training has finished. So at exit the threads
+# are told to stop, their queues drained so that a blocked put() returns, and joined.
+
+_STOP = threading.Event()
+_CONSUMERS: "weakref.WeakSet" = weakref.WeakSet()
+_original_consumer_run = iterators.BackgroundConsumer.run
+
+
+def _stoppable_consumer_run(self):
+    _CONSUMERS.add(self)
+    source = self._source
+
+    def until_stopped():
+        for item in source:
+            if _STOP.is_set():
+                return
+            yield item
+
+    self._source = until_stopped()
+    _original_consumer_run(self)
+
+
+def _stop_consumers(timeout: float = 10.0):
+    _STOP.set()
+    for consumer in list(_CONSUMERS):
+        for _ in range(int(timeout / 0.05)):
+            if not consumer.is_alive():
+                break
+            try:
+                while True:
+                    consumer._queue.get_nowait()
+            except Exception:   # queue.Empty
+                pass
+            consumer.join(0.05)
+
+
 def apply():
+    if iterators.BackgroundConsumer.run is not _stoppable_consumer_run:
+        iterators.BackgroundConsumer.run = _stoppable_consumer_run
+        atexit.register(_stop_consumers)
     if data_utils.batch_by_size is not batch_by_size_keeping_remainder:
         data_utils.batch_by_size = batch_by_size_keeping_remainder
     if fairseq_utils.replace_unk is not replace_unk_from_pairs:
