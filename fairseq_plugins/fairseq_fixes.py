@@ -27,6 +27,7 @@ reads the pairs as a target -> source map, and without an alignment says what to
 active exception"): see ``_stop_consumers`` below.
 """
 import atexit
+import queue
 import threading
 import weakref
 
@@ -108,7 +109,7 @@ def _stop_consumers(timeout: float = 10.0):
             try:
                 while True:
                     consumer._queue.get_nowait()
-            except Exception:   # queue.Empty
+            except queue.Empty:
                 pass
             consumer.join(0.05)
 

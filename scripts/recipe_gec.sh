@@ -62,7 +62,7 @@ for bias in ${COPY_BIASES:-off 0 0.1 0.2 0.4 0.8}; do
   correct "$RUN_DIR/data/raw/valid.err" "${args[@]}" > "$RUN_DIR/valid-bias-$bias.out"
   g=$(gleu --gec-data "$RUN_DIR/data" --split valid --hyp "$RUN_DIR/valid-bias-$bias.out")
   printf '%s\t%s\n' "$bias" "$g" | tee -a "$RUN_DIR/copy-bias.tsv"
-  if python -c "import sys; sys.exit(not float('$g') > float('$best_gleu'))"; then
+  if awk -v g="$g" -v best="$best_gleu" 'BEGIN { exit !(g + 0 > best + 0) }'; then
     best_bias=$bias best_gleu=$g
   fi
 done

@@ -6,7 +6,8 @@ equal length (fast, fused kernels), or as a packed sequence when a batch has man
 different lengths. fairseq pads sources on the left by default while both ways want them
 on the right: the tokens are gathered into right-padded order for the RNN and the
 outputs scattered back, so that attention positions line up with ``src_tokens`` as the
-generator sees them (``--print-alignment`` and ``--replace-unk`` index the source by those positions).
+generator sees them (``--print-alignment`` and ``--replace-unk`` index the source by
+those positions).
 """
 from typing import Dict, List, Optional
 

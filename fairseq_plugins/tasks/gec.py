@@ -28,8 +28,9 @@ recognised by their ids and source lengths and are not scored).
 The GLEU *source* (GLEU penalises n-grams kept from it) is ``--eval-gleu-source``, else
 ``<split>.gleu-source`` in the folder the references were found in (the learner's
 original sentence, which ``preprocess.gec_data`` writes also when the model reads JFLEG's
-spellchecked text), else ``<split>.<source-lang>`` there, else the decoded source tokens.  Reference files must have one line per validation
-sentence (checked when the split is loaded).
+spellchecked text), else ``<split>.<source-lang>`` there, else the decoded source tokens.
+Reference files must have one line per validation sentence (checked when the split is
+loaded).
 
 **Raw-text tokenisation** for ``fairseq-interactive`` / ``fairseq-generate``: input lines
 get the training normalisation (:func:`preprocess.text.normalize`: NFKC, whitespace),
@@ -72,8 +73,9 @@ from typing import List, Optional
 import numpy as np
 import torch
 from fairseq import metrics, utils
-from fairseq.data import LanguagePairDataset, encoders
+from fairseq.data import LanguagePairDataset, data_utils, encoders
 from fairseq.dataclass import ChoiceEnum
+from fairseq.sequence_scorer import SequenceScorer
 from fairseq.tasks import register_task
 from fairseq.tasks.translation import TranslationConfig, TranslationTask
 from omegaconf import II
@@ -185,9 +187,6 @@ def prefer_source(models, sample, hypos, tgt_dict, bias: float):
     log-probabilities (fairseq's own score with ``--lenpen 1``).  Needs a joined dictionary
     (source token ids are target token ids), which ``preprocess.gec_data`` builds.
     """
-    from fairseq.data import data_utils
-    from fairseq.sequence_scorer import SequenceScorer
-
     src = sample["net_input"]["src_tokens"]                        # B x S, padded
     pad, eos = tgt_dict.pad(), tgt_dict.eos()
     copies = [row[row.ne(pad)] for row in src]                     # each ends with </s>
@@ -205,8 +204,8 @@ def prefer_source(models, sample, hypos, tgt_dict, bias: float):
         if best is None or best - copy_score <= bias:
             if copy["attention"] is not None:   # scorer: T x S; generator hypos: S x T
                 copy["attention"] = copy["attention"].t()
-            same = [h for h in nbest if torch.equal(h["tokens"], copy["tokens"])]
-            hypos[i] = [copy] + [h for h in nbest if not any(h is x for x in same)]
+            others = [h for h in nbest if not torch.equal(h["tokens"], copy["tokens"])]
+            hypos[i] = [copy] + others
     return hypos
 
 
@@ -475,8 +474,7 @@ class GECTask(TranslationTask):
 
         metrics.log_derived("gleu", compute_gleu)
 
-    # ---------------------------------------------------------------- interactive input
-    # ------------------------------------------------------------------ conservative decoding
+    # ---------------------------------------------------------------- conservative decoding
 
     def inference_step(self, generator, models, sample, prefix_tokens=None, constraints=None):
         hypos = super().inference_step(generator, models, sample, prefix_tokens=prefix_tokens,
@@ -485,6 +483,7 @@ class GECTask(TranslationTask):
             return hypos
         return prefer_source(models, sample, hypos, self.target_dictionary, self.cfg.copy_bias)
 
+    # ---------------------------------------------------------------- interactive input
     def _input_problem(self, line: str) -> Optional[str]:
         bad = _invalid_utf8(line)
         if bad:
