@@ -25,6 +25,8 @@ Training pairs (all written to ``OUT/text/train.{err,cor}`` before preparation):
   GLEU is then no longer a held-out estimate (a warning says so) unless
   ``--jfleg-dev-holdout N`` keeps a seeded sample of N dev sentences out of training as
   the valid set (for checkpoint choice and for tuning ``--copy-bias``).
+* with ``--jfleg-dev-noise-copies K``: the distinct references of those training dev
+  sentences, noised K times like the clean text (essay-domain synthetic pairs).
 
 Evaluation sets (``--jfleg-dir``): valid = JFLEG dev (source, ref0), test = JFLEG test
 (source, ref0), the source being the learner's sentence or, with ``--jfleg-source
@@ -227,9 +229,23 @@ def build_pairs(args, rates) -> Tuple[List[Tuple[str, str]], dict, Dict[str, lis
         counts["jfleg-dev"] = {"kind": "jfleg-dev", "copies": args.jfleg_dev_copies,
                                "source": args.jfleg_source,
                                "pairs": args.jfleg_dev_copies * len(dev) * NUM_JFLEG_REFS}
+    if jfleg and args.jfleg_dev_noise_copies:
+        # the references are clean essay-domain English: noised like the clean text, they
+        # add synthetic pairs from the learners' own topics (held-out rows are not used)
+        refs = list(dict.fromkeys(ref for row in dev for ref in row[1:1 + NUM_JFLEG_REFS]))
+        before, changed = len(train), 0
+        for _ in range(args.jfleg_dev_noise_copies):
+            for ref in refs:
+                noisy = noiser.noise(ref)
+                changed += noisy != ref
+                train.append((noisy, ref))
+        counts["jfleg-dev-noised"] = {"kind": "jfleg-dev-noised",
+                                      "copies": args.jfleg_dev_noise_copies,
+                                      "sentences": len(refs), "pairs": len(train) - before,
+                                      "changed": changed}
     if not train:
         raise GECDataError("no training pairs: give --clean-text, --multi30k-dir, --anki-file, "
-                           "--pairs, --m2 or --jfleg-dev-copies > 0")
+                           "--pairs, --m2, --jfleg-dev-copies or --jfleg-dev-noise-copies")
     return train, counts, jfleg
 
 
@@ -245,8 +261,9 @@ def build(args) -> dict:
         rates = parse_rates(args.rates, scale=args.noise_scale)
     except (ValueError, OSError) as e:
         raise GECDataError(f"--rates: {e}") from None
-    if args.noise_copies < 0 or args.jfleg_dev_copies < 0:
-        raise GECDataError("--noise-copies and --jfleg-dev-copies must not be negative")
+    if min(args.noise_copies, args.jfleg_dev_copies, args.jfleg_dev_noise_copies) < 0:
+        raise GECDataError("--noise-copies, --jfleg-dev-copies and --jfleg-dev-noise-copies "
+                           "must not be negative")
 
     train, counts, jfleg = build_pairs(args, rates)
     text = out / "text"
@@ -260,7 +277,8 @@ def build(args) -> dict:
             _write(text / f"{fairseq_split}.{TGT_LANG}", (r[1] for r in rows))
             files[f"{fairseq_split}_src"] = text / f"{fairseq_split}.{SRC_LANG}"
             files[f"{fairseq_split}_tgt"] = text / f"{fairseq_split}.{TGT_LANG}"
-    if jfleg and args.jfleg_dev_copies and not args.jfleg_dev_holdout:
+    if jfleg and (args.jfleg_dev_copies or args.jfleg_dev_noise_copies) \
+            and not args.jfleg_dev_holdout:
         print("warning: JFLEG dev is both in train (--jfleg-dev-copies) and the valid set: "
               "validation GLEU is optimistic", file=sys.stderr)
 
@@ -300,6 +318,7 @@ def build(args) -> dict:
         "train_pairs": len(train),
         "jfleg_dir": str(args.jfleg_dir) if args.jfleg_dir else None,
         "jfleg_dev_copies": args.jfleg_dev_copies if args.jfleg_dir else 0,
+        "jfleg_dev_noise_copies": args.jfleg_dev_noise_copies if args.jfleg_dir else 0,
         "references": refs,
         "jfleg_source": args.jfleg_source if args.jfleg_dir else None,
         "gleu_source": {s: f"raw/{s}.{GLEU_SOURCE_SUFFIX}" for s in refs},
@@ -348,6 +367,9 @@ def build_parser() -> argparse.ArgumentParser:
                         "training; the rest of dev goes to training (--jfleg-dev-copies)")
     g.add_argument("--jfleg-dev-copies", type=int, default=0,
                    help="also train on JFLEG dev (src paired with each of the 4 refs) K times")
+    g.add_argument("--jfleg-dev-noise-copies", type=int, default=0, metavar="K",
+                   help="also noise the (distinct) references of the training part of JFLEG "
+                        "dev K times, with --rates, as in-domain synthetic pairs")
     g = p.add_argument_group("preparation (preprocess.prepare parallel)")
     g.add_argument("--vocab-size", type=int, default=8000, help="joint sentencepiece vocabulary")
     g.add_argument("--max-len", type=int, default=250, help="drop longer train pairs (subwords)")

@@ -8,7 +8,8 @@ correction shell tokenises raw input the same way before correcting it.
 * :func:`tokenize` splits punctuation (``, . ; : ? ! ( ) [ ] { } "``), contractions
   (``n't 's 're 've 'm 'll 'd``) and possessive ``s'``; keeps hyphenated words, numbers
   (``3.5``, ``1,000``), ``...``/``--`` and abbreviations (``Mr.``, ``U.S.``) together.
-  It is idempotent: tokenised text comes back unchanged.
+  Double quotes become PTB's opening ````` and closing ``''`` (alternating), as in the
+  JFLEG references. It is idempotent: tokenised text comes back unchanged.
 * :func:`detokenize` undoes it for display (``I don't know, he said.``).
 
 Deliberately dependency-free (no NLTK/sacremoses download); see the tests for examples.
@@ -75,13 +76,26 @@ def tokenize(text: str) -> str:
     if out and out[-1] != "." and out[-1].endswith(".") and len(out[-1]) > 1 \
             and not out[-1].endswith(".."):
         out[-1:] = [out[-1][:-1], "."]
-    return " ".join(out)
+    return " ".join(_ptb_quotes(out))
+
+
+def _ptb_quotes(toks):
+    """``"`` -> ````` / ``''`` by turns (an explicit ````` or ``''`` sets the turn)."""
+    out, opening = [], True
+    for t in toks:
+        if t == '"':
+            t = "``" if opening else "''"
+        if t in ("``", "''"):
+            opening = t == "''"
+        out.append(t)
+    return out
 
 
 _NO_SPACE_BEFORE = {",", ".", ";", ":", "?", "!", ")", "]", "}", "%", "...", "n't", "''",
                     "'s", "'re", "'ve", "'m", "'ll", "'d", "'S", "'RE", "'VE", "'M", "'LL",
                     "'D", "N'T"}
 _NO_SPACE_AFTER = {"(", "[", "{", "$", "#", "``"}
+_DOUBLE_QUOTES = ('"', "``", "''")
 
 
 def detokenize(text: str) -> str:
@@ -90,16 +104,14 @@ def detokenize(text: str) -> str:
     out = ""
     open_double = False
     for i, t in enumerate(toks):
-        if t == '"':
-            if open_double:
-                out += '"'
-            else:
-                out += (" " if out else "") + '"'
-            open_double = not open_double
+        if t in _DOUBLE_QUOTES:   # shown as '"', opening ones spaced before, closing after
+            opening = t == "``" or (t == '"' and not open_double)
+            out += ((" " if out else "") + '"') if opening else '"'
+            open_double = opening
             continue
         glue = (not out or t in _NO_SPACE_BEFORE or t.lower() in _NO_SPACE_BEFORE
                 or out.endswith(tuple(_NO_SPACE_AFTER))
-                or (open_double and out.endswith('"') and i > 0 and toks[i - 1] == '"'))
+                or (open_double and out.endswith('"') and i > 0 and toks[i - 1] in _DOUBLE_QUOTES))
         if t == "'" and out and out[-1:].lower() == "s":
             glue = True
         out += t if glue else " " + t
