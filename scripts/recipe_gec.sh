@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # GEC recipe: build synthetic + JFLEG-dev training data, train rnn_gec on CPU (budget
-# TRAIN_HOURS, default 0.75), keep the checkpoint with the best GLEU on the 200 JFLEG dev
+# TRAIN_HOURS, default 0.85), keep the checkpoint with the best GLEU on the 200 JFLEG dev
 # sentences held out of training, tune --copy-bias on those same sentences, and score
 # JFLEG test with GLEU beside its two baselines.
 #
@@ -8,6 +8,7 @@
 #
 # Environment: SEQ2SEQ_DATA_DIR (default ../shared/data), RUN_DIR (default runs/gec),
 #              TRAIN_HOURS, JFLEG_DEV_COPIES (JFLEG dev pairs in training, default 4),
+#              JFLEG_DEV_NOISE_COPIES (noised copies of those dev references, default 0),
 #              COPY_BIASES (the values tried, default "off 0 0.1 0.2 0.4 0.8").
 # The model reads JFLEG's spellchecked source (554 dev sentences in training, the other
 # 200 for choices, test for the score); GLEU penalises n-grams kept from the learner's original sentence,
@@ -26,6 +27,7 @@ if [ ! -f "$RUN_DIR/data/gec_data.json" ]; then
     --multi30k-dir "$DATA_DIR/multi30k" --anki-file "$DATA_DIR/anki-fra-eng/fra-eng.tsv.gz" \
     --jfleg-dir "$DATA_DIR/jfleg" --jfleg-source spellchecked \
     --jfleg-dev-copies "${JFLEG_DEV_COPIES:-4}" --jfleg-dev-holdout 200 \
+    --jfleg-dev-noise-copies "${JFLEG_DEV_NOISE_COPIES:-0}" \
     --noise-copies 1 --vocab-size 4000
 fi
 
@@ -35,7 +37,7 @@ else
   start=$(date +%s)
   fairseq-hydra-train --config-dir fairseq_plugins/config --config-name gec_rnn \
     task.data="$RUN_DIR/data/bin" checkpoint.save_dir="$RUN_DIR/checkpoints" \
-    optimization.stop_time_hours="${TRAIN_HOURS:-0.75}" 2>&1 | tee "$RUN_DIR/train.log" |
+    optimization.stop_time_hours="${TRAIN_HOURS:-0.85}" 2>&1 | tee "$RUN_DIR/train.log" |
     grep -E "valid on|done training"
   echo "training took $(( ($(date +%s) - start) / 60 )) minutes"
 fi
