@@ -187,6 +187,12 @@ def _write(path: Path, lines: Iterable[str]) -> int:
     return n
 
 
+def _noised_pairs(noiser: Noiser, sentences: List[str], copies: int):
+    """``copies`` rounds of (noisy, clean) pairs over ``sentences``, and how many changed."""
+    pairs = [(noiser.noise(s), s) for _ in range(copies) for s in sentences]
+    return pairs, sum(noisy != clean for noisy, clean in pairs)
+
+
 def build_pairs(args, rates) -> Tuple[List[Tuple[str, str]], dict, Dict[str, list]]:
     """Training pairs, per-source counts, and the JFLEG splits (if any)."""
     tok = ptb_tokenize if args.tokenize == "ptb" else (lambda s: s)
@@ -196,15 +202,10 @@ def build_pairs(args, rates) -> Tuple[List[Tuple[str, str]], dict, Dict[str, lis
     noiser = Noiser(rates, seed=args.seed)
     for name, sentences, dropped in read_clean_sources(args):
         sentences = [tok(s) for s in sentences]
-        before = len(train)
-        changed = 0
-        for _ in range(args.noise_copies):
-            for s in sentences:
-                noisy = noiser.noise(s)
-                changed += noisy != s
-                train.append((noisy, s))
+        pairs, changed = _noised_pairs(noiser, sentences, args.noise_copies)
+        train.extend(pairs)
         counts[name] = {"kind": "clean", "sentences": len(sentences), "dropped": dropped,
-                        "pairs": len(train) - before, "changed": changed}
+                        "pairs": len(pairs), "changed": changed}
 
     for src, tgt in args.pairs or []:
         pairs, stats = read_user_pairs(src, tgt)
@@ -233,15 +234,11 @@ def build_pairs(args, rates) -> Tuple[List[Tuple[str, str]], dict, Dict[str, lis
         # the references are clean essay-domain English: noised like the clean text, they
         # add synthetic pairs from the learners' own topics (held-out rows are not used)
         refs = list(dict.fromkeys(ref for row in dev for ref in row[1:1 + NUM_JFLEG_REFS]))
-        before, changed = len(train), 0
-        for _ in range(args.jfleg_dev_noise_copies):
-            for ref in refs:
-                noisy = noiser.noise(ref)
-                changed += noisy != ref
-                train.append((noisy, ref))
+        pairs, changed = _noised_pairs(noiser, refs, args.jfleg_dev_noise_copies)
+        train.extend(pairs)
         counts["jfleg-dev-noised"] = {"kind": "jfleg-dev-noised",
                                       "copies": args.jfleg_dev_noise_copies,
-                                      "sentences": len(refs), "pairs": len(train) - before,
+                                      "sentences": len(refs), "pairs": len(pairs),
                                       "changed": changed}
     if not train:
         raise GECDataError("no training pairs: give --clean-text, --multi30k-dir, --anki-file, "
@@ -279,8 +276,9 @@ def build(args) -> dict:
             files[f"{fairseq_split}_tgt"] = text / f"{fairseq_split}.{TGT_LANG}"
     if jfleg and (args.jfleg_dev_copies or args.jfleg_dev_noise_copies) \
             and not args.jfleg_dev_holdout:
-        print("warning: JFLEG dev is both in train (--jfleg-dev-copies) and the valid set: "
-              "validation GLEU is optimistic", file=sys.stderr)
+        print("warning: JFLEG dev is both in train (--jfleg-dev-copies or "
+              "--jfleg-dev-noise-copies) and the valid set: validation GLEU is optimistic",
+              file=sys.stderr)
 
     manifest = prepare_parallel(
         files["train_src"], files["train_tgt"], SRC_LANG, TGT_LANG, out,

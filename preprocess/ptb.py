@@ -91,7 +91,7 @@ def _ptb_quotes(toks):
     return out
 
 
-_NO_SPACE_BEFORE = {",", ".", ";", ":", "?", "!", ")", "]", "}", "%", "...", "n't", "''",
+_NO_SPACE_BEFORE = {",", ".", ";", ":", "?", "!", ")", "]", "}", "%", "...", "n't",
                     "'s", "'re", "'ve", "'m", "'ll", "'d", "'S", "'RE", "'VE", "'M", "'LL",
                     "'D", "N'T"}
 _NO_SPACE_AFTER = {"(", "[", "{", "$", "#", "``"}
@@ -102,16 +102,16 @@ def detokenize(text: str) -> str:
     """Inverse of :func:`tokenize` for display: glue punctuation and clitics back."""
     toks = text.split()
     out = ""
-    open_double = False
+    open_double = False   # inside a quotation; the token right after its opening glues on
     for i, t in enumerate(toks):
         if t in _DOUBLE_QUOTES:   # shown as '"', opening ones spaced before, closing after
             opening = t == "``" or (t == '"' and not open_double)
             out += ((" " if out else "") + '"') if opening else '"'
             open_double = opening
             continue
+        just_opened = open_double and i > 0 and toks[i - 1] in _DOUBLE_QUOTES
         glue = (not out or t in _NO_SPACE_BEFORE or t.lower() in _NO_SPACE_BEFORE
-                or out.endswith(tuple(_NO_SPACE_AFTER))
-                or (open_double and out.endswith('"') and i > 0 and toks[i - 1] in _DOUBLE_QUOTES))
+                or out.endswith(tuple(_NO_SPACE_AFTER)) or just_opened)
         if t == "'" and out and out[-1:].lower() == "s":
             glue = True
         out += t if glue else " " + t
