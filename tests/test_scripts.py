@@ -358,13 +358,14 @@ def test_squad_malformed_inputs(tmp_path):
 
 # ----------------------------------------------------------------------------- recipes
 
-@pytest.mark.parametrize("args,fragment", [
-    (["nope", "rnn_luong"], "unknown corpus nope"),
-    (["anki", "lstm"], "unknown system lstm"),
+@pytest.mark.parametrize("args,size,fragment", [
+    (["nope", "rnn_luong"], "small", "unknown corpus nope"),
+    (["anki", "lstm"], "small", "unknown system lstm"),
+    (["anki", "rnn_luong"], "big", "SIZE must be tutorial or small, got big"),
 ])
-def test_recipe_mt_rejects_unknown_names_before_doing_anything(tmp_path, args, fragment):
+def test_recipe_mt_rejects_unknown_names_before_doing_anything(tmp_path, args, size, fragment):
     proc = run(["bash", SCRIPTS / "recipe_mt.sh", *args], check=False,
-               env={"RUN_DIR": str(tmp_path / "run")})
+               env={"RUN_DIR": str(tmp_path / "run"), "SIZE": size})
     assert proc.returncode == 2
     assert_one_line_error(proc, fragment)
     assert not (tmp_path / "run").exists()
