@@ -22,6 +22,14 @@ def cli(name):
     return str(BIN_DIR / name)
 
 
+def hydra_train_cmd(config_name, data, save, *overrides):
+    """fairseq-hydra-train with a config shipped in fairseq_plugins/config, its RNN at 16 units."""
+    return [cli("fairseq-hydra-train"), "--config-dir", PLUGIN_DIR / "config",
+            "--config-name", config_name, f"task.data={data}", f"common.user_dir={PLUGIN_DIR}",
+            f"checkpoint.save_dir={save}", "model.encoder_embed_dim=16",
+            "model.encoder_hidden_size=16", "model.decoder_hidden_size=16", *overrides]
+
+
 def run(cmd, cwd=None, check=True, input=None, env=None, timeout=900):
     """Run a command, returning CompletedProcess; on failure show its output."""
     full_env = dict(os.environ)

@@ -13,7 +13,7 @@ import time
 import pytest
 import torch
 
-from conftest import PLUGIN_DIR, REPO, cli, run, train_cmd, train_losses
+from conftest import PLUGIN_DIR, REPO, cli, hydra_train_cmd, run, train_cmd, train_losses
 
 
 def test_plugin_registers_models_and_tasks():
@@ -103,14 +103,10 @@ def test_legacy_argparse_checkpoint_loads(m30k_spm, tmp_path):
 
 def test_hydra_train_with_shipped_config(m30k_spm, tmp_path):
     save = tmp_path / "hydra"
-    proc = run([cli("fairseq-hydra-train"), "--config-dir", PLUGIN_DIR / "config",
-                "--config-name", "multi30k_luong", f"task.data={m30k_spm / 'bin'}",
-                f"common.user_dir={PLUGIN_DIR}", f"checkpoint.save_dir={save}",
-                "optimization.max_update=4", "optimization.max_epoch=1",
-                "model.encoder_embed_dim=16", "model.encoder_hidden_size=16",
-                "model.decoder_hidden_size=16", "task.eval_bleu=false",
-                "checkpoint.best_checkpoint_metric=loss",
-                "checkpoint.maximize_best_checkpoint_metric=false"], cwd=tmp_path)
+    proc = run(hydra_train_cmd("multi30k_luong", m30k_spm / "bin", save,
+                               "optimization.max_update=4", "optimization.max_epoch=1",
+                               "task.eval_bleu=false", "checkpoint.best_checkpoint_metric=loss",
+                               "checkpoint.maximize_best_checkpoint_metric=false"), cwd=tmp_path)
     assert "num_updates 4" in proc.stdout + proc.stderr
     state = torch.load(save / "checkpoint_last.pt", weights_only=False)
     model_cfg = state["cfg"]["model"]

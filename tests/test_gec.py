@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import REPO, PLUGIN_DIR, cli, run
+from conftest import REPO, PLUGIN_DIR, cli, hydra_train_cmd, run
 
 from fairseq_plugins import gec_metrics
 from preprocess.m2 import M2FormatError, m2_pairs, read_m2
@@ -473,6 +473,24 @@ def test_train_logs_gleu_and_keeps_the_best_checkpoint(trained):
     best = torch.load(save / "checkpoint_best.pt", map_location="cpu", weights_only=False)
     assert best["extra_state"]["val_loss"] == pytest.approx(max(gleus), abs=0.01)
     assert re.search(r"best_gleu ([\d.]+)", log)
+
+
+def test_hydra_train_with_shipped_gec_config(corpus, tmp_path):
+    """fairseq_plugins/config/gec_rnn.yaml (the recipe's config) composes and trains as written:
+    rnn_gec, the gec task validating GLEU, the short-to-long first epoch."""
+    import torch
+
+    save = tmp_path / "hydra-gec"
+    proc = run(hydra_train_cmd("gec_rnn", corpus / "bin", save,
+                               "optimization.max_update=6", "dataset.validate_interval_updates=6",
+                               "dataset.max_valid_steps=1", "checkpoint.save_interval_updates=6",
+                               "lr_scheduler.warmup_updates=2"), cwd=tmp_path)
+    log = proc.stdout + proc.stderr
+    assert re.search(r"valid on 'valid' subset .*\| gleu [\d.]+ .*\| num_updates 6", log), log[-3000:]
+    cfg = torch.load(save / "checkpoint_best.pt", weights_only=False)["cfg"]
+    assert cfg["model"]["_name"] == "rnn_gec" and cfg["model"]["share_all_embeddings"] == 1
+    assert cfg["dataset"]["curriculum"] == 1 and cfg["task"]["eval_gleu"]
+    assert cfg["checkpoint"]["best_checkpoint_metric"] == "gleu"
 
 
 def interactive(corpus, save, *extra):
