@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The main job, from a fresh machine: install if needed, prepare Multi30k de->en, train a
-# small attention model (rnn_luong) on CPU for about ten minutes, print sacreBLEU on
+# small attention model (rnn_bahdanau) on CPU for about ten minutes, print sacreBLEU on
 # test2016 and translate a sentence through fairseq-interactive.
 #
 #   bash scripts/run_main.sh
@@ -36,10 +36,10 @@ else
   echo "   already prepared: $DATA"
 fi
 
-echo "== 2/4 train rnn_luong (bidirectional LSTM, general attention) for ${TRAIN_MINUTES} minutes"
+echo "== 2/4 train rnn_bahdanau (bidirectional GRU, additive attention) for ${TRAIN_MINUTES} minutes"
 hours=$(python -c "print(${TRAIN_MINUTES}/60)")
 fairseq-train "$DATA/bin" --user-dir fairseq_plugins --task translation \
-  --arch rnn_luong --input-feeding 0 --encoder-embed-dim 256 --encoder-hidden-size 256 \
+  --arch rnn_bahdanau --encoder-embed-dim 256 --encoder-hidden-size 256 \
   --decoder-hidden-size 256 --dropout 0.3 --share-all-embeddings 1 \
   --share-decoder-input-output-embed 1 \
   --optimizer adam --adam-betas '(0.9, 0.98)' --lr 0.003 --lr-scheduler inverse_sqrt \
@@ -56,7 +56,9 @@ python scripts/evaluate_mt.py --generate-output "$RUN_DIR/generate-test.txt" \
   --ref "$DATA/raw/test.en"
 
 echo "== 4/4 fairseq-interactive"
-echo "Ein Mann mit einem roten Hut fährt mit dem Fahrrad durch die Stadt." | tee /dev/stderr |
-  fairseq-interactive "$DATA/bin" --user-dir fairseq_plugins --path "$CKPT/checkpoint_best.pt" \
+# (not `tee /dev/stderr`: with output redirected to a file, that reopens and truncates it)
+sentence="Ein Mann mit einem roten Hut fährt mit dem Fahrrad durch die Stadt."
+echo "$sentence"
+echo "$sentence" | fairseq-interactive "$DATA/bin" --user-dir fairseq_plugins --path "$CKPT/checkpoint_best.pt" \
     --source-lang de --target-lang en --bpe sentencepiece \
     --sentencepiece-model "$DATA/spm/joint.model" --beam 5 2>/dev/null | grep '^D-' | cut -f3
