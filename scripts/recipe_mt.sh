@@ -13,8 +13,8 @@
 # For a budget of minutes rather than hours, a shorter warm-up and a higher peak learning
 # rate help (LR, default 0.002; WARMUP_UPDATES, default 400).
 # SIZE=small (RNN systems only): every RNN at 256 units with one shared, tied embedding
-# (about a third of the parameters and twice the updates per CPU minute of the default
-# SIZE=tutorial, which keeps the tutorials' 512-unit recurrent layers).
+# (a fifth to a third of the parameters and twice the updates per CPU minute of the
+# default SIZE=tutorial, which keeps the tutorials' 512-unit recurrent layers).
 # RUN_DIR (default runs/CORPUS), SEQ2SEQ_DATA_DIR as elsewhere.
 set -euo pipefail
 USAGE="usage: recipe_mt.sh multi30k|anki rnn_sutskever|rnn_cho|rnn_bahdanau|rnn_luong|fconv|transformer"
@@ -32,18 +32,19 @@ esac
 
 # the tutorials' sizes, scaled to what trains on a CPU; the same data for all but
 # Sutskever's model, which reads the source reversed
-case "${SIZE:-tutorial}" in
-  tutorial) H=512 HA=256 TIE="" ;;
+SIZE="${SIZE:-tutorial}"
+case "$SIZE" in
+  tutorial) H=512 TIE="" ;;
   # one embedding for source, target and output layer (the dictionary is joined)
-  small) H=256 HA=256 TIE="--share-all-embeddings 1 --share-decoder-input-output-embed 1" ;;
+  small) H=256 TIE="--share-all-embeddings 1 --share-decoder-input-output-embed 1" ;;
   *) echo "error: SIZE must be tutorial or small, got ${SIZE}" >&2; exit 2 ;;
 esac
 RNN="--encoder-embed-dim 256 --dropout 0.3 $TIE"
 case "$SYSTEM" in
   rnn_sutskever) ARGS="--arch rnn_sutskever $RNN --encoder-hidden-size $H"; REV=1 ;;
   rnn_cho)       ARGS="--arch rnn_cho $RNN --encoder-hidden-size $H" ;;
-  rnn_bahdanau)  ARGS="--arch rnn_bahdanau $RNN --encoder-hidden-size $HA --decoder-hidden-size $H" ;;
-  rnn_luong)     ARGS="--arch rnn_luong $RNN --encoder-hidden-size $HA --decoder-hidden-size $H" ;;
+  rnn_bahdanau)  ARGS="--arch rnn_bahdanau $RNN --encoder-hidden-size 256 --decoder-hidden-size $H" ;;
+  rnn_luong)     ARGS="--arch rnn_luong $RNN --encoder-hidden-size 256 --decoder-hidden-size $H" ;;
   fconv)         ARGS="--arch fconv_iwslt_de_en --dropout 0.25" ;;
   transformer)   ARGS="--arch transformer --encoder-layers 3 --decoder-layers 3 --encoder-embed-dim 256 --decoder-embed-dim 256 --encoder-ffn-embed-dim 512 --decoder-ffn-embed-dim 512 --encoder-attention-heads 8 --decoder-attention-heads 8 --dropout 0.1" ;;
   *) echo "error: unknown system $SYSTEM ($USAGE)" >&2; exit 2 ;;
@@ -56,7 +57,7 @@ if [ ! -f "$DATA/prepare.json" ]; then
 fi
 OUT="$RUN_DIR/$SYSTEM"
 # a size of its own folder: fairseq-train would resume from another size's checkpoint_last
-case "$SYSTEM:${SIZE:-tutorial}" in rnn_*:small) OUT="$OUT-small" ;; esac
+case "$SYSTEM:$SIZE" in rnn_*:small) OUT="$OUT-small" ;; esac
 mkdir -p "$OUT"
 # shellcheck disable=SC2086
 fairseq-train "$DATA/bin" --user-dir fairseq_plugins --task translation $ARGS \

@@ -390,7 +390,7 @@ def test_gec_data_spellchecked_input_and_held_out_dev(tmp_path, data_dir):
     assert len(trained_on) == len(norm) - 50 and not set(trained_on) & set(idx)
     # noised references: only those of training rows, each distinct one twice, mostly changed
     tok = lambda line: " ".join(line.split())
-    train_refs = {tok(r[i]) for r in refs for i in range(len(norm)) if i not in set(idx)}
+    train_refs = {tok(r[i]) for r in refs for i in set(range(len(norm))) - set(idx)}
     held_refs = {tok(r[i]) for r in refs for i in idx} - train_refs
     noised = sources["jfleg-dev-noised"]
     assert noised["sentences"] == len(train_refs) and noised["pairs"] == 2 * len(train_refs)
