@@ -21,6 +21,12 @@ best-scoring one per id is kept, and the ``T-<id>`` lines serve as references un
 ``--ref`` is given. ``--post-process NAME`` applies fairseq's own post-processing
 (``sentencepiece``, ``subword_nmt``, ...) when the generate run did not.
 
+``--refs-by-source SRC`` (the source side of the test set, aligned with the one
+reference file) scores each hypothesis against every reference whose source sentence is
+identical to its own: a test set in which one sentence has several translations, as
+Tatoeba's, gets multi-reference BLEU instead of a score that penalises a correct but
+different translation. The number of references then varies by sentence.
+
 Test perplexity (``--data-bin DIR --path CKPT``) is not recomputed here: the real
 ``fairseq-validate`` is run on ``--valid-subset`` (default ``test``) and its figures are
 parsed. As fairseq logs them, ``loss``/``nll_loss`` are in base 2 (bits) per target
@@ -32,6 +38,7 @@ Examples::
 
     python scripts/evaluate_mt.py --hyp hyp.en --ref test.en
     python scripts/evaluate_mt.py --generate-output gen.out --json
+    python scripts/evaluate_mt.py --generate-output gen.out --ref test.fr --refs-by-source test.en
     python scripts/evaluate_mt.py --generate-output gen.out --ref test.en \
         --data-bin data-bin/multi30k --path checkpoints/checkpoint_best.pt
 """
@@ -121,7 +128,30 @@ def load_hypotheses_and_references(args):
             raise InputError(
                 f"line count mismatch: {len(hyps)} hypotheses in {hyp_name} "
                 f"but {len(stream)} references in {path}")
+    if args.refs_by_source:
+        refs = references_by_source(read_lines(args.refs_by_source), refs, args.refs_by_source)
     return hyps, refs
+
+
+def references_by_source(sources, refs, src_name):
+    """Turn one reference stream into several: sentence i gets every reference whose source
+    equals source i (its own first). Streams are padded with None, sacreBLEU's marker for a
+    sentence with fewer references."""
+    if len(refs) != 1:
+        raise InputError("--refs-by-source takes exactly one reference file")
+    (stream,) = refs
+    if len(sources) != len(stream):
+        raise InputError(f"line count mismatch: {len(sources)} sources in {src_name} "
+                         f"but {len(stream)} references")
+    groups = {}
+    for i, src in enumerate(sources):
+        groups.setdefault(src.strip(), []).append(i)
+    per_sentence = [[stream[i]] + [stream[j] for j in groups[src.strip()] if j != i]
+                    for i, src in enumerate(sources)]
+    width = max(len(r) for r in per_sentence)
+    print(f"note: references grouped by source: {len(groups)} distinct sources for "
+          f"{len(sources)} sentences, up to {width} references each", file=sys.stderr)
+    return [[r[k] if k < len(r) else None for r in per_sentence] for k in range(width)]
 
 
 # --------------------------------------------------------------------------- BLEU
@@ -146,11 +176,12 @@ def tutorial_bleu(hyps, refs):
 
     bleu = BLEU(tokenize="none", force=True)
     score = bleu.corpus_score([tutorial_tokenise(h) for h in hyps],
-                              [[tutorial_tokenise(r) for r in stream] for stream in refs])
+                              [[None if r is None else tutorial_tokenise(r) for r in stream]
+                               for stream in refs])
     # Sign it as the equivalent sacreBLEU configuration (``sacrebleu -lc``), which is
     # what the signature's readers know: case:lc|tok:13a.
     equivalent = BLEU(lowercase=True, tokenize="13a")
-    equivalent.corpus_score(hyps[:1], [stream[:1] for stream in refs])  # fixes nrefs
+    equivalent.corpus_score(hyps, refs)  # sets nrefs (a number, or "var")
     return score, str(equivalent.get_signature())
 
 
@@ -221,6 +252,9 @@ def build_parser():
     src.add_argument("--generate-output", help="fairseq-generate stdout (D-/T- lines used)")
     parser.add_argument("--ref", nargs="+", default=[],
                         help="reference file(s), detokenised, one sentence per line")
+    parser.add_argument("--refs-by-source", metavar="SRC",
+                        help="source file aligned with --ref: sentences with identical sources "
+                             "share their references (multi-reference BLEU)")
     parser.add_argument("--post-process", default=None, metavar="NAME",
                         help="apply fairseq's post-processing (sentencepiece, subword_nmt, ...) "
                              "to the hypotheses (and T- references) first")

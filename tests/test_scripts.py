@@ -211,6 +211,25 @@ def test_evaluate_mt_line_count_mismatch(tmp_path):
                           "line count mismatch", "2 hypotheses", "3 references")
 
 
+def test_evaluate_mt_refs_by_source(tmp_path):
+    """Two test pairs share a source: with --refs-by-source each hypothesis is scored
+    against both translations, so swapped (but correct) outputs score 100, not less."""
+    src = write_lines(tmp_path / "src", ["He left.", "He left.", "Hello there."])
+    ref = write_lines(tmp_path / "ref", ["Il est parti.", "Il s'en est allé.", "Bonjour à vous."])
+    hyp = write_lines(tmp_path / "hyp", ["Il s'en est allé.", "Il est parti.", "Bonjour à vous."])
+    single = json.loads(script("evaluate_mt.py", "--hyp", hyp, "--ref", ref, "--json",
+                               check=True).stdout)
+    proc = script("evaluate_mt.py", "--hyp", hyp, "--ref", ref, "--refs-by-source", src,
+                  "--json", check=True)
+    multi = json.loads(proc.stdout)
+    assert single["sacrebleu"] < 60 and multi["sacrebleu"] == 100.0
+    assert multi["bleu_lc_tok"] == 100.0 and "nrefs:var" in multi["sacrebleu_signature"]
+    assert "2 distinct sources for 3 sentences, up to 2 references" in proc.stderr
+    assert_one_line_error(script("evaluate_mt.py", "--hyp", hyp, "--ref", ref,
+                                 "--refs-by-source", write_lines(tmp_path / "s2", ["a"])),
+                          "line count mismatch", "1 sources")
+
+
 def generate_output(hyps, refs):
     """A fairseq-generate stdout in batch (not id) order, with --nbest 2 for id 2."""
     return [
