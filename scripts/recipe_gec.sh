@@ -4,8 +4,10 @@
 # sentences held out of training, tune --copy-bias on those same sentences, and score
 # JFLEG test with GLEU beside its two baselines.
 #
-#   bash scripts/recipe_gec.sh
+#   bash scripts/recipe_gec.sh [HYDRA_OVERRIDE ...]
 #
+# Arguments are hydra overrides for fairseq-hydra-train on top of
+# fairseq_plugins/config/gec_rnn.yaml, e.g. optimization.lr=[0.002].
 # Environment: SEQ2SEQ_DATA_DIR (default ../shared/data), RUN_DIR (default runs/gec),
 #              TRAIN_HOURS, JFLEG_DEV_COPIES (JFLEG dev pairs in training, default 4),
 #              JFLEG_DEV_NOISE_COPIES (noised copies of those dev references, default 0),
@@ -37,7 +39,7 @@ else
   start=$(date +%s)
   fairseq-hydra-train --config-dir fairseq_plugins/config --config-name gec_rnn \
     task.data="$RUN_DIR/data/bin" checkpoint.save_dir="$RUN_DIR/checkpoints" \
-    optimization.stop_time_hours="${TRAIN_HOURS:-0.85}" 2>&1 | tee "$RUN_DIR/train.log" |
+    optimization.stop_time_hours="${TRAIN_HOURS:-0.85}" "$@" 2>&1 | tee "$RUN_DIR/train.log" |
     grep -E "valid on|done training"
   echo "training took $(( ($(date +%s) - start) / 60 )) minutes"
 fi
