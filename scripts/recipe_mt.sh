@@ -7,7 +7,8 @@
 #   SYSTEM: rnn_sutskever rnn_cho rnn_bahdanau rnn_luong fconv transformer
 #
 # Prints cased detokenised sacreBLEU, the tutorials' lowercased tokenised BLEU and the
-# test perplexity, and draws the training/validation loss (loss.png). TRAIN_HOURS
+# test perplexity (for anki also BLEU against every translation of the same English
+# sentence: scores-multiref.txt), and draws the training/validation loss (loss.png). TRAIN_HOURS
 # (default 2) bounds training; on a 2-core CPU that is a reduced budget for every system
 # (the tutorials trained on a GPU), so figures from such a run are lower bounds.
 # For a budget of minutes rather than hours, a shorter warm-up and a higher peak learning
@@ -74,4 +75,9 @@ fairseq-generate "$DATA/bin" --user-dir fairseq_plugins --path "$OUT/checkpoints
   > "$OUT/generate-test.txt"
 python scripts/evaluate_mt.py --generate-output "$OUT/generate-test.txt" --ref "$DATA/raw/test.$TGT" \
   --data-bin "$DATA/bin" --path "$OUT/checkpoints/checkpoint_best.pt" | tee "$OUT/scores.txt"
+if [ "$CORPUS" = anki ]; then
+  # Tatoeba gives one English sentence several French translations: score against all of them
+  python scripts/evaluate_mt.py --generate-output "$OUT/generate-test.txt" --ref "$DATA/raw/test.$TGT" \
+    --refs-by-source "$DATA/raw/test.en" | tee "$OUT/scores-multiref.txt"
+fi
 python scripts/plot_loss.py --logdir "$OUT/tb" --out "$OUT/loss.png"
