@@ -7,7 +7,9 @@
 #   bash scripts/recipe_gec.sh [HYDRA_OVERRIDE ...]
 #
 # Arguments are hydra overrides for fairseq-hydra-train on top of
-# fairseq_plugins/config/gec_rnn.yaml, e.g. optimization.lr=[0.002].
+# fairseq_plugins/config/gec_rnn.yaml, e.g. optimization.lr=[0.002]. The learning rate
+# decays over ~2,500 updates (what 2 threads do in 0.85 h): with another TRAIN_HOURS or
+# machine, pass lr_scheduler.total_num_update=N for about the updates it will make.
 # Environment: SEQ2SEQ_DATA_DIR (default ../shared/data), RUN_DIR (default runs/gec),
 #              TRAIN_HOURS, JFLEG_DEV_COPIES (JFLEG dev pairs in training, default 4),
 #              JFLEG_DEV_NOISE_COPIES (noised copies of those dev references, default 0),
