@@ -37,7 +37,7 @@ import re
 import sys
 from pathlib import Path
 
-from _common import REPO, InputError, run_main
+from _common import REPO, InputError, read_text, run_main
 
 SPLITS = ("dev", "test")
 NUM_REFS = 4
@@ -52,18 +52,6 @@ def load_gec_metrics():
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
-
-
-def read_text(path, what):
-    path = Path(path)
-    if not path.is_file():
-        raise InputError(f"{what} {path} not found")
-    try:
-        with open(path, encoding="utf-8") as f:
-            return [line.rstrip("\n") for line in f]
-    except UnicodeDecodeError as e:
-        raise InputError(f"{what} {path} is not valid UTF-8 ({e.reason} at byte {e.start})") \
-            from None
 
 
 def read_hypotheses(path, n):

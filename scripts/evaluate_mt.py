@@ -50,7 +50,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import DEFAULT_USER_DIR, InputError, run_main  # noqa: E402
+from _common import DEFAULT_USER_DIR, InputError, read_text, run_main  # noqa: E402
 
 GENERATE_LINE = re.compile(r"^([DT])-(\d+)\t(.*)$")
 PPL_NOTE = ("from fairseq-validate: loss in base 2 per target subword token (EOS included); "
@@ -58,13 +58,9 @@ PPL_NOTE = ("from fairseq-validate: loss in base 2 per target subword token (EOS
 
 
 # --------------------------------------------------------------------------- inputs
-def read_lines(path):
-    """Read a text file as a list of lines without their newline characters."""
-    try:
-        with open(path, encoding="utf-8") as f:
-            return [line.rstrip("\n").rstrip("\r") for line in f]
-    except OSError as err:
-        raise InputError(f"cannot read {path}: {err.strerror}") from err
+def read_lines(path, what):
+    """Lines of a UTF-8 text file without their line ends (Windows' too)."""
+    return [line.rstrip("\r") for line in read_text(path, what)]
 
 
 def parse_generate_output(lines):
@@ -103,9 +99,9 @@ def fairseq_post_process(lines, name):
 def load_hypotheses_and_references(args):
     """Return (hypotheses, list of reference streams), checking all have equal length."""
     if args.generate_output:
-        hyps, gen_refs = parse_generate_output(read_lines(args.generate_output))
+        hyps, gen_refs = parse_generate_output(read_lines(args.generate_output, "generate output"))
         if args.ref:
-            refs = [read_lines(path) for path in args.ref]
+            refs = [read_lines(path, "reference file") for path in args.ref]
         elif gen_refs is not None:
             print("note: references taken from the T- lines (rebuilt from binarised data, "
                   "unknown words shown as <<unk>>); pass --ref for the raw references",
@@ -118,8 +114,8 @@ def load_hypotheses_and_references(args):
     else:
         if not args.ref:
             raise InputError("--hyp needs --ref")
-        hyps = fairseq_post_process(read_lines(args.hyp), args.post_process)
-        refs = [read_lines(path) for path in args.ref]
+        hyps = fairseq_post_process(read_lines(args.hyp, "hypothesis file"), args.post_process)
+        refs = [read_lines(path, "reference file") for path in args.ref]
         hyp_name = args.hyp
     if not hyps:
         raise InputError(f"no hypotheses in {hyp_name}")
@@ -129,7 +125,8 @@ def load_hypotheses_and_references(args):
                 f"line count mismatch: {len(hyps)} hypotheses in {hyp_name} "
                 f"but {len(stream)} references in {path}")
     if args.refs_by_source:
-        refs = references_by_source(read_lines(args.refs_by_source), refs, args.refs_by_source)
+        refs = references_by_source(read_lines(args.refs_by_source, "source file"), refs,
+                                    args.refs_by_source)
     return hyps, refs
 
 
@@ -143,11 +140,15 @@ def references_by_source(sources, refs, src_name):
     if len(sources) != len(stream):
         raise InputError(f"line count mismatch: {len(sources)} sources in {src_name} "
                          f"but {len(stream)} references")
+    keys = [src.strip() for src in sources]
+    if "" in keys:  # empty sources would all share one another's references
+        raise InputError(f"{src_name} line {keys.index('') + 1} is empty: "
+                         "references cannot be grouped by an empty source")
     groups = {}
-    for i, src in enumerate(sources):
-        groups.setdefault(src.strip(), []).append(i)
-    per_sentence = [[stream[i]] + [stream[j] for j in groups[src.strip()] if j != i]
-                    for i, src in enumerate(sources)]
+    for i, key in enumerate(keys):
+        groups.setdefault(key, []).append(i)
+    per_sentence = [[stream[i]] + [stream[j] for j in groups[key] if j != i]
+                    for i, key in enumerate(keys)]
     width = max(len(r) for r in per_sentence)
     print(f"note: references grouped by source: {len(groups)} distinct sources for "
           f"{len(sources)} sentences, up to {width} references each", file=sys.stderr)

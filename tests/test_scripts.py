@@ -228,6 +228,11 @@ def test_evaluate_mt_refs_by_source(tmp_path):
     assert_one_line_error(script("evaluate_mt.py", "--hyp", hyp, "--ref", ref,
                                  "--refs-by-source", write_lines(tmp_path / "s2", ["a"])),
                           "line count mismatch", "1 sources")
+    assert_one_line_error(script("evaluate_mt.py", "--hyp", hyp, "--ref", ref, "--refs-by-source",
+                                 write_lines(tmp_path / "s3", ["He left.", "", "  "])),
+                          "line 2 is empty")
+    assert_one_line_error(script("evaluate_mt.py", "--hyp", hyp, "--ref", ref, "--refs-by-source",
+                                 tmp_path / "missing"), "source file", "not found")
 
 
 def generate_output(hyps, refs):
