@@ -44,11 +44,18 @@ def read_text(path, what):
 
 
 def run_main(main, argv=None):
-    """Run ``main(argv)``, turning :class:`InputError` into a one-line exit 2."""
+    """Run ``main(argv)``, turning :class:`InputError` into a one-line exit 2, and a reader
+    that stopped reading our output (``| head -1``) into a quiet exit 1, not a traceback."""
     try:
-        return main(argv)
+        status = main(argv)
+        sys.stdout.flush()  # a closed pipe shows here rather than at interpreter exit
+        return status
     except InputError as err:
         die(err)
+    except BrokenPipeError:
+        # Python's own advice: point stdout at devnull so the exit-time flush cannot raise
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
 
 
 def use_agg_backend():

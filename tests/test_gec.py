@@ -275,6 +275,19 @@ def test_evaluate_gec_output_format(data_dir, tmp_path):
                                    short, check=False), "not a folder")
 
 
+def test_evaluate_gec_reader_closing_the_pipe_is_not_a_traceback(data_dir):
+    # `evaluate_gec.py ... | head -1`: the reader is gone before the baselines are printed
+    jdir = data_dir / "jfleg"
+    proc = subprocess.Popen([sys.executable, str(REPO / "scripts" / "evaluate_gec.py"),
+                             "--jfleg-dir", str(jdir), "--split", "dev", "--hyp",
+                             str(jdir / "dev.src"), "--iterations", "5"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc.stdout.close()
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=300) == 1, err
+    assert err == "", err
+
+
 # ----------------------------------------------------------------------------- corpus
 
 RARE_NAMES = ["Wojciech", "Kowalczyk", "Bartholomew", "Tarragona", "Przemek", "Szymborska"]
