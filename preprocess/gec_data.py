@@ -17,7 +17,9 @@ Training pairs (all written to ``OUT/text/train.{err,cor}`` before preparation):
   benchmarks (``--tokenize ptb``, see :mod:`preprocess.ptb`), deduplicated per source, and
   paired with ``--noise-copies`` noisy versions made by :class:`preprocess.noise.Noiser`
   (``--seed``, ``--rates``, ``--noise-scale``); a copy where no error fired stays as an
-  identity pair, which teaches the model to leave correct text alone;
+  identity pair, which teaches the model to leave correct text alone; with
+  ``--join-sentences N`` consecutive sentences are first joined into lines of 1..N
+  sentences, so that training inputs are as long as JFLEG's;
 * ``--pairs SRC TGT`` user parallel files (tokenised like the clean text);
 * ``--m2 FILE`` M2 files (CoNLL-2014 / BEA-2019), annotator ``--m2-annotator`` (default 0);
 * with ``--jfleg-dir`` and ``--jfleg-dev-copies K > 0``: JFLEG dev source paired with
@@ -187,6 +189,24 @@ def _write(path: Path, lines: Iterable[str]) -> int:
     return n
 
 
+def join_sentences(sentences: List[str], most: int, seed: int) -> List[str]:
+    """Consecutive sentences joined into lines of 1..``most`` sentences (seeded sizes).
+
+    Why: the clean sources are short (Anki ~6, Multi30k ~12 tokens) while JFLEG's
+    sentences average ~18 and a fifth are over 25; a model that never saw a long input
+    loses its place in one (it deletes or repeats a whole span).  Joining keeps every
+    sentence and every token, so an epoch costs the same.
+    """
+    if most <= 1:
+        return list(sentences)
+    rng, out, i = random.Random(seed), [], 0
+    while i < len(sentences):
+        k = rng.randint(1, most)
+        out.append(" ".join(sentences[i:i + k]))
+        i += k
+    return out
+
+
 def _noised_pairs(noiser: Noiser, sentences: List[str], copies: int):
     """``copies`` rounds of (noisy, clean) pairs over ``sentences``, and how many changed."""
     pairs = [(noiser.noise(s), s) for _ in range(copies) for s in sentences]
@@ -201,11 +221,11 @@ def build_pairs(args, rates) -> Tuple[List[Tuple[str, str]], dict, Dict[str, lis
 
     noiser = Noiser(rates, seed=args.seed)
     for name, sentences, dropped in read_clean_sources(args):
-        sentences = [tok(s) for s in sentences]
-        pairs, changed = _noised_pairs(noiser, sentences, args.noise_copies)
+        lines = join_sentences([tok(s) for s in sentences], args.join_sentences, args.seed)
+        pairs, changed = _noised_pairs(noiser, lines, args.noise_copies)
         train.extend(pairs)
         counts[name] = {"kind": "clean", "sentences": len(sentences), "dropped": dropped,
-                        "pairs": len(pairs), "changed": changed}
+                        "lines": len(lines), "pairs": len(pairs), "changed": changed}
 
     for src, tgt in args.pairs or []:
         pairs, stats = read_user_pairs(src, tgt)
@@ -261,6 +281,8 @@ def build(args) -> dict:
     if min(args.noise_copies, args.jfleg_dev_copies, args.jfleg_dev_noise_copies) < 0:
         raise GECDataError("--noise-copies, --jfleg-dev-copies and --jfleg-dev-noise-copies "
                            "must not be negative")
+    if args.join_sentences < 1:
+        raise GECDataError(f"--join-sentences must be at least 1, not {args.join_sentences}")
 
     train, counts, jfleg = build_pairs(args, rates)
     text = out / "text"
@@ -311,6 +333,7 @@ def build(args) -> dict:
         "tokenize": args.tokenize,
         "seed": args.seed,
         "noise_copies": args.noise_copies,
+        "join_sentences": args.join_sentences,
         "rates": rates,
         "sources": counts,
         "train_pairs": len(train),
@@ -344,6 +367,9 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--max-sentences", type=int, default=0,
                    help="use only the first N sentences of each clean source (0 = all)")
     g.add_argument("--noise-copies", type=int, default=1, help="noisy copies per sentence")
+    g.add_argument("--join-sentences", type=int, default=1, metavar="N",
+                   help="join consecutive clean sentences into lines of 1..N sentences "
+                        "(seeded) before noising, for inputs as long as JFLEG's (default 1)")
     g.add_argument("--seed", type=int, default=1, help="noise (and valid carving) seed")
     g.add_argument("--rates", default=None,
                    help="error rates, key=value,... or JSON (keys: " + ", ".join(DEFAULT_RATES) + ")")
@@ -388,6 +414,8 @@ def summary(result: dict, out) -> str:
                          "training, used as the valid set")
             continue
         extra = f", {c['changed']} with errors" if "changed" in c else ""
+        if c.get("lines", c.get("sentences")) != c.get("sentences"):
+            extra += f" (from {c['sentences']} sentences joined into {c['lines']} lines)"
         lines.append(f"  {c['kind']}: {name}: {c['pairs']} pairs{extra}")
     for split, refs in gec["references"].items():
         lines.append(f"  {split}: {len(refs)} references {', '.join(refs)}")

@@ -436,9 +436,27 @@ def test_gec_data_bad_input(tmp_path, data_dir):
     assert_one_line_error(gec_data("--out", out, "--clean-text", clean, "--rates", "nope=1",
                                    check=False), "unknown error type")
     assert_one_line_error(gec_data("--out", out, check=False), "no training pairs")
+    assert_one_line_error(gec_data("--out", out, "--clean-text", clean, "--join-sentences",
+                                   "0", check=False), "--join-sentences")
     assert_one_line_error(gec_data("--out", out, "--clean-text", clean, "--jfleg-dir",
                                    tmp_path / "nojfleg", check=False), "--jfleg-dir")
     assert not (out / "bin").exists()
+
+
+def test_join_sentences_keeps_every_sentence_in_order(data_dir):
+    from preprocess.gec_data import join_sentences, multi30k_english
+    from preprocess.readers import read_lines
+    lines = [l.decode("utf-8").strip() for _, l in zip(range(500), read_lines(
+        multi30k_english(data_dir / "multi30k")))]
+    joined = join_sentences(lines, 3, seed=1)
+    i, sizes = 0, []
+    for line in joined:                        # each line = the next 1..3 sentences, in order
+        k = next(k for k in (1, 2, 3) if line == " ".join(lines[i:i + k]))
+        sizes.append(k)
+        i += k
+    assert i == len(lines) and set(sizes) == {1, 2, 3}
+    assert join_sentences(lines, 3, seed=1) == joined != join_sentences(lines, 3, seed=2)
+    assert join_sentences(lines, 1, seed=1) == lines
 
 
 # ----------------------------------------------------------------------------- training
