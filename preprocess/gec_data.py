@@ -194,7 +194,7 @@ def join_sentences(sentences: List[str], most: int, seed: int) -> List[str]:
 
     Why: the clean sources are short (Anki ~6, Multi30k ~12 tokens) while JFLEG's
     sentences average ~18 and a fifth are over 25; a model that never saw a long input
-    loses its place in one (it deletes or repeats a whole span).  Joining keeps every
+    loses its place in one (it deletes or invents a whole span).  Joining keeps every
     sentence and every token, so an epoch costs the same.
     """
     if most <= 1:
