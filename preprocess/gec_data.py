@@ -414,7 +414,7 @@ def summary(result: dict, out) -> str:
                          "training, used as the valid set")
             continue
         extra = f", {c['changed']} with errors" if "changed" in c else ""
-        if c.get("lines", c.get("sentences")) != c.get("sentences"):
+        if "lines" in c and c["lines"] != c["sentences"]:   # --join-sentences > 1
             extra += f" (from {c['sentences']} sentences joined into {c['lines']} lines)"
         lines.append(f"  {c['kind']}: {name}: {c['pairs']} pairs{extra}")
     for split, refs in gec["references"].items():
