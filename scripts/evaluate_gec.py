@@ -29,9 +29,21 @@ PTB-tokenised (``do n't``, ``house .``); if the hypotheses were detokenised for 
 (the ``D-`` lines of the gec correction shell), pass ``--hyp-tokenize ptb`` to tokenise
 them the same way first.  Baselines are always the JFLEG files verbatim.
 
+``--edit-stats`` adds one line about the edits the hypotheses make to the model's input
+(the spellchecked source, or ``<split>.err``), each a token-level difflib replacement,
+insertion or deletion::
+
+    edits 119 in-a-reference 56 spanning-4+-words 2 sentences-changed 93
+
+``in-a-reference``: the same edit (same tokens out, same tokens in) is one that some
+reference makes to that sentence; ``spanning-4+-words``: it removes or inserts four or
+more tokens at once (whole spans deleted or invented).  Hypotheses are compared as
+scored, so pass ``--hyp-tokenize ptb`` for detokenised output here too.
+
 Bad input (missing files, line-count mismatch) -> ``error: <one line>``, exit status 2.
 """
 import argparse
+import difflib
 import importlib.util
 import re
 import sys
@@ -86,6 +98,9 @@ def main(argv=None):
     p.add_argument("--hyp-tokenize", choices=("none", "ptb"), default="none",
                    help="tokenise hypotheses PTB-style before scoring (for detokenised output)")
     p.add_argument("--iterations", type=int, default=500, help="GLEU reference draws")
+    p.add_argument("--edit-stats", action="store_true",
+                   help="also count the edits made to the model input, how many some "
+                        "reference makes too, and how many span 4+ words")
     args = p.parse_args(argv)
 
     src, baselines, refs = read_split(args)
@@ -103,7 +118,34 @@ def main(argv=None):
     print(f"GLEU {gm.corpus_gleu(src, refs, hyps, iterations=args.iterations):.2f}")
     for name, lines in baselines:
         print(f"baseline {name} GLEU {gm.corpus_gleu(src, refs, lines, iterations=args.iterations):.2f}")
+    if args.edit_stats:
+        given = baselines[1][1]   # what the model read
+        stats = edit_stats(given, refs, hyps)
+        print(" ".join(f"{k} {v}" for k, v in stats.items()))
     return 0
+
+
+def edits(a: str, b: str):
+    """Token-level edits turning ``a`` into ``b``: (tokens out, tokens in) pairs."""
+    a, b = a.split(), b.split()
+    ops = difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes()
+    return [(tuple(a[i1:i2]), tuple(b[j1:j2])) for tag, i1, i2, j1, j2 in ops
+            if tag != "equal"]
+
+
+def edit_stats(given, refs, hyps, long_span=4):
+    """Counts over a corpus of the hypotheses' edits to the model input ``given``."""
+    counts = {"edits": 0, "in-a-reference": 0, f"spanning-{long_span}+-words": 0,
+              "sentences-changed": 0}
+    for i, (g, h) in enumerate(zip(given, hyps)):
+        made = edits(g, h)
+        wanted = {e for ref in refs for e in edits(g, ref[i])}
+        counts["edits"] += len(made)
+        counts["in-a-reference"] += sum(e in wanted for e in made)
+        counts[f"spanning-{long_span}+-words"] += sum(max(map(len, e)) >= long_span
+                                                      for e in made)
+        counts["sentences-changed"] += g.split() != h.split()
+    return counts
 
 
 def read_split(args):

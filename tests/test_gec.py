@@ -275,6 +275,37 @@ def test_evaluate_gec_output_format(data_dir, tmp_path):
                                    short, check=False), "not a folder")
 
 
+def test_evaluate_gec_edit_stats(data_dir, tmp_path):
+    jdir = data_dir / "jfleg"
+    given = gec_metrics.read_lines(jdir / "dev.spellchecked.src")[:40]
+    refs = [gec_metrics.read_lines(jdir / f"dev.ref{i}")[:40] for i in range(4)]
+
+    sub = tmp_path / "jfleg"   # the first 40 dev sentences: a quick GLEU
+    sub.mkdir()
+    for name in ("dev.src", "dev.spellchecked.src", *(f"dev.ref{i}" for i in range(4))):
+        write(sub / name, "\n".join(gec_metrics.read_lines(jdir / name)[:40]) + "\n")
+
+    def stats(hyp_lines):
+        hyp = write(tmp_path / "hyp.txt", "\n".join(hyp_lines) + "\n")
+        out = evaluate("--jfleg-dir", sub, "--split", "dev", "--hyp", hyp, "--iterations", "5",
+                       "--edit-stats").stdout.strip().splitlines()
+        assert len(out) == 4, out
+        words = out[3].split()
+        assert words[0::2] == ["edits", "in-a-reference", "spanning-4+-words",
+                               "sentences-changed"], out[3]
+        return [int(w) for w in words[1::2]]
+
+    assert stats(given) == [0, 0, 0, 0]
+    # a reference's own edits are all found in a reference
+    n, found, _, changed = stats(refs[0])
+    assert n > 0 and found == n and changed == sum(g.split() != r.split() for g, r in zip(given, refs[0]))
+    # deleting the first five words of one sentence: one edit, spanning 5, in no reference
+    cut = list(given)
+    long_one = next(i for i, g in enumerate(given) if len(g.split()) > 8)
+    cut[long_one] = " ".join(given[long_one].split()[5:])
+    assert stats(cut) == [1, 0, 1, 1]
+
+
 def test_evaluate_gec_reader_closing_the_pipe_is_not_a_traceback(data_dir):
     # `evaluate_gec.py ... | head -1`: the reader is gone before the baselines are printed
     jdir = data_dir / "jfleg"
