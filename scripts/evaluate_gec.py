@@ -135,16 +135,15 @@ def edits(a: str, b: str):
 
 def edit_stats(given, refs, hyps, long_span=4):
     """Counts over a corpus of the hypotheses' edits to the model input ``given``."""
-    counts = {"edits": 0, "in-a-reference": 0, f"spanning-{long_span}+-words": 0,
-              "sentences-changed": 0}
+    long_key = f"spanning-{long_span}+-words"
+    counts = {"edits": 0, "in-a-reference": 0, long_key: 0, "sentences-changed": 0}
     for i, (g, h) in enumerate(zip(given, hyps)):
-        made = edits(g, h)
+        made = edits(g, h)                     # empty exactly when the tokens are equal
         wanted = {e for ref in refs for e in edits(g, ref[i])}
         counts["edits"] += len(made)
         counts["in-a-reference"] += sum(e in wanted for e in made)
-        counts[f"spanning-{long_span}+-words"] += sum(max(map(len, e)) >= long_span
-                                                      for e in made)
-        counts["sentences-changed"] += g.split() != h.split()
+        counts[long_key] += sum(max(map(len, e)) >= long_span for e in made)
+        counts["sentences-changed"] += bool(made)
     return counts
 
 

@@ -276,14 +276,13 @@ def test_evaluate_gec_output_format(data_dir, tmp_path):
 
 
 def test_evaluate_gec_edit_stats(data_dir, tmp_path):
-    jdir = data_dir / "jfleg"
-    given = gec_metrics.read_lines(jdir / "dev.spellchecked.src")[:40]
-    refs = [gec_metrics.read_lines(jdir / f"dev.ref{i}")[:40] for i in range(4)]
-
-    sub = tmp_path / "jfleg"   # the first 40 dev sentences: a quick GLEU
-    sub.mkdir()
-    for name in ("dev.src", "dev.spellchecked.src", *(f"dev.ref{i}" for i in range(4))):
-        write(sub / name, "\n".join(gec_metrics.read_lines(jdir / name)[:40]) + "\n")
+    jdir, sub = data_dir / "jfleg", tmp_path / "jfleg"
+    sub.mkdir()   # the first 40 dev sentences: a quick GLEU
+    head = {name: gec_metrics.read_lines(jdir / name)[:40]
+            for name in ("dev.src", "dev.spellchecked.src", *(f"dev.ref{i}" for i in range(4)))}
+    for name, lines in head.items():
+        write(sub / name, "\n".join(lines) + "\n")
+    given, ref0 = head["dev.spellchecked.src"], head["dev.ref0"]
 
     def stats(hyp_lines):
         hyp = write(tmp_path / "hyp.txt", "\n".join(hyp_lines) + "\n")
@@ -297,8 +296,9 @@ def test_evaluate_gec_edit_stats(data_dir, tmp_path):
 
     assert stats(given) == [0, 0, 0, 0]
     # a reference's own edits are all found in a reference
-    n, found, _, changed = stats(refs[0])
-    assert n > 0 and found == n and changed == sum(g.split() != r.split() for g, r in zip(given, refs[0]))
+    n, found, _, changed = stats(ref0)
+    assert n > 0 and found == n and changed == sum(g.split() != r.split()
+                                                   for g, r in zip(given, ref0))
     # deleting the first five words of one sentence: one edit, spanning 5, in no reference
     cut = list(given)
     long_one = next(i for i, g in enumerate(given) if len(g.split()) > 8)
