@@ -248,7 +248,7 @@ def build_pairs(args, rates) -> Tuple[List[Tuple[str, str]], dict, Dict[str, lis
             for row in dev:
                 train.extend((row[0], ref) for ref in row[1:1 + NUM_JFLEG_REFS])
         counts["jfleg-dev"] = {"kind": "jfleg-dev", "copies": args.jfleg_dev_copies,
-                               "source": args.jfleg_source,
+                               "source": args.jfleg_source, "sentences": len(dev),
                                "pairs": args.jfleg_dev_copies * len(dev) * NUM_JFLEG_REFS}
     if jfleg and args.jfleg_dev_noise_copies:
         # the references are clean essay-domain English: noised like the clean text, they
@@ -416,7 +416,14 @@ def summary(result: dict, out) -> str:
         extra = f", {c['changed']} with errors" if "changed" in c else ""
         if "lines" in c and c["lines"] != c["sentences"]:   # --join-sentences > 1
             extra += f" (from {c['sentences']} sentences joined into {c['lines']} lines)"
-        lines.append(f"  {c['kind']}: {name}: {c['pairs']} pairs{extra}")
+        if c["kind"] == "jfleg-dev":
+            extra += (f" ({c['sentences']} sentences x {NUM_JFLEG_REFS} references x "
+                      f"{c['copies']} copies, {c['source']} source)")
+        elif c["kind"] == "jfleg-dev-noised":
+            extra += f" ({c['copies']} noised copies of {c['sentences']} distinct references)"
+        # JFLEG's parts are named by their kind; files and user pairs by their path
+        label = c["kind"] if name == c["kind"] else f"{c['kind']}: {name}"
+        lines.append(f"  {label}: {c['pairs']} pairs{extra}")
     for split, refs in gec["references"].items():
         lines.append(f"  {split}: {len(refs)} references {', '.join(refs)}")
     from .prepare import summary as prepare_summary

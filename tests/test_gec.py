@@ -412,10 +412,10 @@ def test_gec_data_spellchecked_input_and_held_out_dev(tmp_path, data_dir):
     and a held-out part of dev never reaches training."""
     out = tmp_path / "d"
     clean = write(tmp_path / "names.txt", name_sentences(500, seed=3))
-    gec_data("--out", out, "--clean-text", clean, "--jfleg-dir", data_dir / "jfleg",
-             "--jfleg-source", "spellchecked", "--jfleg-dev-copies", "1",
-             "--jfleg-dev-noise-copies", "2", "--jfleg-dev-holdout", "50",
-             "--vocab-size", "300", "--seed", "2")
+    report = gec_data("--out", out, "--clean-text", clean, "--jfleg-dir", data_dir / "jfleg",
+                      "--jfleg-source", "spellchecked", "--jfleg-dev-copies", "1",
+                      "--jfleg-dev-noise-copies", "2", "--jfleg-dev-holdout", "50",
+                      "--vocab-size", "300", "--seed", "2").stdout
     src, spell, refs = jfleg(data_dir, "dev")
     norm = [" ".join(l.split()) for l in spell]
     sources = json.loads((out / "gec_data.json").read_text())["sources"]
@@ -439,6 +439,12 @@ def test_gec_data_spellchecked_input_and_held_out_dev(tmp_path, data_dir):
     noised = sources["jfleg-dev-noised"]
     assert noised["sentences"] == len(train_refs) and noised["pairs"] == 2 * len(train_refs)
     assert noised["pairs"] // 2 < noised["changed"] < noised["pairs"]
+    # the report says what each JFLEG part is made of, and the counts add up
+    n_train = len(norm) - 50
+    assert (f"  jfleg-dev: {4 * n_train} pairs ({n_train} sentences x 4 references x 1 copies, "
+            "spellchecked source)\n") in report
+    assert (f"  jfleg-dev-noised: {noised['pairs']} pairs, {noised['changed']} with errors "
+            f"(2 noised copies of {len(train_refs)} distinct references)\n") in report
     cor = (out / "text" / "train.cor").read_text().splitlines()
     assert not held_refs & set(cor)
     err = (out / "text" / "train.err").read_text().splitlines()
