@@ -282,3 +282,25 @@ def test_grouped_and_packed_encoder_agree(variant):
     for key in ("encoder_out", "final_hidden", "final_cell"):
         for a, b in zip(grouped[key], packed[key]):
             assert torch.allclose(a, b, atol=1e-5), key
+
+
+def test_runs_under_bf16_autocast(variant):
+    """Mixed precision (torch.autocast, as benchmark.py --autocast-bf16 uses) runs every
+    path, forward and backward, and stays near the fp32 loss."""
+    task, model = variant
+    sample = batch(task)
+    target = sample["target"].unsqueeze(-1)  # B x T x 1
+
+    def nll(lprobs):
+        return -lprobs.float().gather(-1, target).mean()
+
+    with torch.no_grad():
+        ref = nll(log_probs(model, sample["net_input"])[0])
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        loss = nll(log_probs(model, sample["net_input"])[0])
+    try:
+        loss.backward()
+        assert torch.isfinite(loss) and abs(loss - ref) < 0.05 * ref, (loss, ref)
+        assert all(torch.isfinite(p.grad).all() for p in model.parameters() if p.grad is not None)
+    finally:
+        model.zero_grad(set_to_none=True)

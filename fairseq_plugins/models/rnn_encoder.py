@@ -99,11 +99,12 @@ class RNNEncoder(FairseqEncoder):
         for n in groups.tolist():
             rows = (lengths == n).nonzero().squeeze(1)  # sentences of length n
             o, hn = self.rnn(x[rows, :n])  # b x n x D*H: no padding at all
-            out = out.index_put((rows,), F.pad(o, (0, 0, 0, src_len - n)))
+            # under torch.autocast the RNN answers in bf16/fp16: keep the buffers' dtype
+            out = out.index_put((rows,), F.pad(o, (0, 0, 0, src_len - n)).to(out.dtype))
             h, c = hn if self.cell == "lstm" else (hn, None)
-            h_n = h_n.index_copy(1, rows, h)
+            h_n = h_n.index_copy(1, rows, h.to(h_n.dtype))
             if c is not None:
-                c_n = c_n.index_copy(1, rows, c)
+                c_n = c_n.index_copy(1, rows, c.to(c_n.dtype))
         return out, ((h_n, c_n) if self.cell == "lstm" else h_n)
 
     def _run_packed(self, x: Tensor, lengths: Tensor, src_len: int):
