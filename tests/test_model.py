@@ -301,6 +301,7 @@ def test_runs_under_bf16_autocast(variant):
     try:
         loss.backward()
         assert torch.isfinite(loss) and abs(loss - ref) < 0.05 * ref, (loss, ref)
-        assert all(torch.isfinite(p.grad).all() for p in model.parameters() if p.grad is not None)
+        grads = [p.grad for p in model.parameters() if p.grad is not None]
+        assert grads and all(torch.isfinite(g).all() for g in grads)
     finally:
         model.zero_grad(set_to_none=True)
