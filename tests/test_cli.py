@@ -13,7 +13,8 @@ import time
 import pytest
 import torch
 
-from conftest import PLUGIN_DIR, REPO, cli, hydra_train_cmd, run, train_cmd, train_losses
+from conftest import (PLUGIN_DIR, REPO, cli, hydra_train_cmd, run, small_test_bin, train_cmd,
+                      train_losses)
 
 
 def test_plugin_registers_models_and_tasks():
@@ -113,6 +114,44 @@ def test_hydra_train_with_shipped_config(m30k_spm, tmp_path):
     # the arch preset filled what the config left open
     assert model_cfg["attention"] == "general" and model_cfg["encoder_bidirectional"] == 1
     assert model_cfg["input_feeding"] == 1 and model_cfg["encoder_hidden_size"] == 16
+
+
+def positional_scores(generate_stdout):
+    return [[float(x) for x in l.split("\t")[1].split()]
+            for l in generate_stdout.splitlines() if l.startswith("P-")]
+
+
+def test_cpu_bf16_trains_and_generates(m30k_spm, tmp_path):
+    """--cpu-bf16 1 takes effect in training and in generation (it is saved with the
+    model), stays near fp32, keeps fp32 weights, and --model-overrides turns it off."""
+    logs = {}
+    for bf16 in (0, 1):
+        proc = run(train_cmd(m30k_spm / "bin", tmp_path / f"bf16-{bf16}", updates=15,
+                             extra=["--input-feeding", "0", "--cpu-bf16", str(bf16)]))
+        logs[bf16] = train_losses(proc.stdout + proc.stderr)
+    fp32, bf16 = logs[0], logs[1]
+    assert len(bf16) == 3 and bf16[-1] < bf16[0]
+    assert all(abs(a - b) < 0.02 * a for a, b in zip(fp32, bf16)), (fp32, bf16)
+
+    ckpt = tmp_path / "bf16-1" / "checkpoint_last.pt"
+    state = torch.load(ckpt, weights_only=False)
+    assert state["cfg"]["model"]["cpu_bf16"] == 1
+    assert {t.dtype for t in state["model"].values()} == {torch.float32}
+    # same seed and batches (CPU training is deterministic): only bf16 can move the weights
+    # (the logged losses, rounded to 3 decimals, may well agree)
+    ref = torch.load(tmp_path / "bf16-0" / "checkpoint_last.pt", weights_only=False)["model"]
+    assert any(not torch.equal(ref[k], v) for k, v in state["model"].items()), \
+        "bf16 training gave fp32's weights exactly: autocast did not act"
+
+    def generate(*extra):
+        out = run([cli("fairseq-generate"), small_test_bin(m30k_spm), "--user-dir", PLUGIN_DIR,
+                   "--path", ckpt, "--beam", "5", "--batch-size", "32", "--max-len-b", "10",
+                   *extra]).stdout
+        return positional_scores(out)
+
+    on, off = generate(), generate("--model-overrides", "{'cpu_bf16': 0}")
+    assert len(on) == len(off) == 100
+    assert on != off, "generation gave the same scores with and without bf16"
 
 
 def saved_updates(path):

@@ -32,7 +32,7 @@ from torch import Tensor
 
 from fairseq_plugins.models.attention import build_attention
 from fairseq_plugins.models.bridges import Bridge
-from fairseq_plugins.models.rnn_encoder import build_rnn
+from fairseq_plugins.models.rnn_encoder import build_rnn, cpu_autocast
 
 State = Dict[str, Optional[Tensor]]
 
@@ -49,6 +49,7 @@ class RNNDecoder(FairseqIncrementalDecoder):
         self.attention_type = cfg.attention
         self.context_every_step = bool(cfg.context_every_step)
         self.teacher_forcing_ratio = cfg.teacher_forcing_ratio
+        self.cpu_bf16 = bool(cfg.cpu_bf16)
         E, C = embed_tokens.embedding_dim, encoder_output_dim
 
         # Luong's attention is queried with the current state; Bahdanau's with the previous
@@ -76,8 +77,9 @@ class RNNDecoder(FairseqIncrementalDecoder):
     def forward(self, prev_output_tokens: Tensor, encoder_out: Dict[str, List[Tensor]],
                 incremental_state: Optional[Dict[str, Dict[str, Optional[Tensor]]]] = None,
                 **kwargs) -> Tuple[Tensor, Dict]:
-        features, attn = self.extract_features(prev_output_tokens, encoder_out, incremental_state)
-        return self.output_layer(features), {"attn": [attn]}
+        with cpu_autocast(self.cpu_bf16):  # logits B x T x V in bf16 under --cpu-bf16
+            features, attn = self.extract_features(prev_output_tokens, encoder_out, incremental_state)
+            return self.output_layer(features), {"attn": [attn]}
 
     def extract_features(self, prev_output_tokens, encoder_out, incremental_state=None):
         cached = self._get_cached(incremental_state) if incremental_state is not None else None

@@ -27,6 +27,15 @@ def build_rnn(cell: str, input_size: int, hidden_size: int, num_layers: int, dro
     )
 
 
+def cpu_autocast(enabled: bool):
+    """bf16 autocast for CPU ops (``--cpu-bf16``); CUDA ops are untouched (use --amp/--bf16).
+
+    Matrix products and RNN kernels run in bf16 (fast on CPUs with AVX-512 bf16 or AMX);
+    fairseq's log-softmax, and so the loss and the beam scores, stay in fp32.
+    """
+    return torch.autocast("cpu", dtype=torch.bfloat16, enabled=enabled)
+
+
 def right_pad_order(padding_mask: Tensor) -> Tensor:
     """Indices that move real tokens to the front of each row, keeping their order.
 
@@ -51,8 +60,13 @@ class RNNEncoder(FairseqEncoder):
                              dropout, bidirectional)
         # above this many distinct source lengths in a batch, pack instead (see _run_by_length)
         self.max_length_groups = 8
+        self.cpu_bf16 = False  # set by the model from --cpu-bf16
 
     def forward(self, src_tokens: Tensor, src_lengths: Optional[Tensor] = None, **kwargs):
+        with cpu_autocast(self.cpu_bf16):
+            return self._forward(src_tokens)
+
+    def _forward(self, src_tokens: Tensor):
         bsz, src_len = src_tokens.shape
         padding_mask = src_tokens.eq(self.padding_idx)  # B x S
         # an all-padding row (never made by fairseq, which always appends eos) runs as length 1

@@ -81,6 +81,9 @@ class RNNSeq2SeqConfig(FairseqDataclass):
     teacher_forcing_ratio: Optional[float] = _opt(
         "probability of feeding the gold previous token in training; below 1 the model's "
         "own previous prediction is fed otherwise (scheduled sampling)")
+    cpu_bf16: Optional[int] = _opt(
+        "1: run encoder and decoder under bf16 autocast on CPU (for CPUs with AVX-512 bf16 "
+        "or AMX; log-softmax and loss stay fp32); on a GPU use fairseq's --amp or --bf16")
     max_source_positions: int = _opt("max source length", default=1024)
     max_target_positions: int = _opt("max target length", default=1024)
 
@@ -93,6 +96,7 @@ BASE_DEFAULTS = dict(
     input_feeding=0, context_every_step=0, dropout=0.2, share_all_embeddings=0,
     share_decoder_input_output_embed=0, encoder_embed_path=None, decoder_embed_path=None,
     freeze_embeddings=0, unfreeze_embeddings_after=0, teacher_forcing_ratio=1.0,
+    cpu_bf16=0,
 )
 
 PRESETS = {
@@ -173,6 +177,7 @@ class RNNSeq2SeqModel(FairseqEncoderDecoderModel):
         directions = 2 if cfg.encoder_bidirectional else 1
         encoder = RNNEncoder(src_dict, encoder_embed, cfg.cell, cfg.encoder_hidden_size,
                              cfg.encoder_layers, bool(cfg.encoder_bidirectional), cfg.dropout)
+        encoder.cpu_bf16 = bool(cfg.cpu_bf16)
         decoder = RNNDecoder(tgt_dict, decoder_embed, encoder.output_dim, cfg.encoder_hidden_size,
                              directions, cfg)
         return cls(cfg, encoder, decoder)
