@@ -15,13 +15,27 @@
 #              JFLEG_DEV_NOISE_COPIES (noised copies of those dev references, default 0),
 #              NOISE_COPIES (noised versions of each clean line, default 1),
 #              JOIN_SENTENCES (clean sentences joined into lines of 1..N, default 3),
-#              COPY_BIASES (the values tried, default "off 0 0.1 0.2 0.4 0.8").
+#              COPY_BIASES (the values tried, default "off 0 0.1 0.2 0.4 0.8"),
+#              CPU_BF16 (auto, 0 or 1: train and decode under bf16 autocast, --cpu-bf16;
+#                        auto = where the CPU has AVX-512 bf16 or AMX; set this rather
+#                        than a model.cpu_bf16 override).
 # The model reads JFLEG's spellchecked source (554 dev sentences in training, the other
 # 200 for choices, test for the score); GLEU penalises n-grams kept from the learner's original sentence,
 # as for JFLEG's spellchecked baseline.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
+# bf16 where the CPU computes it natively (1.5x the updates per minute on one such CPU);
+# elsewhere it is emulated and slower
+CPU_BF16="${CPU_BF16:-auto}"
+if [ "$CPU_BF16" = auto ]; then
+  CPU_BF16=0
+  if grep -qwE 'avx512_bf16|amx_bf16' /proc/cpuinfo 2>/dev/null; then CPU_BF16=1; fi
+fi
+case "$CPU_BF16" in
+  0|1) ;;
+  *) echo "error: CPU_BF16 must be auto, 0 or 1, got ${CPU_BF16}" >&2; exit 2 ;;
+esac
 bash scripts/install.sh
 export PATH="${VENV:-$ROOT/.venv}/bin:$PATH" OMP_NUM_THREADS="${OMP_NUM_THREADS:-$(nproc)}"
 DATA_DIR="${SEQ2SEQ_DATA_DIR:-$ROOT/../shared/data}"
@@ -41,9 +55,10 @@ if grep -qs "done training" "$RUN_DIR/train.log" && [ -f "$RUN_DIR/checkpoints/c
   echo "already trained: $RUN_DIR/train.log (remove $RUN_DIR/checkpoints to train again)"
 else
   start=$(date +%s)
+  echo "training with --cpu-bf16 $CPU_BF16"
   fairseq-hydra-train --config-dir fairseq_plugins/config --config-name gec_rnn \
     task.data="$RUN_DIR/data/bin" checkpoint.save_dir="$RUN_DIR/checkpoints" \
-    optimization.stop_time_hours="${TRAIN_HOURS:-0.85}" "$@" 2>&1 | tee "$RUN_DIR/train.log" |
+    optimization.stop_time_hours="${TRAIN_HOURS:-0.85}" model.cpu_bf16="$CPU_BF16" "$@" 2>&1 | tee "$RUN_DIR/train.log" |
     grep -E "valid on|done training"
   echo "training took $(( ($(date +%s) - start) / 60 )) minutes"
 fi

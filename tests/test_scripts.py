@@ -393,3 +393,11 @@ def test_recipe_mt_rejects_unknown_names_before_doing_anything(tmp_path, args, s
     assert proc.returncode == 2
     assert_one_line_error(proc, fragment)
     assert not (tmp_path / "run").exists()
+
+
+def test_recipe_gec_rejects_a_bad_cpu_bf16_before_doing_anything(tmp_path):
+    proc = run(["bash", SCRIPTS / "recipe_gec.sh"], check=False,
+               env={"RUN_DIR": str(tmp_path / "run"), "CPU_BF16": "yes"})
+    assert proc.returncode == 2
+    assert_one_line_error(proc, "CPU_BF16 must be auto, 0 or 1, got yes")
+    assert not (tmp_path / "run").exists()
