@@ -17,6 +17,11 @@ own Trainer and SequenceGenerator, in this order:
 bfloat16 (matrix products in bf16, softmax and losses in fp32): on CPUs with AVX-512 bf16
 or AMX it shows what the shared output layer costs once its products are cheaper.
 
+``--cpu-bf16`` instead gives the plugin's systems their own ``--cpu-bf16 1`` option (bf16
+autocast in the model's forward, as ``fairseq-train`` runs it) and leaves fairseq's lstm
+in fp32, the only precision fairseq 0.12 trains it in on a CPU (its ``--bf16`` means TPU,
+``--amp`` CUDA): the speed-up a user of this CPU sees, not one at equal precision.
+
 It prints one table and the ratios against fairseq's lstm. It reports; it asserts nothing.
 
     python scripts/benchmark.py --data-bin data/multi30k-de-en/bin
@@ -57,6 +62,8 @@ def fairseq_args(opts, system):
             "--required-batch-size-multiple", "1", "--max-len-a", "1.2", "--max-len-b", "10"]
     if opts.device == "cpu":
         args.append("--cpu")
+    if opts.cpu_bf16 and system != "fairseq lstm":
+        args += ["--cpu-bf16", "1"]
     return args + SYSTEMS[system] + [str(a) for a in size_args(opts, system)]
 
 
@@ -210,11 +217,15 @@ def main(argv=None):
     p.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
     p.add_argument("--autocast-bf16", action="store_true",
                    help="train and generate under torch.autocast with bfloat16")
+    p.add_argument("--cpu-bf16", action="store_true",
+                   help="rnn_luong systems with their --cpu-bf16 1, fairseq lstm in fp32")
     p.add_argument("--threads", type=int, default=os.cpu_count())
     p.add_argument("--systems", nargs="*", default=list(SYSTEMS), choices=list(SYSTEMS))
     p.add_argument("--json", help="also write the results here")
     p.add_argument("--worker", help=argparse.SUPPRESS)
     opts = p.parse_args(argv)
+    if opts.cpu_bf16 and opts.autocast_bf16:
+        sys.exit("error: --cpu-bf16 and --autocast-bf16 exclude each other")
     if not Path(opts.data_bin).is_dir():
         sys.exit(f"error: --data-bin {opts.data_bin} is not a folder (run preprocess first)")
     if opts.worker:
@@ -234,7 +245,8 @@ def main(argv=None):
     print(f"sizes: embed {opts.embed}, encoder {opts.hidden} x2 (bidirectional), decoder "
           f"{opts.dec_hidden}, 1 layer; {opts.updates} timed updates of <= {opts.max_tokens} "
           f"tokens; test set with beam {opts.beam}"
-          + ("; bf16 autocast" if opts.autocast_bf16 else ""))
+          + ("; bf16 autocast" if opts.autocast_bf16 else "")
+          + ("; rnn_luong with --cpu-bf16 1, lstm fp32" if opts.cpu_bf16 else ""))
     if "fairseq lstm" in opts.systems:
         print(table(results, opts.device))
     if opts.json:
