@@ -297,7 +297,10 @@ def test_runs_under_bf16_autocast(variant):
     with torch.no_grad():
         ref = nll(log_probs(model, sample["net_input"])[0])
     with torch.autocast("cpu", dtype=torch.bfloat16):
-        loss = nll(log_probs(model, sample["net_input"])[0])
+        out = model(**sample["net_input"])
+        loss = nll(model.get_normalized_probs(out, log_probs=True))
+    # the caller's autocast reached the output layer (the model's own --cpu-bf16 is off)
+    assert out[0].dtype == torch.bfloat16
     try:
         loss.backward()
         assert torch.isfinite(loss) and abs(loss - ref) < 0.05 * ref, (loss, ref)

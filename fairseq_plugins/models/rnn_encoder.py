@@ -9,6 +9,7 @@ outputs scattered back, so that attention positions line up with ``src_tokens`` 
 generator sees them (``--print-alignment`` and ``--replace-unk`` index the source by
 those positions).
 """
+import contextlib
 from typing import Dict, List, Optional
 
 import torch
@@ -31,9 +32,11 @@ def cpu_autocast(enabled: bool):
     """bf16 autocast for CPU ops (``--cpu-bf16``); CUDA ops are untouched (use --amp/--bf16).
 
     Matrix products and RNN kernels run in bf16 (fast on CPUs with AVX-512 bf16 or AMX);
-    fairseq's log-softmax, and so the loss and the beam scores, stay in fp32.
+    fairseq's log-softmax, and so the loss and the beam scores, stay in fp32. Off, it is
+    no context at all: ``torch.autocast(enabled=False)`` would switch off an autocast the
+    caller opened around the model.
     """
-    return torch.autocast("cpu", dtype=torch.bfloat16, enabled=enabled)
+    return torch.autocast("cpu", dtype=torch.bfloat16) if enabled else contextlib.nullcontext()
 
 
 def right_pad_order(padding_mask: Tensor) -> Tensor:
