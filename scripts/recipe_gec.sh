@@ -26,7 +26,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 # bf16 where the CPU computes it natively (1.5x the updates per minute on one such CPU);
-# elsewhere it is emulated and slower
+# without AVX-512 bf16/AMX it may be slower (not measured), so auto leaves it off there
 CPU_BF16="${CPU_BF16:-auto}"
 if [ "$CPU_BF16" = auto ]; then
   CPU_BF16=0

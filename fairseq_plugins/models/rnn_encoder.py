@@ -29,7 +29,7 @@ def build_rnn(cell: str, input_size: int, hidden_size: int, num_layers: int, dro
 
 
 def cpu_autocast(enabled: bool):
-    """bf16 autocast for CPU ops (``--cpu-bf16``); CUDA ops are untouched (use --amp/--bf16).
+    """bf16 autocast for CPU ops (``--cpu-bf16``); CUDA ops are untouched (use --amp/--fp16).
 
     Matrix products and RNN kernels run in bf16 (fast on CPUs with AVX-512 bf16 or AMX);
     fairseq's log-softmax, and so the loss and the beam scores, stay in fp32. Off, it is

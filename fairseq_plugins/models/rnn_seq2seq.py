@@ -83,7 +83,7 @@ class RNNSeq2SeqConfig(FairseqDataclass):
         "own previous prediction is fed otherwise (scheduled sampling)")
     cpu_bf16: Optional[int] = _opt(
         "1: run encoder and decoder under bf16 autocast on CPU (for CPUs with AVX-512 bf16 "
-        "or AMX; log-softmax and loss stay fp32); on a GPU use fairseq's --amp or --bf16")
+        "or AMX; log-softmax and loss stay fp32); on a GPU use fairseq's --amp or --fp16")
     max_source_positions: int = _opt("max source length", default=1024)
     max_target_positions: int = _opt("max target length", default=1024)
 
