@@ -49,7 +49,7 @@ def right_pad_order(padding_mask: Tensor) -> Tensor:
 
 class RNNEncoder(FairseqEncoder):
     def __init__(self, dictionary, embed_tokens, cell: str, hidden_size: int, num_layers: int,
-                 bidirectional: bool, dropout: float):
+                 bidirectional: bool, dropout: float, cpu_bf16: bool = False):
         super().__init__(dictionary)
         self.embed_tokens = embed_tokens
         self.padding_idx = dictionary.pad()
@@ -63,7 +63,7 @@ class RNNEncoder(FairseqEncoder):
                              dropout, bidirectional)
         # above this many distinct source lengths in a batch, pack instead (see _run_by_length)
         self.max_length_groups = 8
-        self.cpu_bf16 = False  # set by the model from --cpu-bf16
+        self.cpu_bf16 = cpu_bf16  # --cpu-bf16: forward under CPU bf16 autocast
 
     def forward(self, src_tokens: Tensor, src_lengths: Optional[Tensor] = None, **kwargs):
         with cpu_autocast(self.cpu_bf16):

@@ -176,8 +176,8 @@ class RNNSeq2SeqModel(FairseqEncoderDecoderModel):
             decoder_embed = build_embedding(tgt_dict, cfg.decoder_embed_dim, cfg.decoder_embed_path)
         directions = 2 if cfg.encoder_bidirectional else 1
         encoder = RNNEncoder(src_dict, encoder_embed, cfg.cell, cfg.encoder_hidden_size,
-                             cfg.encoder_layers, bool(cfg.encoder_bidirectional), cfg.dropout)
-        encoder.cpu_bf16 = bool(cfg.cpu_bf16)
+                             cfg.encoder_layers, bool(cfg.encoder_bidirectional), cfg.dropout,
+                             bool(cfg.cpu_bf16))
         decoder = RNNDecoder(tgt_dict, decoder_embed, encoder.output_dim, cfg.encoder_hidden_size,
                              directions, cfg)
         return cls(cfg, encoder, decoder)
