@@ -17,8 +17,8 @@
 #              JOIN_SENTENCES (clean sentences joined into lines of 1..N, default 3),
 #              COPY_BIASES (the values tried, default "off 0 0.1 0.2 0.4 0.8"),
 #              CPU_BF16 (auto, 0 or 1: train and decode under bf16 autocast, --cpu-bf16;
-#                        auto = where the CPU has AVX-512 bf16 or AMX; set this rather
-#                        than a model.cpu_bf16 override).
+#                        auto = where the CPU has AVX-512 bf16 or AMX; a model.cpu_bf16=N
+#                        argument comes after it and wins: hydra keeps the last value).
 # The model reads JFLEG's spellchecked source (554 dev sentences in training, the other
 # 200 for choices, test for the score); GLEU penalises n-grams kept from the learner's original sentence,
 # as for JFLEG's spellchecked baseline.
@@ -55,7 +55,7 @@ if grep -qs "done training" "$RUN_DIR/train.log" && [ -f "$RUN_DIR/checkpoints/c
   echo "already trained: $RUN_DIR/train.log (remove $RUN_DIR/checkpoints to train again)"
 else
   start=$(date +%s)
-  echo "training with --cpu-bf16 $CPU_BF16"
+  echo "training with model.cpu_bf16=$CPU_BF16 (CPU_BF16; a model.cpu_bf16 argument wins)"
   fairseq-hydra-train --config-dir fairseq_plugins/config --config-name gec_rnn \
     task.data="$RUN_DIR/data/bin" checkpoint.save_dir="$RUN_DIR/checkpoints" \
     optimization.stop_time_hours="${TRAIN_HOURS:-0.85}" model.cpu_bf16="$CPU_BF16" "$@" 2>&1 | tee "$RUN_DIR/train.log" |
