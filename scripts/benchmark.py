@@ -241,6 +241,10 @@ def main(argv=None):
         if proc.returncode != 0 or line is None:
             sys.exit(f"error: {system} failed:\n{proc.stderr[-3000:]}")
         results.append(json.loads(line[len("RESULT "):]))
+        # each system as it finishes: a run cut short still shows what it measured
+        print(f"  {system}: train {results[-1]['train_tokens_per_s']:.0f} tok/s, "
+              f"generation {results[-1]['gen_tokens_per_s']:.0f} tok/s",
+              file=sys.stderr, flush=True)
     print(f"machine: {machine_description(opts.device)}; threads {opts.threads}")
     print(f"sizes: embed {opts.embed}, encoder {opts.hidden} x2 (bidirectional), decoder "
           f"{opts.dec_hidden}, 1 layer; {opts.updates} timed updates of <= {opts.max_tokens} "
