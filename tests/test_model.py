@@ -258,6 +258,41 @@ def test_scheduled_sampling_feeds_predictions_in_training_only(m30k_bin):
     assert not torch.allclose(lp_eval[:, 1:], lp_train[:, 1:], atol=1e-3)
 
 
+def rnn_and_linear_params(model):
+    return {name: p for name, p in model.named_parameters() if "embed_tokens" not in name}
+
+
+@pytest.mark.parametrize("arch,extra,scale", [
+    ("rnn_luong", [], 0.1),  # the default: fairseq's lstm / Luong et al.
+    ("rnn_sutskever", [], 0.08),  # the paper's U(-0.08, 0.08)
+    ("rnn_bahdanau", ["--init-scale", "0.05"], 0.05),
+])
+def test_init_scale_draws_rnn_and_linear_parameters_uniformly(m30k_bin, arch, extra, scale):
+    # hidden 200 (not SMALL's 24) so that PyTorch's fan-in bound 1/sqrt(200) = 0.071
+    # is below every scale tested: a skipped re-initialisation shows
+    sizes = ["--encoder-hidden-size", "200", "--decoder-hidden-size", "200"]
+    _, model = build(m30k_bin, arch, sizes + extra)
+    params = rnn_and_linear_params(model)
+    assert any(".rnn." in n for n in params) and any("bias" in n for n in params)
+    for name, p in params.items():
+        assert p.abs().max() <= scale, name
+        # 40,000+ draws of U(-s, s) all inside 0.9 s: probability under 1e-1800
+        if p.numel() >= 1000:
+            assert p.abs().max() > 0.9 * scale, name
+    emb = model.encoder.embed_tokens.weight
+    assert 0.09 < emb.abs().max() <= 0.1  # embeddings keep their own U(-0.1, 0.1)
+
+
+def test_init_scale_zero_keeps_pytorch_defaults(m30k_bin):
+    sizes = ["--encoder-hidden-size", "200", "--decoder-hidden-size", "200"]
+    _, model = build(m30k_bin, "rnn_luong", sizes + ["--init-scale", "0"])
+    rnn = model.decoder.rnn.weight_hh_l0
+    assert rnn.abs().max() <= 1 / 200 ** 0.5  # nn.LSTM's U(+-1/sqrt(hidden))
+    assert model.decoder.output_projection.weight.abs().max() <= 1 / 200 ** 0.5
+    with pytest.raises(ValueError, match="--init-scale must be >= 0"):
+        build(m30k_bin, "rnn_luong", ["--init-scale", "-0.1"])
+
+
 def test_bad_option_combinations(m30k_bin):
     with pytest.raises(ValueError, match="dot attention needs"):
         build(m30k_bin, "rnn_luong", ["--attention", "dot"])  # 24 vs 2x24

@@ -8,7 +8,6 @@ fairseq's optimizers skip parameters whose ``grad`` is None (no update, no weigh
 and the weight starts moving on the first update after ``frozen`` is cleared.
 """
 import logging
-import math
 from typing import Dict, Iterator, Tuple
 
 import torch
@@ -138,16 +137,3 @@ def build_embedding(dictionary, dim: int, path: str = None) -> FreezableEmbeddin
         load_pretrained(emb, dictionary, path)
     return emb
 
-
-def scaled_uniform_(linear: nn.Linear, scale: float = 0.1) -> nn.Linear:
-    """fairseq's LSTM initialisation (uniform +-0.1), kept for comparable training curves."""
-    nn.init.uniform_(linear.weight, -scale, scale)
-    if linear.bias is not None:
-        nn.init.zeros_(linear.bias)
-    return linear
-
-
-def fan_in_uniform_(linear: nn.Linear) -> nn.Linear:
-    bound = 1.0 / math.sqrt(linear.in_features)
-    nn.init.uniform_(linear.weight, -bound, bound)
-    return linear
