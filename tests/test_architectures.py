@@ -59,7 +59,10 @@ def unk_model(data_dir, tmp_path_factory):
 def generate(data_bin, ckpt, *extra):
     out = run([cli("fairseq-generate"), data_bin, "--user-dir", PLUGIN_DIR, "--path", ckpt,
                "--dataset-impl", "raw", "--beam", "5", "--batch-size", "16", "--max-len-a", "1",
-               "--max-len-b", "3", "--print-alignment", *extra])
+               "--max-len-b", "3", "--print-alignment",
+               # a bonus for <unk>: a model of 60 updates may emit none on its own (one
+               # started from U(-0.1, 0.1) repeats "a"), and the copying is what is tested
+               "--unkpen", "-1", *extra])
     by_id = {}
     for line in out.stdout.splitlines():
         m = re.match(r"([SHA])-(\d+)\t(.*)", line)
