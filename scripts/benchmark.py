@@ -102,6 +102,9 @@ def worker(opts, system):
     criterion = task.build_criterion(cfg.criterion)
     trainer = Trainer(cfg, task, model, criterion)
     cuda = opts.device == "cuda"
+    # fairseq's trainer resets CUDA's peak-memory counter after every step (for its gb_free
+    # log) when it holds a CUDA environment record; without it the peak spans all the steps
+    trainer.cuda_env = None
 
     def autocast():  # a no-op context unless --autocast-bf16
         return torch.autocast("cuda" if cuda else "cpu", dtype=torch.bfloat16,
