@@ -58,12 +58,14 @@ import json
 import random
 import sys
 from pathlib import Path
-from typing import Dict, Iterable, List, Tuple
+from typing import Dict, Iterable, List, Optional, Tuple
 
 from . import corpora
 from .errors import PrepareError
 from .m2 import M2FormatError, annotator_arg, m2_pairs
+from . import patterns
 from .noise import DEFAULT_RATES, Noiser, parse_rates
+from .patterns import PatternNoiser
 from .ptb import tokenize as ptb_tokenize
 from .readers import read_lines, read_parallel, read_tsv
 from .text import SplitStats, clean_pairs, decode_line, normalize
@@ -207,10 +209,26 @@ def join_sentences(sentences: List[str], most: int, seed: int) -> List[str]:
     return out
 
 
-def _noised_pairs(noiser: Noiser, sentences: List[str], copies: int):
-    """``copies`` rounds of (noisy, clean) pairs over ``sentences``, and how many changed."""
-    pairs = [(noiser.noise(s), s) for _ in range(copies) for s in sentences]
+def _noised_pairs(noiser: Noiser, sentences: List[str], copies: int,
+                  patterns: Optional[PatternNoiser] = None):
+    """``copies`` rounds of (noisy, clean) pairs over ``sentences``, and how many changed.
+
+    With ``patterns`` the learners' own errors are added to the rule-based ones."""
+    def noise(s):
+        noisy = noiser.noise(s)
+        return patterns.noise(noisy) if patterns is not None else noisy
+
+    pairs = [(noise(s), s) for _ in range(copies) for s in sentences]
     return pairs, sum(noisy != clean for noisy, clean in pairs)
+
+
+def jfleg_patterns(dev_rows: list, scale: float, seed: int) -> Tuple[PatternNoiser, dict]:
+    """A noiser with the edits of the training part of JFLEG dev (input -> each reference)."""
+    pairs = [(row[0], ref) for row in dev_rows for ref in row[1:1 + NUM_JFLEG_REFS]]
+    table = patterns.learn(pairs)
+    info = {"kind": "jfleg-dev-patterns", "scale": scale, "sentences": len(dev_rows),
+            "spans": len(table), "edits": sum(c for _, errs in table.values() for _, c in errs)}
+    return PatternNoiser(table, scale=scale, seed=seed), info
 
 
 def build_pairs(args, rates) -> Tuple[List[Tuple[str, str]], dict, Dict[str, list]]:
@@ -219,10 +237,23 @@ def build_pairs(args, rates) -> Tuple[List[Tuple[str, str]], dict, Dict[str, lis
     counts: dict = {}
     train: List[Tuple[str, str]] = []
 
+    # JFLEG first: its training part may teach the noiser (--jfleg-dev-patterns)
+    jfleg = read_jfleg(args.jfleg_dir, args.jfleg_source) if args.jfleg_dir else {}
+    dev = jfleg.get("dev", [])
+    held: List[int] = []
+    if jfleg and args.jfleg_dev_holdout:
+        jfleg["dev"], dev, held = hold_out(dev, args.jfleg_dev_holdout, args.seed)
+    learnt = None
+    if args.jfleg_dev_patterns:
+        if not jfleg:
+            raise GECDataError("--jfleg-dev-patterns needs --jfleg-dir")
+        learnt, counts["jfleg-dev-patterns"] = jfleg_patterns(dev, args.jfleg_dev_patterns,
+                                                              args.seed)
+
     noiser = Noiser(rates, seed=args.seed)
     for name, sentences, dropped in read_clean_sources(args):
         lines = join_sentences([tok(s) for s in sentences], args.join_sentences, args.seed)
-        pairs, changed = _noised_pairs(noiser, lines, args.noise_copies)
+        pairs, changed = _noised_pairs(noiser, lines, args.noise_copies, learnt)
         train.extend(pairs)
         counts[name] = {"kind": "clean", "sentences": len(sentences), "dropped": dropped,
                         "lines": len(lines), "pairs": len(pairs), "changed": changed}
@@ -237,10 +268,7 @@ def build_pairs(args, rates) -> Tuple[List[Tuple[str, str]], dict, Dict[str, lis
         train.extend(pairs)
         counts[path] = {"kind": "m2", "pairs": len(pairs), "annotator": args.m2_annotator}
 
-    jfleg = read_jfleg(args.jfleg_dir, args.jfleg_source) if args.jfleg_dir else {}
-    dev = jfleg.get("dev", [])
-    if jfleg and args.jfleg_dev_holdout:
-        jfleg["dev"], dev, held = hold_out(dev, args.jfleg_dev_holdout, args.seed)
+    if held:
         counts["jfleg-dev-holdout"] = {"kind": "jfleg-dev-holdout", "sentences": len(held),
                                        "indices": held}
     if jfleg and args.jfleg_dev_copies:
@@ -254,7 +282,7 @@ def build_pairs(args, rates) -> Tuple[List[Tuple[str, str]], dict, Dict[str, lis
         # the references are clean essay-domain English: noised like the clean text, they
         # add synthetic pairs from the learners' own topics (held-out rows are not used)
         refs = list(dict.fromkeys(ref for row in dev for ref in row[1:1 + NUM_JFLEG_REFS]))
-        pairs, changed = _noised_pairs(noiser, refs, args.jfleg_dev_noise_copies)
+        pairs, changed = _noised_pairs(noiser, refs, args.jfleg_dev_noise_copies, learnt)
         train.extend(pairs)
         counts["jfleg-dev-noised"] = {"kind": "jfleg-dev-noised",
                                       "copies": args.jfleg_dev_noise_copies,
@@ -281,6 +309,8 @@ def build(args) -> dict:
     if min(args.noise_copies, args.jfleg_dev_copies, args.jfleg_dev_noise_copies) < 0:
         raise GECDataError("--noise-copies, --jfleg-dev-copies and --jfleg-dev-noise-copies "
                            "must not be negative")
+    if args.jfleg_dev_patterns < 0:
+        raise GECDataError(f"--jfleg-dev-patterns must not be negative, got {args.jfleg_dev_patterns}")
     if args.join_sentences < 1:
         raise GECDataError(f"--join-sentences must be at least 1, not {args.join_sentences}")
 
@@ -296,10 +326,10 @@ def build(args) -> dict:
             _write(text / f"{fairseq_split}.{TGT_LANG}", (r[1] for r in rows))
             files[f"{fairseq_split}_src"] = text / f"{fairseq_split}.{SRC_LANG}"
             files[f"{fairseq_split}_tgt"] = text / f"{fairseq_split}.{TGT_LANG}"
-    if jfleg and (args.jfleg_dev_copies or args.jfleg_dev_noise_copies) \
+    if jfleg and (args.jfleg_dev_copies or args.jfleg_dev_noise_copies or args.jfleg_dev_patterns) \
             and not args.jfleg_dev_holdout:
-        print("warning: JFLEG dev is both in train (--jfleg-dev-copies or "
-              "--jfleg-dev-noise-copies) and the valid set: validation GLEU is optimistic",
+        print("warning: JFLEG dev is both in train (--jfleg-dev-copies, --jfleg-dev-noise-copies "
+              "or --jfleg-dev-patterns) and the valid set: validation GLEU is optimistic",
               file=sys.stderr)
 
     manifest = prepare_parallel(
@@ -340,6 +370,7 @@ def build(args) -> dict:
         "jfleg_dir": str(args.jfleg_dir) if args.jfleg_dir else None,
         "jfleg_dev_copies": args.jfleg_dev_copies if args.jfleg_dir else 0,
         "jfleg_dev_noise_copies": args.jfleg_dev_noise_copies if args.jfleg_dir else 0,
+        "jfleg_dev_patterns": args.jfleg_dev_patterns if args.jfleg_dir else 0,
         "references": refs,
         "jfleg_source": args.jfleg_source if args.jfleg_dir else None,
         "gleu_source": {s: f"raw/{s}.{GLEU_SOURCE_SUFFIX}" for s in refs},
@@ -391,6 +422,10 @@ def build_parser() -> argparse.ArgumentParser:
                         "training; the rest of dev goes to training (--jfleg-dev-copies)")
     g.add_argument("--jfleg-dev-copies", type=int, default=0,
                    help="also train on JFLEG dev (src paired with each of the 4 refs) K times")
+    g.add_argument("--jfleg-dev-patterns", type=float, default=0.0, metavar="SCALE",
+                   help="also make the errors of the training part of JFLEG dev in the "
+                        "synthetic pairs, each at its observed rate times SCALE (0: off; "
+                        "see preprocess/patterns.py)")
     g.add_argument("--jfleg-dev-noise-copies", type=int, default=0, metavar="K",
                    help="also noise the (distinct) references of the training part of JFLEG "
                         "dev K times, with --rates, as in-domain synthetic pairs")
@@ -409,6 +444,10 @@ def summary(result: dict, out) -> str:
     lines = [f"GEC corpus {gec['src_lang']}->{gec['tgt_lang']}: {gec['train_pairs']} training "
              f"pairs written to {Path(out) / 'text'}"]
     for name, c in gec["sources"].items():
+        if c["kind"] == "jfleg-dev-patterns":
+            lines.append(f"  {c['kind']}: {c['edits']} edits of {c['spans']} spans learnt from "
+                         f"{c['sentences']} JFLEG dev sentences, applied at x{c['scale']:g}")
+            continue
         if "pairs" not in c:   # the held-out part of JFLEG dev
             lines.append(f"  {c['kind']}: {c['sentences']} JFLEG dev sentences kept out of "
                          "training, used as the valid set")

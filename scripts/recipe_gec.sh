@@ -13,6 +13,8 @@
 # Environment: SEQ2SEQ_DATA_DIR (default ../shared/data), RUN_DIR (default runs/gec),
 #              TRAIN_HOURS, JFLEG_DEV_COPIES (JFLEG dev pairs in training, default 4),
 #              JFLEG_DEV_NOISE_COPIES (noised copies of those dev references, default 0),
+#              JFLEG_DEV_PATTERNS (the training dev sentences' own edits made in the
+#                        synthetic pairs at their observed rates times this, default 0),
 #              NOISE_COPIES (noised versions of each clean line, default 1),
 #              JOIN_SENTENCES (clean sentences joined into lines of 1..N, default 3),
 #              COPY_BIASES (the values tried, default "off 0 0.1 0.2 0.4 0.8"),
@@ -48,6 +50,7 @@ if [ ! -f "$RUN_DIR/data/gec_data.json" ]; then
     --jfleg-dir "$DATA_DIR/jfleg" --jfleg-source spellchecked \
     --jfleg-dev-copies "${JFLEG_DEV_COPIES:-4}" --jfleg-dev-holdout 200 \
     --jfleg-dev-noise-copies "${JFLEG_DEV_NOISE_COPIES:-0}" \
+    --jfleg-dev-patterns "${JFLEG_DEV_PATTERNS:-0}" \
     --noise-copies "${NOISE_COPIES:-1}" --join-sentences "${JOIN_SENTENCES:-3}" --vocab-size 4000
 fi
 
