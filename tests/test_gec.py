@@ -463,6 +463,73 @@ def test_gec_data_spellchecked_input_and_held_out_dev(tmp_path, data_dir):
                                    "754", check=False), "--jfleg-dev-holdout")
 
 
+# ----------------------------------------------------------------------------- patterns
+
+def test_patterns_edits_rates_and_case():
+    from preprocess.patterns import PatternNoiser, edits, learn
+    assert list(edits("He goes to the school .".split(), "He go to school .".split())) == [
+        (("goes",), ("go",)), (("the",), ())]
+    # a word the learner added is anchored on the word before it
+    assert list(edits("We discuss it .".split(), "We discuss about it .".split())) == [
+        (("discuss",), ("discuss", "about"))]
+    table = learn([("He go to school .", "He goes to the school ."),
+                   ("The cat sat on the mat .", "The cat sat on the mat .")])
+    # "the" occurs 3 times in the corrections (case-folded) and is left out once
+    assert table[("the",)] == (1 / 3, [((), 1)])
+    assert table[("goes",)] == (1.0, [(("go",), 1)])
+    assert PatternNoiser(table, scale=0, seed=1).noise("He goes to the park .") == \
+        "He goes to the park ."
+    always = PatternNoiser({("the",): (1.0, [((), 1)]), ("i",): (1.0, [(("i",), 1)]),
+                            ("a",): (1.0, [(("the",), 1)]),
+                            ("discuss",): (1.0, [(("discuss", "about"), 1)])}, seed=1)
+    assert always.noise("The dog and the cat .") == "Dog and cat ."   # the capital moves on
+    assert always.noise("Then I left .") == "Then i left ."   # a casing error as learnt
+    assert always.noise("A dog saw a cat .") == "The dog saw the cat ."
+    assert always.noise("Discuss it .") == "Discuss about it ."
+    with pytest.raises(ValueError, match="scale"):
+        PatternNoiser(table, scale=-1)
+
+
+def test_patterns_learnt_from_jfleg_dev(data_dir):
+    """Real JFLEG dev edits: commas and articles lead, rates are probabilities, and
+    noising clean captions with them is seeded and changes some lines, not all."""
+    from preprocess.gec_data import hold_out, jfleg_patterns, multi30k_english, read_jfleg
+    from preprocess.readers import read_lines
+    dev = read_jfleg(data_dir / "jfleg", "spellchecked")["dev"]
+    _, train_rows, _ = hold_out(dev, 200, seed=1)
+    noiser, info = jfleg_patterns(train_rows, 1.0, seed=1)
+    assert info["sentences"] == len(dev) - 200 and info["spans"] > 1000
+    assert all(0 < p <= 1 for p, _ in noiser.table.values())
+    assert noiser.table[(",",)][1][0] == ((), max(c for _, c in noiser.table[(",",)][1]))
+    assert noiser.table[("the",)][1][0][0] == ()   # "the" is most often left out
+    clean = [tokenize(l.decode("utf-8"))
+             for l in read_lines(multi30k_english(data_dir / "multi30k"))[:2000]]
+    noisy = [noiser.noise(s) for s in clean]
+    again = jfleg_patterns(train_rows, 1.0, seed=1)[0]
+    assert noisy == [again.noise(s) for s in clean]
+    changed = sum(n != c for n, c in zip(noisy, clean))
+    assert 0.1 * len(clean) < changed < 0.9 * len(clean), changed
+
+
+def test_gec_data_jfleg_dev_patterns_add_errors(tmp_path, data_dir):
+    from preprocess.readers import read_lines
+    lines = read_lines(data_dir / "multi30k" / "train.en.gz")[:1500]
+    clean = write(tmp_path / "c.txt", "".join(tokenize(l.decode("utf-8")) + "\n" for l in lines))
+    changed = {}
+    for scale in ("0", "1"):
+        out = tmp_path / f"p{scale}"
+        report = gec_data("--out", out, "--clean-text", clean, "--jfleg-dir", data_dir / "jfleg",
+                          "--jfleg-source", "spellchecked", "--jfleg-dev-holdout", "200",
+                          "--jfleg-dev-patterns", scale, "--vocab-size", "300").stdout
+        gec = json.loads((out / "gec_data.json").read_text())
+        changed[scale] = next(c["changed"] for c in gec["sources"].values() if c["kind"] == "clean")
+        assert gec["jfleg_dev_patterns"] == float(scale)
+    assert "jfleg-dev-patterns: " in report and "learnt from 554 JFLEG dev sentences" in report
+    patterns = gec["sources"]["jfleg-dev-patterns"]
+    assert patterns["sentences"] == 554 and patterns["spans"] > 1000
+    assert changed["1"] > changed["0"] + 100, changed
+
+
 def test_gec_data_bad_input(tmp_path, data_dir):
     out = tmp_path / "o"
     assert_one_line_error(gec_data("--out", out, "--clean-text", tmp_path / "missing.txt",
@@ -477,6 +544,11 @@ def test_gec_data_bad_input(tmp_path, data_dir):
                                    "0", check=False), "--join-sentences")
     assert_one_line_error(gec_data("--out", out, "--clean-text", clean, "--jfleg-dir",
                                    tmp_path / "nojfleg", check=False), "--jfleg-dir")
+    assert_one_line_error(gec_data("--out", out, "--clean-text", clean, "--jfleg-dev-patterns",
+                                   "1", check=False), "--jfleg-dev-patterns needs --jfleg-dir")
+    assert_one_line_error(gec_data("--out", out, "--clean-text", clean, "--jfleg-dir",
+                                   data_dir / "jfleg", "--jfleg-dev-patterns", "-1",
+                                   check=False), "--jfleg-dev-patterns must not be negative")
     assert not (out / "bin").exists()
 
 
