@@ -7,8 +7,10 @@ last batch, a crashing ``--replace-unk``: :mod:`fairseq_plugins.fairseq_fixes`),
 """
 from fairseq_plugins import fairseq_fixes
 from fairseq_plugins.checkpoint_safety import allow_fairseq_checkpoint_globals
+from fairseq_plugins.errors import install_excepthook
 
 allow_fairseq_checkpoint_globals()
 fairseq_fixes.apply()
+install_excepthook()   # a bad model option: one line, not fairseq's traceback
 
 from fairseq_plugins import models, tasks  # noqa: E402,F401  (registration side effects)

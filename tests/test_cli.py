@@ -116,6 +116,28 @@ def test_hydra_train_with_shipped_config(m30k_spm, tmp_path):
     assert model_cfg["input_feeding"] == 1 and model_cfg["encoder_hidden_size"] == 16
 
 
+def test_bad_model_options_end_in_one_line_not_a_traceback(m30k_bin, tmp_path):
+    """fairseq builds the model deep in its training loop; a bad option must still read as
+    one line naming the option, from fairseq-train and from fairseq-hydra-train."""
+    vectors = tmp_path / "short.vec"
+    vectors.write_text("the 0.1 0.2 0.3\n")
+    cases = [(["--init-scale", "-1"], "--init-scale must be >= 0"),
+             (["--attention", "dot"], "dot attention needs the decoder hidden size (32)"),
+             (["--bridge", "concat"], "bridge 'concat' needs decoder hidden size = 2 x 32"),
+             (["--teacher-forcing-ratio", "1.5"], "--teacher-forcing-ratio must be in [0, 1]"),
+             (["--encoder-embed-path", vectors], "line 1: expected a word and 32 numbers")]
+    for extra, message in cases:
+        proc = run(train_cmd(m30k_bin, tmp_path / "ck", extra=extra), check=False)
+        last = proc.stderr.strip().splitlines()[-1]
+        assert proc.returncode == 1 and "Traceback" not in proc.stderr, proc.stderr[-3000:]
+        assert last.startswith("fairseq-train: error: ") and message in last, last
+    assert not (tmp_path / "ck" / "checkpoint_last.pt").exists()
+    proc = run(hydra_train_cmd("multi30k_luong", m30k_bin, tmp_path / "hy", "+model.init_scale=-1"),
+               cwd=tmp_path, check=False)
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr, proc.stderr[-3000:]
+    assert "--init-scale must be >= 0 (0: PyTorch's defaults), got -1.0\n" in proc.stderr
+
+
 def positional_scores(generate_stdout):
     return [[float(x) for x in l.split("\t")[1].split()]
             for l in generate_stdout.splitlines() if l.startswith("P-")]

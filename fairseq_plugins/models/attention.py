@@ -19,6 +19,8 @@ import torch.nn as nn
 import torch.nn.functional as F
 from torch import Tensor
 
+from fairseq_plugins.errors import ModelOptionError
+
 
 class Attention(nn.Module):
     """Base class: masked softmax and the weighted sum are the same for all scores."""
@@ -49,7 +51,7 @@ class DotAttention(Attention):
     def __init__(self, query_dim: int, value_dim: int):
         super().__init__()
         if query_dim != value_dim:
-            raise ValueError(
+            raise ModelOptionError(
                 f"dot attention needs the decoder hidden size ({query_dim}) to equal the "
                 f"encoder output size ({value_dim}); use --attention general or change sizes"
             )
@@ -103,4 +105,4 @@ def build_attention(kind: str, query_dim: int, value_dim: int, attention_dim: in
         return GeneralAttention(query_dim, value_dim)
     if kind == "additive":
         return AdditiveAttention(query_dim, value_dim, attention_dim)
-    raise ValueError(f"unknown attention {kind!r}; choose one of {', '.join(ATTENTION_CHOICES)}")
+    raise ModelOptionError(f"unknown attention {kind!r}; choose one of {', '.join(ATTENTION_CHOICES)}")

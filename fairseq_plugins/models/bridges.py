@@ -22,6 +22,8 @@ import torch
 import torch.nn as nn
 from torch import Tensor
 
+from fairseq_plugins.errors import ModelOptionError
+
 BRIDGE_CHOICES = ("zero", "concat", "sum", "linear", "tanh-linear")
 
 
@@ -38,16 +40,16 @@ class Bridge(nn.Module):
     def __init__(self, kind: str, enc_hidden: int, directions: int, dec_hidden: int, dec_layers: int):
         super().__init__()
         if kind not in BRIDGE_CHOICES:
-            raise ValueError(f"unknown bridge {kind!r}; choose one of {', '.join(BRIDGE_CHOICES)}")
+            raise ModelOptionError(f"unknown bridge {kind!r}; choose one of {', '.join(BRIDGE_CHOICES)}")
         self.kind, self.dec_hidden, self.dec_layers = kind, dec_hidden, dec_layers
         in_dim = enc_hidden * directions
         if kind == "concat" and in_dim != dec_hidden:
-            raise ValueError(
+            raise ModelOptionError(
                 f"bridge 'concat' needs decoder hidden size = {directions} x {enc_hidden} = "
                 f"{in_dim}, got {dec_hidden}; use --bridge linear or tanh-linear"
             )
         if kind == "sum" and enc_hidden != dec_hidden:
-            raise ValueError(
+            raise ModelOptionError(
                 f"bridge 'sum' needs decoder hidden size = encoder hidden size ({enc_hidden}), "
                 f"got {dec_hidden}; use --bridge linear or tanh-linear"
             )

@@ -15,6 +15,8 @@ import torch.nn as nn
 import torch.nn.functional as F
 from torch import Tensor
 
+from fairseq_plugins.errors import ModelOptionError
+
 logger = logging.getLogger(__name__)
 
 # subword markers stripped before a vocabulary entry is looked up in a word-vector file
@@ -22,7 +24,7 @@ _SUBWORD_PREFIXES = ("\u2581",)  # sentencepiece word-start marker
 _SUBWORD_SUFFIXES = ("@@",)  # subword-nmt continuation marker
 
 
-class PretrainedEmbeddingError(ValueError):
+class PretrainedEmbeddingError(ModelOptionError):
     """A word-vector file that cannot be used; the message names the file and line."""
 
 

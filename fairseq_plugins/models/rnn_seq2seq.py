@@ -35,6 +35,7 @@ from fairseq.models import (
 from omegaconf import open_dict
 from torch import nn
 
+from fairseq_plugins.errors import ModelOptionError
 from fairseq_plugins.models.attention import ATTENTION_CHOICES
 from fairseq_plugins.models.bridges import BRIDGE_CHOICES
 from fairseq_plugins.models.embeddings import build_embedding
@@ -172,10 +173,10 @@ class RNNSeq2SeqModel(FairseqEncoderDecoderModel):
         encoder_embed = build_embedding(src_dict, cfg.encoder_embed_dim, cfg.encoder_embed_path)
         if cfg.share_all_embeddings:
             if src_dict != tgt_dict:
-                raise ValueError("--share-all-embeddings needs a joined dictionary "
+                raise ModelOptionError("--share-all-embeddings needs a joined dictionary "
                                  "(preprocess with --joined-dictionary)")
             if cfg.decoder_embed_dim != cfg.encoder_embed_dim:
-                raise ValueError("--share-all-embeddings needs --encoder-embed-dim == "
+                raise ModelOptionError("--share-all-embeddings needs --encoder-embed-dim == "
                                  "--decoder-embed-dim")
             decoder_embed = encoder_embed
         else:
@@ -226,15 +227,15 @@ def uniform_init_(modules, scale: float):
 
 def _check_config(cfg):
     if cfg.context_every_step and cfg.attention != "none":
-        raise ValueError("--context-every-step (Cho et al.) is for --attention none; with "
+        raise ModelOptionError("--context-every-step (Cho et al.) is for --attention none; with "
                          "attention the context vector comes from the attention")
     if cfg.input_feeding and cfg.attention not in ("dot", "general"):
         logger.warning("--input-feeding applies to dot/general attention only; ignored with "
                        "--attention %s", cfg.attention)
     if cfg.init_scale < 0:
-        raise ValueError(f"--init-scale must be >= 0 (0: PyTorch's defaults), got {cfg.init_scale}")
+        raise ModelOptionError(f"--init-scale must be >= 0 (0: PyTorch's defaults), got {cfg.init_scale}")
     if not 0.0 <= cfg.teacher_forcing_ratio <= 1.0:
-        raise ValueError(f"--teacher-forcing-ratio must be in [0, 1], got {cfg.teacher_forcing_ratio}")
+        raise ModelOptionError(f"--teacher-forcing-ratio must be in [0, 1], got {cfg.teacher_forcing_ratio}")
 
 
 def _register(name: str):
