@@ -29,6 +29,9 @@ Training pairs (all written to ``OUT/text/train.{err,cor}`` before preparation):
   the valid set (for checkpoint choice and for tuning ``--copy-bias``).
 * with ``--jfleg-dev-noise-copies K``: the distinct references of those training dev
   sentences, noised K times like the clean text (essay-domain synthetic pairs).
+* with ``--jfleg-dev-patterns SCALE``: the word edits of those training dev sentences
+  (input against each reference, :mod:`preprocess.patterns`) are also made in every
+  synthetic pair, after the rule-based errors, each at its observed rate times SCALE.
 
 Evaluation sets (``--jfleg-dir``): valid = JFLEG dev (source, ref0), test = JFLEG test
 (source, ref0), the source being the learner's sentence or, with ``--jfleg-source
