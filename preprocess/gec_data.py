@@ -66,9 +66,8 @@ from typing import Dict, Iterable, List, Optional, Tuple
 from . import corpora
 from .errors import PrepareError
 from .m2 import M2FormatError, annotator_arg, m2_pairs
-from . import patterns
 from .noise import DEFAULT_RATES, Noiser, parse_rates
-from .patterns import PatternNoiser
+from .patterns import PatternNoiser, learn as learn_patterns
 from .ptb import tokenize as ptb_tokenize
 from .readers import read_lines, read_parallel, read_tsv
 from .text import SplitStats, clean_pairs, decode_line, normalize
@@ -213,13 +212,13 @@ def join_sentences(sentences: List[str], most: int, seed: int) -> List[str]:
 
 
 def _noised_pairs(noiser: Noiser, sentences: List[str], copies: int,
-                  patterns: Optional[PatternNoiser] = None):
+                  learnt: Optional[PatternNoiser] = None):
     """``copies`` rounds of (noisy, clean) pairs over ``sentences``, and how many changed.
 
-    With ``patterns`` the learners' own errors are added to the rule-based ones."""
+    With ``learnt`` the learners' own errors are added to the rule-based ones."""
     def noise(s):
         noisy = noiser.noise(s)
-        return patterns.noise(noisy) if patterns is not None else noisy
+        return learnt.noise(noisy) if learnt is not None else noisy
 
     pairs = [(noise(s), s) for _ in range(copies) for s in sentences]
     return pairs, sum(noisy != clean for noisy, clean in pairs)
@@ -228,7 +227,7 @@ def _noised_pairs(noiser: Noiser, sentences: List[str], copies: int,
 def jfleg_patterns(dev_rows: list, scale: float, seed: int) -> Tuple[PatternNoiser, dict]:
     """A noiser with the edits of the training part of JFLEG dev (input -> each reference)."""
     pairs = [(row[0], ref) for row in dev_rows for ref in row[1:1 + NUM_JFLEG_REFS]]
-    table = patterns.learn(pairs)
+    table = learn_patterns(pairs)
     info = {"kind": "jfleg-dev-patterns", "scale": scale, "sentences": len(dev_rows),
             "spans": len(table), "edits": sum(c for _, errs in table.values() for _, c in errs)}
     return PatternNoiser(table, scale=scale, seed=seed), info
@@ -313,7 +312,8 @@ def build(args) -> dict:
         raise GECDataError("--noise-copies, --jfleg-dev-copies and --jfleg-dev-noise-copies "
                            "must not be negative")
     if args.jfleg_dev_patterns < 0:
-        raise GECDataError(f"--jfleg-dev-patterns must not be negative, got {args.jfleg_dev_patterns}")
+        raise GECDataError("--jfleg-dev-patterns must not be negative, "
+                           f"got {args.jfleg_dev_patterns}")
     if args.join_sentences < 1:
         raise GECDataError(f"--join-sentences must be at least 1, not {args.join_sentences}")
 

@@ -105,4 +105,5 @@ def build_attention(kind: str, query_dim: int, value_dim: int, attention_dim: in
         return GeneralAttention(query_dim, value_dim)
     if kind == "additive":
         return AdditiveAttention(query_dim, value_dim, attention_dim)
-    raise ModelOptionError(f"unknown attention {kind!r}; choose one of {', '.join(ATTENTION_CHOICES)}")
+    raise ModelOptionError(f"unknown attention {kind!r}; "
+                           f"choose one of {', '.join(ATTENTION_CHOICES)}")

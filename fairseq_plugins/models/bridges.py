@@ -40,7 +40,8 @@ class Bridge(nn.Module):
     def __init__(self, kind: str, enc_hidden: int, directions: int, dec_hidden: int, dec_layers: int):
         super().__init__()
         if kind not in BRIDGE_CHOICES:
-            raise ModelOptionError(f"unknown bridge {kind!r}; choose one of {', '.join(BRIDGE_CHOICES)}")
+            raise ModelOptionError(f"unknown bridge {kind!r}; "
+                                   f"choose one of {', '.join(BRIDGE_CHOICES)}")
         self.kind, self.dec_hidden, self.dec_layers = kind, dec_hidden, dec_layers
         in_dim = enc_hidden * directions
         if kind == "concat" and in_dim != dec_hidden:

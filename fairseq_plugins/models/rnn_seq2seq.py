@@ -174,10 +174,10 @@ class RNNSeq2SeqModel(FairseqEncoderDecoderModel):
         if cfg.share_all_embeddings:
             if src_dict != tgt_dict:
                 raise ModelOptionError("--share-all-embeddings needs a joined dictionary "
-                                 "(preprocess with --joined-dictionary)")
+                                       "(preprocess with --joined-dictionary)")
             if cfg.decoder_embed_dim != cfg.encoder_embed_dim:
                 raise ModelOptionError("--share-all-embeddings needs --encoder-embed-dim == "
-                                 "--decoder-embed-dim")
+                                       "--decoder-embed-dim")
             decoder_embed = encoder_embed
         else:
             decoder_embed = build_embedding(tgt_dict, cfg.decoder_embed_dim, cfg.decoder_embed_path)
@@ -227,15 +227,17 @@ def uniform_init_(modules, scale: float):
 
 def _check_config(cfg):
     if cfg.context_every_step and cfg.attention != "none":
-        raise ModelOptionError("--context-every-step (Cho et al.) is for --attention none; with "
-                         "attention the context vector comes from the attention")
+        raise ModelOptionError("--context-every-step (Cho et al.) is for --attention none; "
+                               "with attention the context vector comes from the attention")
     if cfg.input_feeding and cfg.attention not in ("dot", "general"):
         logger.warning("--input-feeding applies to dot/general attention only; ignored with "
                        "--attention %s", cfg.attention)
     if cfg.init_scale < 0:
-        raise ModelOptionError(f"--init-scale must be >= 0 (0: PyTorch's defaults), got {cfg.init_scale}")
+        raise ModelOptionError(f"--init-scale must be >= 0 (0: PyTorch's defaults), "
+                               f"got {cfg.init_scale}")
     if not 0.0 <= cfg.teacher_forcing_ratio <= 1.0:
-        raise ModelOptionError(f"--teacher-forcing-ratio must be in [0, 1], got {cfg.teacher_forcing_ratio}")
+        raise ModelOptionError(f"--teacher-forcing-ratio must be in [0, 1], "
+                               f"got {cfg.teacher_forcing_ratio}")
 
 
 def _register(name: str):
