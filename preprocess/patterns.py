@@ -67,25 +67,29 @@ def learn(pairs: Iterable[Tuple[str, str]]) -> Table:
     table: Table = {}
     for span, errors in made.items():
         total = sum(errors.values())
-        table[span] = (min(1.0, total / max(seen[span], total)), errors.most_common())
+        table[span] = (total / max(seen[span], total), errors.most_common())   # <= 1
     return table
 
 
-def _low(span: Span) -> Span:
+def _low(span: Sequence[str]) -> Span:
     return tuple(w.lower() for w in span)
+
+
+def _capitalise(word: str) -> str:
+    return word[:1].upper() + word[1:]
 
 
 def _apply(err: Span, cor: Sequence[str]) -> List[str]:
     """The words an error puts in place of ``cor``, in ``cor``'s case where it is not a
     casing error itself (a capital at the start of a sentence stays there)."""
     out = list(err)
-    if _low(err) == _low(tuple(cor)):
+    if _low(err) == _low(cor):
         return out   # a casing error, e.g. "I" -> "i"
     for k, word in enumerate(out[:len(cor)]):
         if word == cor[k].lower():   # a word the error keeps: keep it exactly
             out[k] = cor[k]
     if out and cor[0][:1].isupper() and out[0][:1].islower():
-        out[0] = out[0][:1].upper() + out[0][1:]
+        out[0] = _capitalise(out[0])
     return out
 
 
@@ -110,13 +114,13 @@ class PatternNoiser:
             i += n
         if out and words[0][:1].isupper() and out[0][:1].islower() \
                 and out[0].lower() != words[0].lower():
-            out[0] = out[0][:1].upper() + out[0][1:]   # the first word was deleted
+            out[0] = _capitalise(out[0])   # the first word was deleted
         return " ".join(out) if out != words else sentence
 
     def _try(self, words: List[str], i: int, out: List[str]) -> int:
         """Make one error at position i (appended to out); the words consumed, or 0."""
         for n in range(MAX_SPAN, 0, -1):
-            span = tuple(w.lower() for w in words[i:i + n])
+            span = _low(words[i:i + n])
             if len(span) < n or span not in self.table:
                 continue
             prob, errors = self.table[span]
