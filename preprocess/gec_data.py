@@ -35,7 +35,9 @@ Training pairs (all written to ``OUT/text/train.{err,cor}`` before preparation):
 
 Evaluation sets (``--jfleg-dir``): valid = JFLEG dev (source, ref0), test = JFLEG test
 (source, ref0), the source being the learner's sentence or, with ``--jfleg-source
-spellchecked``, JFLEG's spellchecked version of it (then also in the dev training pairs);
+spellchecked``, JFLEG's spellchecked version of it (then also in the dev training pairs),
+or with ``spellchecked-cased`` that version with the learner's case restored where JFLEG
+lowercased it (every test line; :mod:`preprocess.recase`);
 all four references are written beside them as ``OUT/raw/{valid,test}.ref0..ref3``
 (normalised like the rest of ``raw/``), and the learner's original sentence as
 ``OUT/raw/{valid,test}.gleu-source``: that is where ``--task gec --eval-gleu`` finds the
@@ -69,6 +71,7 @@ from .m2 import M2FormatError, annotator_arg, m2_pairs
 from .noise import DEFAULT_RATES, Noiser, parse_rates
 from .patterns import PatternNoiser, learn as learn_patterns
 from .ptb import tokenize as ptb_tokenize
+from .recase import restore_case
 from .readers import read_lines, read_parallel, read_tsv
 from .text import SplitStats, clean_pairs, decode_line, normalize
 
@@ -76,6 +79,9 @@ SRC_LANG = "err"   # erroneous (learner-like) text
 TGT_LANG = "cor"   # corrected text
 MANIFEST = "gec_data.json"
 NUM_JFLEG_REFS = len(corpora.JFLEG_REFS)
+# the model's JFLEG input: a file of corpora.JFLEG_SOURCES, or the spellchecked one given
+# back the learner's case (JFLEG's test.spellchecked.src is lowercased; see recase.py)
+JFLEG_INPUTS = (*corpora.JFLEG_SOURCES, "spellchecked-cased")
 GLEU_SOURCE_SUFFIX = "gleu-source"   # raw/{valid,test}.gleu-source: found by --task gec
 
 
@@ -145,13 +151,17 @@ def read_user_pairs(src, tgt) -> Tuple[List[Tuple[str, str]], SplitStats]:
 def read_jfleg(folder, source: str = "original") -> Dict[str, List[Tuple[str, ...]]]:
     """``{"dev"|"test": [(input, ref0, ref1, ref2, ref3, original), ...]}``, normalised, aligned.
 
-    ``input`` is what the model reads: the learner's ``src`` (``source="original"``) or
-    JFLEG's ``spellchecked.src``.  ``original`` is always the learner's ``src``: GLEU
+    ``input`` is what the model reads: the learner's ``src`` (``source="original"``),
+    JFLEG's ``spellchecked.src``, or (``"spellchecked-cased"``) that with the case of
+    ``src`` put back on lines that have no capital letter (all of test's, see
+    :mod:`preprocess.recase`).  ``original`` is always the learner's ``src``: GLEU
     penalises n-grams kept from *that* sentence, whichever input the system was given
     (that is how JFLEG scores its spellchecked baseline).
     """
     if not Path(folder).is_dir():
         raise GECDataError(f"--jfleg-dir {folder} is not a folder")
+    recase = source == "spellchecked-cased"
+    source = "spellchecked" if recase else source
     raw, _ = corpora.load_jfleg(Path(folder))
     spelled = corpora.load_jfleg(Path(folder), source)[0] if source != "original" else raw
     out = {}
@@ -163,6 +173,8 @@ def read_jfleg(folder, source: str = "original") -> Dict[str, List[Tuple[str, ..
         joined = [(t[0], s[1], *t[2:], t[1]) for t, s in zip(tuples, spelled[split])]
         stats = SplitStats()
         out[split] = [tuple(t[1:]) for t in clean_pairs(joined, stats)]
+        if recase:
+            out[split] = [(restore_case(r[0], r[-1]), *r[1:]) for r in out[split]]
         if not out[split]:
             raise GECDataError(f"JFLEG {split} in {folder} has no usable lines")
     return out
@@ -417,9 +429,11 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--m2-annotator", default=0, type=annotator_arg,
                    help="annotator id used from M2 files, or 'all' (default 0)")
     g.add_argument("--jfleg-dir", help="JFLEG folder (dev.* = valid set, test.* = test set)")
-    g.add_argument("--jfleg-source", choices=tuple(corpora.JFLEG_SOURCES), default="original",
-                   help="model input for JFLEG dev/test: the learner's sentence or JFLEG's "
-                        "spellchecked version (GLEU still penalises the original)")
+    g.add_argument("--jfleg-source", choices=JFLEG_INPUTS, default="original",
+                   help="model input for JFLEG dev/test: the learner's sentence, JFLEG's "
+                        "spellchecked version, or that with the learner's case put back "
+                        "(spellchecked-cased: test's spellchecked file is all lowercase); "
+                        "GLEU still penalises the original")
     g.add_argument("--jfleg-dev-holdout", type=int, default=0, metavar="N",
                    help="valid set = a seeded sample of N JFLEG dev sentences, kept out of "
                         "training; the rest of dev goes to training (--jfleg-dev-copies)")

@@ -22,8 +22,9 @@
 #                        auto = where the CPU has AVX-512 bf16 or AMX; a model.cpu_bf16=N
 #                        argument comes after it and wins: hydra keeps the last value).
 # The model reads JFLEG's spellchecked source (554 dev sentences in training, the other
-# 200 for choices, test for the score); GLEU penalises n-grams kept from the learner's original sentence,
-# as for JFLEG's spellchecked baseline.
+# 200 for choices, test for the score), with the learner's case put back where JFLEG's
+# file lowercased it (all of test); GLEU penalises n-grams kept from the learner's
+# original sentence, as for JFLEG's spellchecked baseline.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -47,7 +48,7 @@ mkdir -p "$RUN_DIR"
 if [ ! -f "$RUN_DIR/data/gec_data.json" ]; then
   python -m preprocess.gec_data --out "$RUN_DIR/data" \
     --multi30k-dir "$DATA_DIR/multi30k" --anki-file "$DATA_DIR/anki-fra-eng/fra-eng.tsv.gz" \
-    --jfleg-dir "$DATA_DIR/jfleg" --jfleg-source spellchecked \
+    --jfleg-dir "$DATA_DIR/jfleg" --jfleg-source spellchecked-cased \
     --jfleg-dev-copies "${JFLEG_DEV_COPIES:-4}" --jfleg-dev-holdout 200 \
     --jfleg-dev-noise-copies "${JFLEG_DEV_NOISE_COPIES:-0}" \
     --jfleg-dev-patterns "${JFLEG_DEV_PATTERNS:-0}" \
@@ -95,6 +96,12 @@ done
 echo "held-out dev GLEU by --copy-bias in $RUN_DIR/copy-bias.tsv; chosen: $best_bias ($best_gleu)"
 
 args=(); [ "$best_bias" = off ] || args=(--copy-bias "$best_bias")
-correct "$DATA_DIR/jfleg/test.spellchecked.src" "${args[@]}" > "$RUN_DIR/jfleg-test.out"
+# raw/test.err: JFLEG's spellchecked test sentences with the learner's case put back
+# (the file itself is all lowercase; dev's keeps the case the model trained on)
+correct "$RUN_DIR/data/raw/test.err" "${args[@]}" > "$RUN_DIR/jfleg-test.out"
 python scripts/evaluate_gec.py --jfleg-dir "$DATA_DIR/jfleg" --split test \
   --hyp "$RUN_DIR/jfleg-test.out" --hyp-tokenize ptb | tee "$RUN_DIR/jfleg-test.gleu"
+input_gleu=$(python scripts/evaluate_gec.py --jfleg-dir "$DATA_DIR/jfleg" --split test \
+  --hyp "$RUN_DIR/data/raw/test.err" | awk '$1 == "GLEU" {print $2}')
+echo "baseline model-input GLEU $input_gleu (spellchecked, learner's case)" |
+  tee -a "$RUN_DIR/jfleg-test.gleu"

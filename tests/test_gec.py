@@ -511,6 +511,38 @@ def test_patterns_learnt_from_jfleg_dev(data_dir):
     assert 0.1 * len(clean) < changed < 0.9 * len(clean), changed
 
 
+def test_restore_case_takes_the_learners_case_and_changes_nothing_else():
+    from preprocess.recase import restore_case
+    assert (restore_case("for example , my cousin is 12years old .",
+                         "Forexample , My cousin is 12years old .")
+            == "For example , My cousin is 12years old .")
+    assert restore_case("some luce points in wall .", "SOME LUCE POINTS INWALL .") \
+        == "SOME LUCE POINTS IN WALL ."
+    assert restore_case("i met  him in nice .", "I met him in NIce .") == "I met  him in NIce ."
+    assert restore_case("it is a boy", "It is Boy") == "It is a Boy"    # inserted: lower
+    assert restore_case("Kept as is .", "KEPT AS IS .") == "Kept as is ."     # has its own case
+
+
+def test_jfleg_spellchecked_cased_input(data_dir):
+    """JFLEG's test.spellchecked.src is all lowercase, dev's keeps the learner's case;
+    ``spellchecked-cased`` puts the learner's case back and changes nothing else.  Where
+    the truth is known (dev, lowercased here), it gives back JFLEG's own file."""
+    from preprocess.gec_data import read_jfleg
+    from preprocess.recase import restore_case
+    plain = read_jfleg(data_dir / "jfleg", "spellchecked")
+    cased = read_jfleg(data_dir / "jfleg", "spellchecked-cased")
+    has_capital = lambda rows: sum(r[0] != r[0].lower() for r in rows)
+    assert has_capital(plain["test"]) == 0 and has_capital(plain["dev"]) > 600   # the reason
+    assert has_capital(cased["test"]) > 600
+    for split in ("dev", "test"):
+        assert [r[0].lower() for r in cased[split]] == [r[0].lower() for r in plain[split]]
+        assert [r[1:] for r in cased[split]] == [r[1:] for r in plain[split]]
+    assert cased["dev"] == plain["dev"]
+    dev = plain["dev"]
+    same = sum(restore_case(r[0].lower(), r[-1]) == r[0] for r in dev)
+    assert same >= 0.98 * len(dev), same   # 742 of 754; the rest: the spellchecker's own case
+
+
 def test_gec_data_jfleg_dev_patterns_add_errors(tmp_path, data_dir):
     from preprocess.readers import read_lines
     lines = read_lines(data_dir / "multi30k" / "train.en.gz")[:1500]
