@@ -125,7 +125,9 @@ def test_bad_model_options_end_in_one_line_not_a_traceback(m30k_bin, tmp_path):
              (["--attention", "dot"], "dot attention needs the decoder hidden size (32)"),
              (["--bridge", "concat"], "bridge 'concat' needs decoder hidden size = 2 x 32"),
              (["--teacher-forcing-ratio", "1.5"], "--teacher-forcing-ratio must be in [0, 1]"),
-             (["--encoder-embed-path", vectors], "line 1: expected a word and 32 numbers")]
+             (["--encoder-embed-path", vectors], "line 1: expected a word and 32 numbers"),
+             (["--criterion", "edit_weighted_cross_entropy", "--edit-weight", "0"],
+              "--edit-weight must be positive, got 0.0")]
     for extra, message in cases:
         proc = run(train_cmd(m30k_bin, tmp_path / "ck", extra=extra), check=False)
         last = proc.stderr.strip().splitlines()[-1]

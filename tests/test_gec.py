@@ -665,6 +665,67 @@ def test_hydra_train_with_shipped_gec_config(corpus, tmp_path):
     assert cfg["checkpoint"]["best_checkpoint_metric"] == "gleu"
 
 
+def test_edit_mask_marks_target_tokens_that_change_the_source():
+    import torch
+    from fairseq_plugins.criterions.edit_weighted import edit_mask
+    pad, eos = 1, 2
+    src = torch.tensor([[pad, pad, 5, 6, 7, eos], [9, 5, 6, 8, 7, eos]])   # left-padded
+    tgt = torch.tensor([[5, 6, 9, 7, eos, pad], [5, 6, 7, eos, pad, pad]])
+    assert edit_mask(src, tgt, pad, eos).tolist() == [
+        [False, False, True, False, False, False],   # 9 inserted
+        [False, False, False, False, False, False],  # 9 and 8 deleted: no target token
+    ]
+    assert edit_mask(src[:1], torch.tensor([[8, 8, eos]]), pad, eos).tolist() == [[True, True,
+                                                                                  False]]
+
+
+def test_edit_weighted_criterion_weights_only_the_edits_in_training(corpus):
+    """On a real batch of the GEC corpus: with --edit-weight 3 the training loss is the
+    plain label-smoothed loss plus 2x the loss of the edited target tokens; in eval mode
+    it is the plain loss."""
+    import torch
+    from fairseq import options, tasks
+    from fairseq.criterions.label_smoothed_cross_entropy import label_smoothed_nll_loss
+    from fairseq.dataclass.utils import convert_namespace_to_omegaconf
+    from fairseq_plugins.criterions.edit_weighted import edit_mask
+
+    def setup(weight):
+        parser = options.get_training_parser()
+        args = options.parse_args_and_arch(parser, [
+            str(corpus / "bin"), "--user-dir", str(PLUGIN_DIR), "--task", "gec",
+            "--arch", "rnn_gec", "--encoder-embed-dim", "16", "--encoder-hidden-size", "16",
+            "--decoder-hidden-size", "16", "--encoder-layers", "1", "--decoder-layers", "1",
+            "--freeze-embeddings", "0", "--dropout", "0", "--label-smoothing", "0.1",
+            "--criterion", "edit_weighted_cross_entropy", "--edit-weight", str(weight)])
+        cfg = convert_namespace_to_omegaconf(args)
+        task = tasks.setup_task(cfg.task)
+        return cfg, task, task.build_criterion(cfg.criterion)
+
+    cfg, task, weighted = setup(3)
+    plain = setup(1)[2]
+    task.load_dataset("train")
+    torch.manual_seed(1)
+    model = task.build_model(cfg.model)
+    batches = task.get_batch_iterator(task.dataset("train"), max_tokens=600, seed=1)
+    sample = next(batches.next_epoch_itr(shuffle=False))
+    edits = edit_mask(sample["net_input"]["src_tokens"], sample["target"],
+                      task.target_dictionary.pad(), task.target_dictionary.eos())
+    assert 0 < edits.sum() < 0.5 * sample["ntokens"]
+    model.train()
+    out = model(**sample["net_input"])
+    lprobs, target = plain.get_lprobs_and_target(model, out, sample)
+    tokens, _ = label_smoothed_nll_loss(lprobs, target, 0.1, ignore_index=plain.padding_idx,
+                                        reduce=False)
+    loss3 = weighted.compute_loss(model, out, sample)[0]
+    loss1 = plain.compute_loss(model, out, sample)[0]
+    assert loss3.item() == pytest.approx(loss1.item() + 2 * tokens.view(-1)[edits.view(-1)].sum()
+                                         .item(), rel=1e-5)
+    model.eval()
+    out = model(**sample["net_input"])
+    assert weighted.compute_loss(model, out, sample)[0].item() == pytest.approx(
+        plain.compute_loss(model, out, sample)[0].item(), rel=1e-6)
+
+
 def interactive(corpus, save, *extra):
     return [cli("fairseq-interactive"), corpus / "bin", "--user-dir", PLUGIN_DIR,
             "--task", "gec", "--path", save / "checkpoint_best.pt",
