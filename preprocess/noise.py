@@ -53,6 +53,8 @@ import re
 import sys
 from typing import Dict, Iterable, List, Optional, Tuple
 
+from .text import capitalise
+
 # ----------------------------------------------------------------------------- rates
 
 DEFAULT_RATES: Dict[str, float] = {
@@ -378,7 +380,7 @@ def _match_case(new: str, old: str) -> str:
     if old.isupper() and len(old) > 1:
         return new.upper()
     if old[:1].isupper():
-        return new[:1].upper() + new[1:]
+        return capitalise(new)
     return new
 
 
@@ -431,7 +433,7 @@ class Noiser:
         gone = toks[i]
         rest = toks[:i] + toks[i + 1:]
         if i == 0 and rest and gone.text[:1].isupper() and rest[0].is_word:
-            rest[0] = _Tok(rest[0].text[:1].upper() + rest[0].text[1:], False)
+            rest[0] = _Tok(capitalise(rest[0].text), False)
         elif i < len(rest) and not gone.glue and rest[i].glue and rest[i].is_word:
             rest[i] = _Tok(rest[i].text, False)   # never glue two words together
         if rest and i == 0:
@@ -679,7 +681,7 @@ class Noiser:
                     toks[i] = _Tok(t.text.lower(), t.glue)
                     ops.append("casing")
             elif i > 0 and t.text.islower() and self._fire(rate * 0.1):
-                toks[i] = _Tok(t.text[:1].upper() + t.text[1:], t.glue)
+                toks[i] = _Tok(capitalise(t.text), t.glue)
                 ops.append("casing")
         return toks
 

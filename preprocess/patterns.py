@@ -27,6 +27,8 @@ import random
 from collections import Counter, defaultdict
 from typing import Dict, Iterable, List, Sequence, Tuple
 
+from .text import capitalise
+
 MAX_SPAN = 2   # longest corrected / erroneous span kept as a pattern (words)
 
 Span = Tuple[str, ...]
@@ -75,10 +77,6 @@ def _low(span: Sequence[str]) -> Span:
     return tuple(w.lower() for w in span)
 
 
-def _capitalise(word: str) -> str:
-    return word[:1].upper() + word[1:]
-
-
 def _apply(err: Span, cor: Sequence[str]) -> List[str]:
     """The words an error puts in place of ``cor``, in ``cor``'s case where it is not a
     casing error itself (a capital at the start of a sentence stays there)."""
@@ -89,7 +87,7 @@ def _apply(err: Span, cor: Sequence[str]) -> List[str]:
         if word == cor[k].lower():   # a word the error keeps: keep it exactly
             out[k] = cor[k]
     if out and cor[0][:1].isupper() and out[0][:1].islower():
-        out[0] = _capitalise(out[0])
+        out[0] = capitalise(out[0])
     return out
 
 
@@ -114,7 +112,7 @@ class PatternNoiser:
             i += n
         if out and words[0][:1].isupper() and out[0][:1].islower() \
                 and out[0].lower() != words[0].lower():
-            out[0] = _capitalise(out[0])   # the first word was deleted
+            out[0] = capitalise(out[0])   # the first word was deleted
         return " ".join(out) if out != words else sentence
 
     def _try(self, words: List[str], i: int, out: List[str]) -> int:

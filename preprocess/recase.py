@@ -17,11 +17,9 @@ dev's is.  Only case changes; the spellchecker's words stay.
 import difflib
 import re
 
+from .text import capitalise
+
 _TOKEN = re.compile(r"\S+")
-
-
-def _capitalise(word: str) -> str:
-    return word[:1].upper() + word[1:]
 
 
 def restore_case(lowered: str, cased: str) -> str:
@@ -44,7 +42,7 @@ def restore_case(lowered: str, cased: str) -> str:
         elif tag == "replace" and all(t.isupper() and len(t) > 1 for t in ref[i1:i2]):
             out[j1:j2] = [t.upper() for t in out[j1:j2]]    # SHOUTED: "INWALL" -> "IN WALL"
         elif tag == "replace" and ref[i1][:1].isupper():
-            out[j1] = _capitalise(out[j1])
+            out[j1] = capitalise(out[j1])
     # put the tokens back into the line's own spacing
     tokens = iter(out)
     return _TOKEN.sub(lambda _m: next(tokens), lowered)

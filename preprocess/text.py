@@ -42,6 +42,11 @@ def decode_line(raw):
         return None
 
 
+def capitalise(word):
+    """``word`` with its first letter upper-cased, the rest as it is ("iPod" -> "IPod")."""
+    return word[:1].upper() + word[1:]
+
+
 def normalize(line, lowercase=False):
     """NFKC-normalise ``line``, drop invisible/control characters, collapse whitespace.
 
