@@ -29,9 +29,14 @@ PTB-tokenised (``do n't``, ``house .``); if the hypotheses were detokenised for 
 (the ``D-`` lines of the gec correction shell), pass ``--hyp-tokenize ptb`` to tokenise
 them the same way first.  Baselines are always the JFLEG files verbatim.
 
+``--input FILE`` names what the model read where that is not the split's own input file
+(the GEC recipe's JFLEG test input is the spellchecked source with the learner's case put
+back, ``DATA/raw/test.err``): it is scored as one more baseline line, ``baseline
+model-input GLEU ...``, and ``--edit-stats`` counts edits against it.
+
 ``--edit-stats`` adds one line about the edits the hypotheses make to the model's input
-(the spellchecked source, or ``<split>.err``), each a token-level difflib replacement,
-insertion or deletion::
+(``--input``, else the spellchecked source or ``<split>.err``), each a token-level
+difflib replacement, insertion or deletion::
 
     edits 119 in-a-reference 56 spanning-4+-words 2 sentences-changed 93
 
@@ -98,12 +103,21 @@ def main(argv=None):
     p.add_argument("--hyp-tokenize", choices=("none", "ptb"), default="none",
                    help="tokenise hypotheses PTB-style before scoring (for detokenised output)")
     p.add_argument("--iterations", type=int, default=500, help="GLEU reference draws")
+    p.add_argument("--input", help="what the model read, if not the split's own input file: "
+                                   "one more baseline (model-input), and the text --edit-stats "
+                                   "compares with")
     p.add_argument("--edit-stats", action="store_true",
                    help="also count the edits made to the model input, how many some "
                         "reference makes too, and how many span 4+ words")
     args = p.parse_args(argv)
 
     src, baselines, refs = read_split(args)
+    if args.input:
+        given = read_text(args.input, "model input")
+        if len(given) != len(src):
+            raise InputError(f"--input {args.input} has {len(given)} lines but {args.split} "
+                             f"has {len(src)} sentences")
+        baselines.append(("model-input", given))
     hyps = read_hypotheses(args.hyp, len(src))
     if len(hyps) != len(src):
         raise InputError(f"{args.hyp} has {len(hyps)} lines but {args.split} has "
@@ -119,7 +133,7 @@ def main(argv=None):
     for name, lines in baselines:
         print(f"baseline {name} GLEU {gm.corpus_gleu(src, refs, lines, iterations=args.iterations):.2f}")
     if args.edit_stats:
-        given = baselines[1][1]   # what the model read
+        given = baselines[-1][1]   # what the model read: --input, else the split's input
         stats = edit_stats(given, refs, hyps)
         print(" ".join(f"{k} {v}" for k, v in stats.items()))
     return 0

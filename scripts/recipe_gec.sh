@@ -100,9 +100,5 @@ args=(); [ "$best_bias" = off ] || args=(--copy-bias "$best_bias")
 # (the file itself is all lowercase; dev's keeps the case the model trained on)
 correct "$RUN_DIR/data/raw/test.err" "${args[@]}" > "$RUN_DIR/jfleg-test.out"
 python scripts/evaluate_gec.py --jfleg-dir "$DATA_DIR/jfleg" --split test \
-  --hyp "$RUN_DIR/jfleg-test.out" --hyp-tokenize ptb | tee "$RUN_DIR/jfleg-test.gleu"
-input_gleu=$(python scripts/evaluate_gec.py --jfleg-dir "$DATA_DIR/jfleg" --split test \
-  --hyp "$RUN_DIR/data/raw/test.err" | awk '$1 == "GLEU" {print $2}')
-input_kind=$(python -c 'import json, sys; print(json.load(open(sys.argv[1]))["jfleg_source"])' \
-  "$RUN_DIR/data/gec_data.json")   # an older RUN_DIR's data may hold the lowercased file
-echo "baseline model-input GLEU $input_gleu ($input_kind)" | tee -a "$RUN_DIR/jfleg-test.gleu"
+  --hyp "$RUN_DIR/jfleg-test.out" --hyp-tokenize ptb --input "$RUN_DIR/data/raw/test.err" |
+  tee "$RUN_DIR/jfleg-test.gleu"

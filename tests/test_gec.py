@@ -304,6 +304,18 @@ def test_evaluate_gec_edit_stats(data_dir, tmp_path):
     long_one = next(i for i, g in enumerate(given) if len(g.split()) > 8)
     cut[long_one] = " ".join(given[long_one].split()[5:])
     assert stats(cut) == [1, 0, 1, 1]
+    # --input: what the model read instead of the split's input file (the recipe's recased
+    # test input): one more baseline line, and the edits are counted against it
+    lowered = write(tmp_path / "lowered.txt", "\n".join(g.lower() for g in given) + "\n")
+    hyp = write(tmp_path / "given.txt", "\n".join(given) + "\n")
+    out = evaluate("--jfleg-dir", sub, "--split", "dev", "--hyp", hyp, "--iterations", "5",
+                   "--input", lowered, "--edit-stats").stdout.strip().splitlines()
+    assert len(out) == 5 and re.fullmatch(r"baseline model-input GLEU \d+\.\d\d", out[3]), out
+    assert float(out[3].split()[-1]) < float(out[0].split()[-1])   # capitals count in GLEU
+    assert int(out[4].split()[1]) > 0     # the capitals are edits of the lowercased input
+    assert_one_line_error(evaluate("--jfleg-dir", sub, "--split", "dev", "--hyp", hyp,
+                                   "--input", write(tmp_path / "one.txt", "a\n"), check=False),
+                          "--input", "has 1 lines")
 
 
 def test_evaluate_gec_reader_closing_the_pipe_is_not_a_traceback(data_dir):
