@@ -33,6 +33,9 @@ ANKI_URL = "https://www.manythings.org/anki/fra-eng.zip"
 
 JFLEG_SPLITS = ("dev", "test")
 JFLEG_SOURCES = {"original": "src", "spellchecked": "spellchecked.src"}
+# what a model may read: a file above, or the spellchecked one given back the learner's
+# case (test's is all lowercase; see preprocess/recase.py), made after cleaning
+JFLEG_INPUTS = (*JFLEG_SOURCES, "spellchecked-cased")
 JFLEG_REFS = tuple(f"ref{i}" for i in range(4))
 JFLEG_URL = "https://raw.githubusercontent.com/keisks/jfleg/master/{split}/{name}"
 
@@ -122,3 +125,27 @@ def load_jfleg(folder, source="original"):
         splits[split] = read_parallel(*paths)
         files[split] = [str(p) for p in paths]
     return splits, files
+
+
+def load_jfleg_inputs(folder, source="original"):
+    """``{"dev"|"test": [(lineno, input, ref0, ..., ref3, original), ...]}`` (bytes), files.
+
+    ``input`` is the model's (``source`` one of ``JFLEG_INPUTS``; ``spellchecked-cased``
+    reads the spellchecked file: recase it after cleaning with
+    :func:`preprocess.recase.recase_rows`), ``original`` the learner's sentence, which
+    recasing reads and GLEU penalises. One tuple a line, so cleaning keeps all aligned.
+    """
+    if source not in JFLEG_INPUTS:
+        raise PrepareError(f"jfleg: --source must be one of {', '.join(JFLEG_INPUTS)}")
+    raw, files = load_jfleg(folder)
+    if source == "original":
+        return {split: [(*t, t[1]) for t in tuples] for split, tuples in raw.items()}, files
+    spelled, spelled_files = load_jfleg(folder, "spellchecked")
+    for split, tuples in raw.items():
+        if len(spelled[split]) != len(tuples):
+            raise PrepareError(f"JFLEG {split}: {spelled_files[split][0]} has "
+                               f"{len(spelled[split])} lines but {files[split][0]} has {len(tuples)}")
+    joined = {split: [(t[0], s[1], *t[2:], t[1]) for t, s in zip(tuples, spelled[split])]
+              for split, tuples in raw.items()}
+    return joined, {split: [spelled_files[split][0], *files[split][1:], files[split][0]]
+                    for split in raw}

@@ -71,7 +71,7 @@ from .m2 import M2FormatError, annotator_arg, m2_pairs
 from .noise import DEFAULT_RATES, Noiser, parse_rates
 from .patterns import PatternNoiser, learn as learn_patterns
 from .ptb import tokenize as ptb_tokenize
-from .recase import restore_case
+from .recase import recase_rows
 from .readers import read_lines, read_parallel, read_tsv
 from .text import SplitStats, clean_pairs, decode_line, normalize
 
@@ -79,9 +79,6 @@ SRC_LANG = "err"   # erroneous (learner-like) text
 TGT_LANG = "cor"   # corrected text
 MANIFEST = "gec_data.json"
 NUM_JFLEG_REFS = len(corpora.JFLEG_REFS)
-# the model's JFLEG input: a file of corpora.JFLEG_SOURCES, or the spellchecked one given
-# back the learner's case (JFLEG's test.spellchecked.src is lowercased; see recase.py)
-JFLEG_INPUTS = (*corpora.JFLEG_SOURCES, "spellchecked-cased")
 GLEU_SOURCE_SUFFIX = "gleu-source"   # raw/{valid,test}.gleu-source: found by --task gec
 
 
@@ -160,21 +157,14 @@ def read_jfleg(folder, source: str = "original") -> Dict[str, List[Tuple[str, ..
     """
     if not Path(folder).is_dir():
         raise GECDataError(f"--jfleg-dir {folder} is not a folder")
-    recase = source == "spellchecked-cased"
-    source = "spellchecked" if recase else source
-    raw, _ = corpora.load_jfleg(Path(folder))
-    spelled = corpora.load_jfleg(Path(folder), source)[0] if source != "original" else raw
+    splits, _ = corpora.load_jfleg_inputs(Path(folder), source)
     out = {}
-    for split, tuples in raw.items():
-        if len(spelled[split]) != len(tuples):
-            raise GECDataError(f"JFLEG {split}: {source} source has {len(spelled[split])} lines "
-                               f"but the original source has {len(tuples)}")
+    for split, tuples in splits.items():
         # (lineno, input, ref0..3, original): one cleaning pass keeps all sides aligned
-        joined = [(t[0], s[1], *t[2:], t[1]) for t, s in zip(tuples, spelled[split])]
-        stats = SplitStats()
-        out[split] = [tuple(t[1:]) for t in clean_pairs(joined, stats)]
-        if recase:
-            out[split] = [(restore_case(r[0], r[-1]), *r[1:]) for r in out[split]]
+        kept = clean_pairs(tuples, SplitStats())
+        if source == "spellchecked-cased":
+            kept = recase_rows(kept)
+        out[split] = [tuple(t[1:]) for t in kept]
         if not out[split]:
             raise GECDataError(f"JFLEG {split} in {folder} has no usable lines")
     return out
@@ -429,7 +419,7 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--m2-annotator", default=0, type=annotator_arg,
                    help="annotator id used from M2 files, or 'all' (default 0)")
     g.add_argument("--jfleg-dir", help="JFLEG folder (dev.* = valid set, test.* = test set)")
-    g.add_argument("--jfleg-source", choices=JFLEG_INPUTS, default="original",
+    g.add_argument("--jfleg-source", choices=corpora.JFLEG_INPUTS, default="original",
                    help="model input for JFLEG dev/test: the learner's sentence, JFLEG's "
                         "spellchecked version, or that with the learner's case put back "
                         "(spellchecked-cased: test's spellchecked file is all lowercase); "

@@ -4,7 +4,7 @@ Corpora::
 
     multi30k --src de --tgt en        Multi30k task 1 (de, en, fr): train / val / test_2016_flickr
     anki --src en --tgt fr            Tatoeba fra-eng; seeded leakage-free valid/test carving
-    jfleg [--source spellchecked]     JFLEG dev/test: plain normalised text, 4 references
+    jfleg [--source spellchecked[-cased]]  JFLEG dev/test: plain normalised text, 4 references
     parallel --train-src F --train-tgt F --src-lang X --tgt-lang Y
              [--valid-src F --valid-tgt F] [--test-src F --test-tgt F]
 
@@ -42,6 +42,7 @@ from . import binarize as binarize_mod
 from . import corpora, subword
 from .errors import PrepareError
 from .readers import read_parallel
+from .recase import recase_rows
 from .split import carve
 from .text import SplitStats, clean_pairs
 
@@ -313,18 +314,20 @@ def prepare_jfleg(out, source="original", raw_dir=None, base_url=None, cache_dir
     With ``spm_model`` the same lines are also segmented into ``tok/`` (source reversed
     if ``reverse_source``), ready for ``fairseq-interactive``.
     """
-    if source not in corpora.JFLEG_SOURCES:
-        raise PrepareError(f"jfleg: source must be one of {', '.join(corpora.JFLEG_SOURCES)}")
+    if source not in corpora.JFLEG_INPUTS:
+        raise PrepareError(f"jfleg: source must be one of {', '.join(corpora.JFLEG_INPUTS)}")
     out = check_out(out, force)
     segmenter = subword.Segmenter("sentencepiece", spm_model) if spm_model else None
     folder = corpora.data_folder("jfleg", raw_dir, base_url, cache_dir, corpora.jfleg_remote)
-    raw, inputs = corpora.load_jfleg(folder, source)
+    raw, inputs = corpora.load_jfleg_inputs(folder, source)  # (lineno, src, refs, original)
     clear_out(out)
     names = ["src", *corpora.JFLEG_REFS]
     stats, files = {}, {"raw": {}, "tok": {}}
     for split, tuples in raw.items():
         stats[split] = SplitStats()
         kept = clean_pairs(tuples, stats[split], lowercase)
+        if source == "spellchecked-cased":
+            kept = recase_rows(kept)
         files["raw"][split], files["tok"][split] = {}, {}
         for i, name in enumerate(names, start=1):
             lines = [t[i] for t in kept]
@@ -418,7 +421,9 @@ def build_parser():
     p.add_argument("--tgt-lang", required=True)
     seeded(p, test=False)
     p = sub.add_parser("jfleg", parents=[common, located], help="JFLEG dev/test, plain text + 4 refs")
-    p.add_argument("--source", choices=tuple(corpora.JFLEG_SOURCES), default="original")
+    p.add_argument("--source", choices=corpora.JFLEG_INPUTS, default="original",
+                   help="the input: the learner's sentence, JFLEG's spellchecked version, "
+                        "or that with the learner's case (test's file is all lowercase)")
     p.add_argument("--spm-model", help="also write tok/ segmented with this sentencepiece model")
     return parser
 

@@ -46,3 +46,8 @@ def restore_case(lowered: str, cased: str) -> str:
     # put the tokens back into the line's own spacing
     tokens = iter(out)
     return _TOKEN.sub(lambda _m: next(tokens), lowered)
+
+
+def recase_rows(rows):
+    """``(lineno, input, ..., original)`` rows with the input recased from the original."""
+    return [(r[0], restore_case(r[1], r[-1]), *r[2:]) for r in rows]

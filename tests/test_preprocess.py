@@ -222,6 +222,18 @@ def test_jfleg_plain_text_with_four_refs(tmp_path, data_dir, m30k):
     assert lines(spell / "raw/dev.src") != src
     assert lines(spell / "raw/dev.ref0") == lines(out / "raw/dev.ref0")
 
+    # JFLEG's spellchecked test file is all lowercase; -cased gives it the learner's case
+    cased = tmp_path / "cased"
+    prepare("jfleg", "--raw-dir", data_dir / "jfleg", "--out", cased, "--source",
+            "spellchecked-cased")
+    spelled, recased = lines(spell / "raw/test.src"), lines(cased / "raw/test.src")
+    assert not any(s != s.lower() for s in spelled)
+    assert [r.lower() for r in recased] == spelled                  # only case changes
+    assert sum(r != r.lower() for r in recased) > 600
+    assert recased[0].startswith("New and new technology")
+    assert lines(cased / "raw/test.ref2") == lines(out / "raw/test.ref2")
+    assert manifest(cased)["source"] == "spellchecked-cased"
+
 
 # --- download ---------------------------------------------------------------------------
 
