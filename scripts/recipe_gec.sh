@@ -16,6 +16,8 @@
 #              JFLEG_DEV_PATTERNS (the training dev sentences' own edits made in the
 #                        synthetic pairs at their observed rates times this, default 0),
 #              NOISE_COPIES (noised versions of each clean line, default 1),
+#              NOISE_RATES (error rates for the noiser, key=value,..., e.g.
+#                        lowercase_line=0.08; default: preprocess/noise.py's),
 #              JOIN_SENTENCES (clean sentences joined into lines of 1..N, default 3),
 #              COPY_BIASES (the values tried, default "off 0 0.1 0.2 0.4 0.8"),
 #              CPU_BF16 (auto, 0 or 1: train and decode under bf16 autocast, --cpu-bf16;
@@ -52,7 +54,8 @@ if [ ! -f "$RUN_DIR/data/gec_data.json" ]; then
     --jfleg-dev-copies "${JFLEG_DEV_COPIES:-4}" --jfleg-dev-holdout 200 \
     --jfleg-dev-noise-copies "${JFLEG_DEV_NOISE_COPIES:-0}" \
     --jfleg-dev-patterns "${JFLEG_DEV_PATTERNS:-0}" \
-    --noise-copies "${NOISE_COPIES:-1}" --join-sentences "${JOIN_SENTENCES:-3}" --vocab-size 4000
+    --noise-copies "${NOISE_COPIES:-1}" --join-sentences "${JOIN_SENTENCES:-3}" --vocab-size 4000 \
+    ${NOISE_RATES:+--rates "$NOISE_RATES"}
 fi
 
 if grep -qs "done training" "$RUN_DIR/train.log" && [ -f "$RUN_DIR/checkpoints/checkpoint_best.pt" ]; then

@@ -97,6 +97,7 @@ FIRES = {
     "comma_ins": (SENTENCES[0], lambda a, b: b.count(",") > a.count(",")),
     "final_period": (SENTENCES[0], lambda a, b: not b.endswith(".")),
     "casing": (SENTENCES[2], lambda a, b: a.lower() == b.lower() and a != b),
+    "lowercase_line": (SENTENCES[2], lambda a, b: b == a.lower()),
 }
 
 
