@@ -32,7 +32,8 @@ them the same way first.  Baselines are always the JFLEG files verbatim.
 ``--input FILE`` names what the model read where that is not the split's own input file
 (the GEC recipe's JFLEG test input is the spellchecked source with the learner's case put
 back, ``DATA/raw/test.err``): it is scored as one more baseline line, ``baseline
-model-input GLEU ...``, and ``--edit-stats`` counts edits against it.
+model-input GLEU ...``, and ``--edit-stats`` counts edits against it (with ``--gec-data``
+the split's own input then keeps its line as ``baseline <split>.err GLEU ...``).
 
 ``--edit-stats`` adds one line about the edits the hypotheses make to the model's input
 (``--input``, else the spellchecked source or ``<split>.err``), each a token-level
@@ -117,6 +118,10 @@ def main(argv=None):
         if len(given) != len(src):
             raise InputError(f"--input {args.input} has {len(given)} lines but {args.split} "
                              f"has {len(src)} sentences")
+        # the split's own input file (--gec-data's <split>.err) is then not what the model
+        # read: it keeps a line of its own, named by its file
+        baselines = [(f"{args.split}.err" if name == "model-input" else name, lines)
+                     for name, lines in baselines]
         baselines.append(("model-input", given))
     hyps = read_hypotheses(args.hyp, len(src))
     if len(hyps) != len(src):

@@ -317,6 +317,16 @@ def test_evaluate_gec_edit_stats(data_dir, tmp_path):
     assert_one_line_error(evaluate("--jfleg-dir", sub, "--split", "dev", "--hyp", hyp,
                                    "--input", write(tmp_path / "one.txt", "a\n"), check=False),
                           "--input", "has 1 lines")
+    # with --gec-data the split's own input (raw/valid.err) keeps a line named by its file
+    raw = tmp_path / "gecdata" / "raw"
+    raw.mkdir(parents=True)
+    for name, lines in (("gleu-source", head["dev.src"]), ("err", given),
+                        *((f"ref{i}", head[f"dev.ref{i}"]) for i in range(4))):
+        write(raw / f"valid.{name}", "\n".join(lines) + "\n")
+    out = evaluate("--gec-data", raw.parent, "--split", "valid", "--hyp", hyp, "--iterations",
+                   "5", "--input", lowered).stdout.strip().splitlines()
+    assert [line.split()[1] for line in out[1:]] == ["source-copied", "valid.err",
+                                                     "model-input"], out
 
 
 def test_evaluate_gec_reader_closing_the_pipe_is_not_a_traceback(data_dir):
