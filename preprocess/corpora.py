@@ -115,19 +115,6 @@ def jfleg_remote(base):
 
 
 def load_jfleg(folder, source="original"):
-    """``{"dev"|"test": [(lineno, src, ref0, ref1, ref2, ref3), ...]}`` (bytes) and file names."""
-    if source not in JFLEG_SOURCES:
-        raise PrepareError(f"jfleg: --source must be one of {', '.join(JFLEG_SOURCES)}")
-    splits, files = {}, {}
-    for split in JFLEG_SPLITS:
-        names = [f"{split}.{JFLEG_SOURCES[source]}", *(f"{split}.{r}" for r in JFLEG_REFS)]
-        paths = [find_file(folder, [n, n + ".gz"]) for n in names]
-        splits[split] = read_parallel(*paths)
-        files[split] = [str(p) for p in paths]
-    return splits, files
-
-
-def load_jfleg_inputs(folder, source="original"):
     """``{"dev"|"test": [(lineno, input, ref0, ..., ref3, original), ...]}`` (bytes), files.
 
     ``input`` is the model's (``source`` one of ``JFLEG_INPUTS``; ``spellchecked-cased``
@@ -137,15 +124,11 @@ def load_jfleg_inputs(folder, source="original"):
     """
     if source not in JFLEG_INPUTS:
         raise PrepareError(f"jfleg: --source must be one of {', '.join(JFLEG_INPUTS)}")
-    raw, files = load_jfleg(folder)
-    if source == "original":
-        return {split: [(*t, t[1]) for t in tuples] for split, tuples in raw.items()}, files
-    spelled, spelled_files = load_jfleg(folder, "spellchecked")
-    for split, tuples in raw.items():
-        if len(spelled[split]) != len(tuples):
-            raise PrepareError(f"JFLEG {split}: {spelled_files[split][0]} has "
-                               f"{len(spelled[split])} lines but {files[split][0]} has {len(tuples)}")
-    joined = {split: [(t[0], s[1], *t[2:], t[1]) for t, s in zip(tuples, spelled[split])]
-              for split, tuples in raw.items()}
-    return joined, {split: [spelled_files[split][0], *files[split][1:], files[split][0]]
-                    for split in raw}
+    given = JFLEG_SOURCES["spellchecked" if source == "spellchecked-cased" else source]
+    splits, files = {}, {}
+    for split in JFLEG_SPLITS:
+        names = [f"{split}.{given}", *(f"{split}.{r}" for r in JFLEG_REFS), f"{split}.src"]
+        paths = [find_file(folder, [n, n + ".gz"]) for n in names]
+        splits[split] = read_parallel(*paths)   # one line count for all six files
+        files[split] = [str(p) for p in paths]
+    return splits, files

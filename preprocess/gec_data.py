@@ -157,7 +157,7 @@ def read_jfleg(folder, source: str = "original") -> Dict[str, List[Tuple[str, ..
     """
     if not Path(folder).is_dir():
         raise GECDataError(f"--jfleg-dir {folder} is not a folder")
-    splits, _ = corpora.load_jfleg_inputs(Path(folder), source)
+    splits, _ = corpora.load_jfleg(Path(folder), source)
     out = {}
     for split, tuples in splits.items():
         # (lineno, input, ref0..3, original): one cleaning pass keeps all sides aligned

@@ -319,7 +319,7 @@ def prepare_jfleg(out, source="original", raw_dir=None, base_url=None, cache_dir
     out = check_out(out, force)
     segmenter = subword.Segmenter("sentencepiece", spm_model) if spm_model else None
     folder = corpora.data_folder("jfleg", raw_dir, base_url, cache_dir, corpora.jfleg_remote)
-    raw, inputs = corpora.load_jfleg_inputs(folder, source)  # (lineno, src, refs, original)
+    raw, inputs = corpora.load_jfleg(folder, source)  # (lineno, src, refs, original)
     clear_out(out)
     names = ["src", *corpora.JFLEG_REFS]
     stats, files = {}, {"raw": {}, "tok": {}}

@@ -118,10 +118,6 @@ def main(argv=None):
         if len(given) != len(src):
             raise InputError(f"--input {args.input} has {len(given)} lines but {args.split} "
                              f"has {len(src)} sentences")
-        # the split's own input file (--gec-data's <split>.err) is then not what the model
-        # read: it keeps a line of its own, named by its file
-        baselines = [(f"{args.split}.err" if name == "model-input" else name, lines)
-                     for name, lines in baselines]
         baselines.append(("model-input", given))
     hyps = read_hypotheses(args.hyp, len(src))
     if len(hyps) != len(src):
@@ -177,7 +173,9 @@ def read_split(args):
         folder, splits = Path(args.gec_data) / "raw", ("valid", "test")
         names = {"src": f"{args.split}.gleu-source", "input": f"{args.split}.err",
                  "ref": f"{args.split}.ref{{}}"}
-        what, input_name = "--gec-data", "model-input"
+        # with --input the split's own <split>.err is not what the model read: name its file
+        what = "--gec-data"
+        input_name = f"{args.split}.err" if args.input else "model-input"
     if args.split not in splits:
         raise InputError(f"--split must be one of {', '.join(splits)} with {what}")
     if not folder.is_dir():
