@@ -297,6 +297,56 @@ def test_evaluate_mt_on_real_generate_and_validate(trained, tmp_path):
     assert_one_line_error(proc, "checkpoint not found")
 
 
+# --------------------------------------------------------------------------- average_checkpoints
+def test_average_checkpoints_means_the_weights_and_the_mean_generates(trained, tmp_path):
+    import torch
+
+    save = tmp_path / "ckpt"
+    train_tiny(trained.data_bin, save, "--max-update", "12", "--save-interval-updates", "4",
+               "--keep-interval-updates", "-1", "--disable-validation")
+    names = sorted(p.name for p in save.glob("checkpoint_*_*.pt"))
+    assert names == ["checkpoint_1_4.pt", "checkpoint_1_8.pt", "checkpoint_2_12.pt"], names
+    avg = tmp_path / "avg.pt"
+    proc = script("average_checkpoints.py", "--inputs", save, "--num-update-checkpoints", "2",
+                  "--output", avg, check=True)
+    assert "checkpoint_2_12.pt, checkpoint_1_8.pt" in proc.stdout
+
+    load = lambda p: torch.load(p, map_location="cpu", weights_only=False)  # noqa: E731
+    a, b, out = load(save / "checkpoint_2_12.pt"), load(save / "checkpoint_1_8.pt"), load(avg)
+    assert out["model"].keys() == a["model"].keys()
+    moved = 0
+    for k, v in out["model"].items():
+        assert v.dtype == a["model"][k].dtype
+        assert torch.allclose(v, (a["model"][k] + b["model"][k]) / 2, atol=1e-7), k
+        moved += not torch.equal(a["model"][k], b["model"][k])
+    assert moved > 0  # the two inputs differ, so the mean is neither of them
+    assert out["optimizer_history"][-1]["num_updates"] == 12  # the newest input's history
+
+    gen = run([cli("fairseq-generate"), trained.data_bin, "--path", avg, "--user-dir", PLUGIN_DIR,
+               "--gen-subset", "test", "--beam", "2", "--max-len-a", "0", "--max-len-b", "10",
+               "--batch-size", "16", "--cpu"])
+    assert len(re.findall(r"^H-\d+\t", gen.stdout, re.M)) == HELDOUT_LINES
+
+    # bad input: one line each, nothing written or overwritten
+    before = avg.read_bytes()
+    assert_one_line_error(script("average_checkpoints.py", "--inputs", save, "--output", avg,
+                                 "--num-update-checkpoints", "2"), "exists; pass --force")
+    assert avg.read_bytes() == before
+    assert_one_line_error(script("average_checkpoints.py", "--inputs", save, "--output",
+                                 tmp_path / "x.pt", "--num-update-checkpoints", "4"),
+                          "has 3 checkpoints", "fewer than the 4 asked for")
+    other = a.copy()
+    other["model"] = {k: v for k, v in a["model"].items() if "decoder" not in k}
+    torch.save(other, tmp_path / "other.pt")
+    assert_one_line_error(script("average_checkpoints.py", "--inputs", save / "checkpoint_1_4.pt",
+                                 tmp_path / "other.pt", "--output", tmp_path / "x.pt"),
+                          "holds another model")
+    assert_one_line_error(script("average_checkpoints.py", "--inputs", tmp_path / "none",
+                                 "--num-update-checkpoints", "2", "--output", tmp_path / "x.pt"),
+                          "not found")
+    assert not (tmp_path / "x.pt").exists()
+
+
 # --------------------------------------------------------------------------- squad_to_seq2seq
 def convert_squad(tmp_path, *args, source=SQUAD):
     prefix = tmp_path / "out" / "squad"
