@@ -48,21 +48,23 @@ def parse_args(argv=None):
     return p.parse_args(argv)
 
 
-def newest(folder: Path, pattern, n: int):
-    """The ``n`` files of ``folder`` whose name matches ``pattern``, highest number first."""
+def newest(folder: Path, pattern, shape: str, n: int):
+    """The ``n`` files of ``folder`` whose name matches ``pattern`` (``shape`` says how, for
+    the error), highest number first."""
     if not folder.is_dir():
         raise InputError(f"checkpoint folder {folder} not found")
     numbered = sorted(((int(m.group(1)), f) for f in folder.iterdir()
                        if (m := pattern.search(f.name))), reverse=True)
     if len(numbered) < n:
-        raise InputError(f"{folder} has {len(numbered)} checkpoints named like "
-                         f"{pattern.pattern}, fewer than the {n} asked for")
+        raise InputError(f"{folder} has {len(numbered)} checkpoints named {shape}, "
+                         f"fewer than the {n} asked for")
     return [f for _, f in numbered[:n]]
 
 
 def select_inputs(args):
     """Checkpoint paths, newest first when picked from a folder."""
-    n = args.num_update_checkpoints or args.num_epoch_checkpoints
+    by_update = args.num_update_checkpoints is not None
+    n = args.num_update_checkpoints if by_update else args.num_epoch_checkpoints
     if n is None:
         return [Path(x) for x in args.inputs]
     if n < 1:
@@ -70,8 +72,9 @@ def select_inputs(args):
     if len(args.inputs) != 1:
         raise InputError("--num-update-checkpoints/--num-epoch-checkpoints take one folder "
                          f"as --inputs, got {len(args.inputs)} paths")
-    pattern = UPDATE_NAME if args.num_update_checkpoints else EPOCH_NAME
-    return newest(Path(args.inputs[0]), pattern, n)
+    if by_update:
+        return newest(Path(args.inputs[0]), UPDATE_NAME, "checkpoint_EPOCH_UPDATES.pt", n)
+    return newest(Path(args.inputs[0]), EPOCH_NAME, "checkpointEPOCH.pt", n)
 
 
 def load(path: Path):

@@ -334,7 +334,11 @@ def test_average_checkpoints_means_the_weights_and_the_mean_generates(trained, t
     assert avg.read_bytes() == before
     assert_one_line_error(script("average_checkpoints.py", "--inputs", save, "--output",
                                  tmp_path / "x.pt", "--num-update-checkpoints", "4"),
-                          "has 3 checkpoints", "fewer than the 4 asked for")
+                          "has 3 checkpoints named checkpoint_EPOCH_UPDATES.pt",
+                          "fewer than the 4 asked for")
+    assert_one_line_error(script("average_checkpoints.py", "--inputs", save, "--output",
+                                 tmp_path / "x.pt", "--num-update-checkpoints", "0"),
+                          "must be at least 1, got 0")
     other = a.copy()
     other["model"] = {k: v for k, v in a["model"].items() if "decoder" not in k}
     torch.save(other, tmp_path / "other.pt")
