@@ -29,8 +29,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import InputError, import_fairseq_plugin, run_main  # noqa: E402
 
 #: fairseq's interval checkpoint names: checkpoint_<epoch>_<updates>.pt / checkpoint<epoch>.pt
-UPDATE_NAME = re.compile(r"checkpoint_\d+_(\d+)\.pt$")
-EPOCH_NAME = re.compile(r"checkpoint(\d+)\.pt$")
+UPDATE_NAME = re.compile(r"checkpoint_\d+_(\d+)\.pt")
+EPOCH_NAME = re.compile(r"checkpoint(\d+)\.pt")
 
 
 def parse_args(argv=None):
@@ -54,7 +54,7 @@ def newest(folder: Path, pattern, shape: str, n: int):
     if not folder.is_dir():
         raise InputError(f"checkpoint folder {folder} not found")
     numbered = sorted(((int(m.group(1)), f) for f in folder.iterdir()
-                       if (m := pattern.search(f.name))), reverse=True)
+                       if (m := pattern.fullmatch(f.name))), reverse=True)
     if len(numbered) < n:
         raise InputError(f"{folder} has {len(numbered)} checkpoints named {shape}, "
                          f"fewer than the {n} asked for")
