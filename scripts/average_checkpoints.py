@@ -15,10 +15,10 @@ Examples::
     python scripts/average_checkpoints.py --inputs a.pt b.pt --output avg.pt
 
 The output keeps everything of the first input (the newest, when they are picked from a
-folder: its configuration, optimizer history) with the model's floating-point tensors replaced by their mean over the inputs (computed
-in float32, stored in each tensor's own dtype); integer tensors must agree. Inputs of
-different models (other parameter names or shapes) are an error, and an existing output
-is not overwritten without ``--force``.
+folder: its configuration, optimizer history) with the model's floating-point tensors
+replaced by their mean over the inputs (computed in float32, stored in each tensor's own
+dtype); integer tensors must agree. Inputs of different models (other parameter names or
+shapes) are an error, and an existing output is not overwritten without ``--force``.
 """
 import argparse
 import re
@@ -85,7 +85,9 @@ def load(path: Path):
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as e:  # a truncated file, not a checkpoint, ...
-        raise InputError(f"cannot load checkpoint {path}: {e}") from None
+        # an empty file raises a bare EOFError: name the exception when it says nothing
+        raise InputError(f"cannot load checkpoint {path}: {str(e) or type(e).__name__}") \
+            from None
     if not isinstance(state, dict) or "model" not in state:
         raise InputError(f"{path} is not a fairseq checkpoint (no 'model' entry)")
     return state

@@ -345,6 +345,10 @@ def test_average_checkpoints_means_the_weights_and_the_mean_generates(trained, t
     assert_one_line_error(script("average_checkpoints.py", "--inputs", save / "checkpoint_1_4.pt",
                                  tmp_path / "other.pt", "--output", tmp_path / "x.pt"),
                           "holds another model")
+    (tmp_path / "empty.pt").write_bytes(b"")
+    assert_one_line_error(script("average_checkpoints.py", "--inputs", tmp_path / "empty.pt",
+                                 save / "checkpoint_1_4.pt", "--output", tmp_path / "x.pt"),
+                          "cannot load checkpoint", "empty.pt: EOFError")
     assert_one_line_error(script("average_checkpoints.py", "--inputs", tmp_path / "none",
                                  "--num-update-checkpoints", "2", "--output", tmp_path / "x.pt"),
                           "not found")
