@@ -175,6 +175,7 @@ def worker(opts, system):
         "params": sum(p.numel() for p in model.parameters()),
     }
     if cuda:
+        result["train_peak_mem_mb"] = train_peak / 2**20
         result["peak_mem_mb"] = max(train_peak, torch.cuda.max_memory_allocated()) / 2**20
     else:
         result["peak_mem_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -254,7 +255,10 @@ def main(argv=None):
         results.append(json.loads(line[len("RESULT "):]))
         # each system as it finishes: a run cut short still shows what it measured
         print(f"  {system}: train {results[-1]['train_tokens_per_s']:.0f} tok/s, "
-              f"generation {results[-1]['gen_tokens_per_s']:.0f} tok/s",
+              f"generation {results[-1]['gen_tokens_per_s']:.0f} tok/s"
+              + (f", peak GPU memory {results[-1]['train_peak_mem_mb']:.0f} MB training, "
+                 f"{results[-1]['peak_mem_mb']:.0f} MB overall"
+                 if "train_peak_mem_mb" in results[-1] else ""),
               file=sys.stderr, flush=True)
     print(f"machine: {machine_description(opts.device)}; threads {opts.threads}")
     print(f"sizes: embed {opts.embed}, encoder {opts.hidden} x2 (bidirectional), decoder "
