@@ -1,4 +1,4 @@
-"""Three fairseq 0.12 problems that the plugin's users would otherwise hit, fixed on import.
+"""Four fairseq 0.12 problems that the plugin's users would otherwise hit, fixed on import.
 
 1. The last batch of a pass is silently dropped.
 
@@ -25,10 +25,16 @@ reads the pairs as a target -> source map, and without an alignment says what to
 
 3. A run that finished can still abort at exit (status -6, "terminate called without an
 active exception"): see ``_stop_consumers`` below.
+
+4. Language models cannot be trained: ``TokenBlockDataset`` (``--task language_modeling``)
+and ``LanguagePairDataset``'s length buckets ask for ``np.compat.long``, which NumPy 2
+removed ("module 'numpy' has no attribute 'compat'"). The fix gives NumPy back that one
+name, as NumPy 1 defined it (Python's ``int``), and only where it is missing.
 """
 import atexit
 import queue
 import threading
+import types
 import weakref
 
 import numpy as np
@@ -122,3 +128,5 @@ def apply():
         data_utils.batch_by_size = batch_by_size_keeping_remainder
     if fairseq_utils.replace_unk is not replace_unk_from_pairs:
         fairseq_utils.replace_unk = replace_unk_from_pairs
+    if not hasattr(np, "compat"):
+        np.compat = types.SimpleNamespace(long=int)
