@@ -816,3 +816,86 @@ def test_copy_bias_keeps_the_source_unless_the_model_clearly_prefers_a_change(tr
         assert hyp["0"][i] == want, (i, outs["0"][-2000:])
         changed += hyp[None][i] != src[i]
     assert changed, "the beam output equals the source everywhere: the test shows nothing"
+
+
+# ----------------------------------------------------------------------------- LM fusion
+@pytest.fixture(scope="module")
+def fusion_lm(corpus):
+    """A tiny fairseq transformer LM on the corpus's target side, in the target vocabulary."""
+    lm = corpus / "lm"
+    run([cli("fairseq-preprocess"), "--only-source", "--trainpref", corpus / "tok" / "train.cor",
+         "--validpref", corpus / "tok" / "valid.cor", "--srcdict", corpus / "bin" / "dict.cor.txt",
+         "--destdir", lm / "bin"])
+    # the plugin also makes fairseq's language modelling run under NumPy 2 (np.compat)
+    run([cli("fairseq-train"), lm / "bin", "--user-dir", PLUGIN_DIR, "--task", "language_modeling",
+         "--arch", "transformer_lm", "--decoder-layers", "1", "--decoder-embed-dim", "32",
+         "--decoder-ffn-embed-dim", "64", "--decoder-attention-heads", "2",
+         "--share-decoder-input-output-embed", "--sample-break-mode", "eos",
+         "--tokens-per-sample", "256", "--optimizer", "adam", "--lr", "0.005",
+         "--max-tokens", "4000", "--max-update", "40", "--save-dir", lm / "ckpt",
+         "--no-epoch-checkpoints", "--cpu", "--num-workers", "0", "--seed", "1"])
+    return lm / "ckpt" / "checkpoint_last.pt"
+
+
+def test_lm_fusion_adds_the_weighted_lm_log_probability_at_every_step(trained, corpus, fusion_lm):
+    """--lm-path/--lm-weight in fairseq-interactive: each output token's score is the GEC
+    model's log-probability plus weight x the LM's, recomputed here from both checkpoints."""
+    import math
+
+    import torch
+    from fairseq import checkpoint_utils
+
+    from fairseq_plugins import lm_fusion
+
+    save, _ = trained
+    weight = 0.7
+    lines = b"She have two cat .\nWe was happy .\nTom is my friend.\nI saw Wojciech.\n"
+    out = run_bytes(interactive(corpus, save, "--beam", "1", "--lm-path", fusion_lm,
+                                "--lm-weight", str(weight)), lines)
+    src, hyp = results(out, "S"), results(out, "H")
+    printed = {int(m.group(1)): [float(x) for x in m.group(2).split()]
+               for m in re.finditer(r"^P-(\d+)\t(.*)$", out, re.M)}
+    assert sorted(printed) == [0, 1, 2, 3], out[-3000:]
+
+    models, _, task = checkpoint_utils.load_model_ensemble_and_task(
+        [str(save / "checkpoint_best.pt")], arg_overrides={"data": str(corpus / "bin")})
+    gec = models[0].eval()
+    lm = lm_fusion.load_language_model(str(fusion_lm), task.target_dictionary,
+                                       torch.device("cpu"))
+    lm_moved = 0.0
+    for i in printed:
+        source = task.source_dictionary.encode_line(src[i], add_if_not_exist=False).long()
+        target = task.target_dictionary.encode_line(hyp[i], add_if_not_exist=False).long()
+        prev = torch.cat([target.new([task.target_dictionary.eos()]), target[:-1]])[None]
+        with torch.no_grad():
+            g = gec.get_normalized_probs(gec(source[None], torch.tensor([len(source)]), prev),
+                                         log_probs=True)[0]
+            l = lm.get_normalized_probs(lm(prev), log_probs=True)[0]
+        steps = torch.arange(len(target))
+        fused = (g[steps, target] + weight * l[steps, target]) / math.log(2)
+        assert fused.tolist() == pytest.approx(printed[i], abs=2e-3), (i, out[-2000:])
+        lm_moved = max(lm_moved, float((weight * l[steps, target]).abs().max()))
+    assert lm_moved > 0.1   # the LM's share is far above the printed precision
+
+
+def test_lm_fusion_refuses_a_model_it_cannot_fuse(trained, corpus, fusion_lm, tmp_path):
+    import shutil
+
+    save, _ = trained
+    # same LM, but the dict.txt beside it has two entries swapped: same size, other order
+    moved = tmp_path / "lm.pt"
+    shutil.copy(fusion_lm, moved)
+    symbols = (fusion_lm.parent.parent / "bin" / "dict.txt").read_text().splitlines()
+    symbols[5], symbols[6] = symbols[6], symbols[5]
+    (tmp_path / "dict.txt").write_text("\n".join(symbols) + "\n")
+    cases = [(moved, "differs from the target dictionary", "at entry 9"),
+             (save / "checkpoint_best.pt", "not a language model", "'gec'"),
+             (tmp_path / "none.pt", "no such file")]
+    for path, *fragments in cases:
+        proc = run(interactive(corpus, save, "--lm-path", path, "--lm-weight", "0.5"),
+                   input="She have two cat .\n", check=False)
+        last = proc.stderr.strip().splitlines()[-1]
+        assert proc.returncode == 1 and "Traceback" not in proc.stderr, proc.stderr[-3000:]
+        assert last.startswith("fairseq-interactive: error: --lm-path"), last
+        for f in fragments:
+            assert f in last, last

@@ -1,0 +1,75 @@
+"""Shallow fusion with a language model: the ``gec`` task's ``--lm-path`` / ``--lm-weight``.
+
+fairseq's ``SequenceGenerator`` adds ``lm_weight * log p_LM(y_t | y_<t)`` to the model's
+log-probabilities at every beam-search step when it is given a language model, and
+``fairseq-generate`` loads one from ``--lm-path`` (looking for the LM's ``dict.txt`` in
+the translation data folder). ``fairseq-interactive`` parses the same two options and
+ignores them, so the ``gec`` task loads the LM itself (:func:`load_language_model`) when
+the generator it is asked for has none: ``--lm-path`` works in the correction shell.
+
+The LM must predict the GEC model's target vocabulary index for index. Train it with
+``fairseq-train --task language_modeling`` on text binarised by ``fairseq-preprocess
+--only-source --srcdict DATA/bin/dict.cor.txt``. That is checked here, symbol by symbol,
+against the LM's ``dict.txt`` (beside the checkpoint file, else in the data folder it was
+trained on): two dictionaries of one size but another order would otherwise fuse
+unrelated words without any error.
+"""
+import logging
+import os
+
+import torch
+from fairseq import checkpoint_utils, tasks
+from fairseq.data import Dictionary
+
+from fairseq_plugins.errors import ModelOptionError
+
+logger = logging.getLogger(__name__)
+
+
+class LanguageModelError(ModelOptionError):
+    """An LM that cannot be fused with this model (reported in one line)."""
+
+
+def _lm_dictionary_file(path: str, state: dict) -> str:
+    candidates = [os.path.join(os.path.dirname(os.path.abspath(path)), "dict.txt")]
+    data = getattr(state["cfg"].task, "data", None)
+    if data:
+        candidates.append(os.path.join(str(data).split(os.pathsep)[0], "dict.txt"))
+    for candidate in candidates:
+        if os.path.isfile(candidate):
+            return candidate
+    raise LanguageModelError(
+        f"--lm-path {path}: cannot check its vocabulary: no dict.txt beside it or in its "
+        f"training data folder; copy the dict.txt it was binarised with next to it")
+
+
+def _check_same_symbols(lm_dict: Dictionary, target_dict: Dictionary, where: str):
+    if lm_dict.symbols != target_dict.symbols:
+        first = next((i for i, (a, b) in enumerate(zip(lm_dict.symbols, target_dict.symbols))
+                      if a != b), min(len(lm_dict), len(target_dict)))
+        raise LanguageModelError(
+            f"--lm-path: the language model's dictionary ({where}, {len(lm_dict)} entries) "
+            f"differs from the target dictionary ({len(target_dict)} entries) at entry "
+            f"{first}; binarise the LM's text with --srcdict set to the target dictionary")
+
+
+def load_language_model(path: str, target_dict: Dictionary, device: torch.device):
+    """The fairseq language model at ``path``, checked against ``target_dict``, in eval mode."""
+    if not os.path.isfile(path):
+        raise LanguageModelError(f"--lm-path {path}: no such file")
+    state = checkpoint_utils.load_checkpoint_to_cpu(path)
+    cfg = state.get("cfg")
+    if cfg is None or cfg.task is None or cfg.task._name != "language_modeling":
+        name = None if cfg is None or cfg.task is None else cfg.task._name
+        raise LanguageModelError(f"--lm-path {path}: not a language model (its task is "
+                                 f"{name!r}, not 'language_modeling')")
+    dict_file = _lm_dictionary_file(path, state)
+    _check_same_symbols(Dictionary.load(dict_file), target_dict, dict_file)
+    # the LM task is built around the target dictionary, so nothing is read from the
+    # folder the LM was trained in (it may be gone)
+    lm_task = tasks.TASK_REGISTRY["language_modeling"](cfg.task, target_dict)
+    model = lm_task.build_model(cfg.model)
+    model.load_state_dict(state["model"], strict=True, model_cfg=cfg.model)
+    logger.info("shallow fusion with language model %s (%s, %d parameters)", path,
+                cfg.model._name, sum(p.numel() for p in model.parameters()))
+    return model.to(device).eval()
