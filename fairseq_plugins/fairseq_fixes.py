@@ -1,4 +1,4 @@
-"""Four fairseq 0.12 problems that the plugin's users would otherwise hit, fixed on import.
+"""Five fairseq 0.12 problems that the plugin's users would otherwise hit, fixed on import.
 
 1. The last batch of a pass is silently dropped.
 
@@ -30,8 +30,16 @@ active exception"): see ``_stop_consumers`` below.
 and ``LanguagePairDataset``'s length buckets ask for ``np.compat.long``, which NumPy 2
 removed ("module 'numpy' has no attribute 'compat'"). The fix gives NumPy back that one
 name, as NumPy 1 defined it (Python's ``int``), and only where it is missing.
+
+5. ``fairseq-interactive --lm-path LM --lm-weight W`` decodes without the language model:
+it parses both options (they are generation options) but, unlike ``fairseq-generate``,
+never loads the LM, and says nothing. Every task's ``build_generator`` now loads it
+(:func:`fairseq_plugins.lm_fusion.load_language_model`, which also checks that the LM
+predicts the target dictionary entry by entry) when it is asked for a generator with
+``--lm-path`` and no LM: exactly that case, since ``fairseq-generate`` passes its own.
 """
 import atexit
+import logging
 import queue
 import threading
 import types
@@ -40,6 +48,9 @@ import weakref
 import numpy as np
 from fairseq import utils as fairseq_utils
 from fairseq.data import data_utils, iterators
+from fairseq.tasks import FairseqTask
+
+logger = logging.getLogger(__name__)
 
 _original = data_utils.batch_by_size
 
@@ -120,6 +131,25 @@ def _stop_consumers(timeout: float = 10.0):
             consumer.join(0.05)
 
 
+_original_build_generator = FairseqTask.build_generator
+
+
+def build_generator_with_lm(self, models, args, seq_gen_cls=None, extra_gen_cls_kwargs=None,
+                            prefix_allowed_tokens_fn=None):
+    extra = dict(extra_gen_cls_kwargs or {})
+    lm_path = getattr(args, "lm_path", None)
+    if lm_path and extra.get("lm_model") is None:   # fairseq-interactive's case (fix 5)
+        from fairseq_plugins import lm_fusion
+
+        first = next(models[0].parameters())
+        lm = lm_fusion.load_language_model(lm_path, self.target_dictionary, first.device)
+        extra["lm_model"], extra["lm_weight"] = lm.to(first.dtype), args.lm_weight
+        if not args.lm_weight:
+            logger.warning("--lm-path without --lm-weight (0): the LM changes nothing")
+    return _original_build_generator(self, models, args, seq_gen_cls, extra,
+                                     prefix_allowed_tokens_fn)
+
+
 def apply():
     if iterators.BackgroundConsumer.run is not _stoppable_consumer_run:
         iterators.BackgroundConsumer.run = _stoppable_consumer_run
@@ -128,5 +158,7 @@ def apply():
         data_utils.batch_by_size = batch_by_size_keeping_remainder
     if fairseq_utils.replace_unk is not replace_unk_from_pairs:
         fairseq_utils.replace_unk = replace_unk_from_pairs
+    if FairseqTask.build_generator is not build_generator_with_lm:
+        FairseqTask.build_generator = build_generator_with_lm
     if not hasattr(np, "compat"):
         np.compat = types.SimpleNamespace(long=int)

@@ -1,11 +1,13 @@
-"""Shallow fusion with a language model: the ``gec`` task's ``--lm-path`` / ``--lm-weight``.
+"""Shallow fusion with a language model: ``--lm-path`` / ``--lm-weight`` in fairseq-interactive.
 
 fairseq's ``SequenceGenerator`` adds ``lm_weight * log p_LM(y_t | y_<t)`` to the model's
 log-probabilities at every beam-search step when it is given a language model, and
 ``fairseq-generate`` loads one from ``--lm-path`` (looking for the LM's ``dict.txt`` in
 the translation data folder). ``fairseq-interactive`` parses the same two options and
-ignores them, so the ``gec`` task loads the LM itself (:func:`load_language_model`) when
-the generator it is asked for has none: ``--lm-path`` works in the correction shell.
+ignores them, so the plugin makes every task's ``build_generator`` load the LM
+(:func:`load_language_model`) when the generator it is asked for has none
+(``fairseq_fixes``, fix 5): ``--lm-path`` works in the shell, for ``translation`` as for
+``gec``.
 
 The LM must predict the GEC model's target vocabulary index for index. Train it with
 ``fairseq-train --task language_modeling`` on text binarised by ``fairseq-preprocess

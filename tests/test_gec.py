@@ -749,9 +749,9 @@ def test_edit_weighted_criterion_weights_only_the_edits_in_training(corpus):
         plain.compute_loss(model, out, sample)[0].item(), rel=1e-6)
 
 
-def interactive(corpus, save, *extra):
+def interactive(corpus, save, *extra, task="gec"):
     return [cli("fairseq-interactive"), corpus / "bin", "--user-dir", PLUGIN_DIR,
-            "--task", "gec", "--path", save / "checkpoint_best.pt",
+            "--task", task, "--path", save / "checkpoint_best.pt",
             "--bpe", "sentencepiece", "--sentencepiece-model", corpus / "spm" / "joint.model",
             "--cpu", "--beam", "2", *extra]
 
@@ -837,9 +837,13 @@ def fusion_lm(corpus):
     return lm / "ckpt" / "checkpoint_last.pt"
 
 
-def test_lm_fusion_adds_the_weighted_lm_log_probability_at_every_step(trained, corpus, fusion_lm):
+@pytest.mark.parametrize("task", ["gec", "translation"])
+def test_lm_fusion_adds_the_weighted_lm_log_probability_at_every_step(trained, corpus, fusion_lm,
+                                                                       task):
     """--lm-path/--lm-weight in fairseq-interactive: each output token's score is the GEC
-    model's log-probability plus weight x the LM's, recomputed here from both checkpoints."""
+    model's log-probability plus weight x the LM's, recomputed here from both checkpoints.
+    fairseq itself ignores both options in the shell; the plugin's fix works for every
+    task, so fairseq's own translation task is checked too."""
     import math
 
     import torch
@@ -851,7 +855,7 @@ def test_lm_fusion_adds_the_weighted_lm_log_probability_at_every_step(trained, c
     weight = 0.7
     lines = b"She have two cat .\nWe was happy .\nTom is my friend.\nI saw Wojciech.\n"
     out = run_bytes(interactive(corpus, save, "--beam", "1", "--lm-path", fusion_lm,
-                                "--lm-weight", str(weight)), lines)
+                                "--lm-weight", str(weight), task=task), lines)
     src, hyp = results(out, "S"), results(out, "H")
     printed = {int(m.group(1)): [float(x) for x in m.group(2).split()]
                for m in re.finditer(r"^P-(\d+)\t(.*)$", out, re.M)}

@@ -61,8 +61,9 @@ input line numbers (0-based).
 correction's mean token log-probability beats the source's by more than ``B``
 (:func:`prefer_source`).  ``--lm-path LM --lm-weight W`` (fairseq's own generation
 options) add ``W`` times a language model's log-probability at every beam-search step,
-also in ``fairseq-interactive``, which otherwise ignores them; the LM must share the
-target dictionary (:mod:`fairseq_plugins.lm_fusion` loads and checks it).
+also in ``fairseq-interactive``, which fairseq itself does not (the plugin's fix 5 in
+:mod:`fairseq_plugins.fairseq_fixes`, for every task); the LM must share the target
+dictionary (:mod:`fairseq_plugins.lm_fusion` loads and checks it).
 
 (No ``from __future__ import annotations`` here: fairseq reads the config dataclass's
 field types at runtime.)
@@ -87,7 +88,7 @@ from fairseq.tasks import register_task
 from fairseq.tasks.translation import TranslationConfig, TranslationTask
 from omegaconf import II
 
-from fairseq_plugins import gec_metrics, lm_fusion
+from fairseq_plugins import gec_metrics
 
 logger = logging.getLogger(__name__)
 
@@ -482,21 +483,6 @@ class GECTask(TranslationTask):
         metrics.log_derived("gleu", compute_gleu)
 
     # ---------------------------------------------------------------- decoding
-
-    def build_generator(self, models, args, seq_gen_cls=None, extra_gen_cls_kwargs=None,
-                        prefix_allowed_tokens_fn=None):
-        # --lm-path: fairseq-interactive ignores it; fairseq-generate passes its own LM in
-        extra = dict(extra_gen_cls_kwargs or {})
-        lm_path = getattr(args, "lm_path", None)
-        if lm_path and extra.get("lm_model") is None:
-            device = next(models[0].parameters()).device
-            extra["lm_model"] = lm_fusion.load_language_model(lm_path, self.target_dictionary,
-                                                              device)
-            extra["lm_weight"] = args.lm_weight
-            if not args.lm_weight:
-                logger.warning("--lm-path without --lm-weight (0): the LM changes nothing")
-        return super().build_generator(models, args, seq_gen_cls, extra,
-                                       prefix_allowed_tokens_fn)
 
     def inference_step(self, generator, models, sample, prefix_tokens=None, constraints=None):
         hypos = super().inference_step(generator, models, sample, prefix_tokens=prefix_tokens,
