@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The test suite, from a fresh machine: install if needed, then pytest on small slices of
-# the real corpora (../shared/data, or SEQ2SEQ_DATA_DIR). About 10 minutes on 2 CPU cores.
+# the real corpora (../shared/data, or SEQ2SEQ_DATA_DIR). About 12 minutes on 2 CPU cores.
 #
 #   bash scripts/run_tests.sh [pytest arguments]
 set -euo pipefail
