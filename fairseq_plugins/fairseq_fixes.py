@@ -37,6 +37,9 @@ never loads the LM, and says nothing. Every task's ``build_generator`` now loads
 (:func:`fairseq_plugins.lm_fusion.load_language_model`, which also checks that the LM
 predicts the target dictionary entry by entry) when it is asked for a generator with
 ``--lm-path`` and no LM: exactly that case, since ``fairseq-generate`` passes its own.
+That one fairseq builds on ``DATA/dict.txt`` whatever the LM was trained with, so the
+wrapper runs the same dictionary check on it (an error in one line, not a fusion of
+unrelated words).
 """
 import atexit
 import logging
@@ -138,12 +141,15 @@ def build_generator_with_lm(self, models, args, seq_gen_cls=None, extra_gen_cls_
                             prefix_allowed_tokens_fn=None):
     extra = dict(extra_gen_cls_kwargs or {})
     lm_path = getattr(args, "lm_path", None)
-    if lm_path and extra.get("lm_model") is None:   # fairseq-interactive's case (fix 5)
+    if lm_path:
         from fairseq_plugins import lm_fusion
 
-        first = next(models[0].parameters())
-        lm = lm_fusion.load_language_model(lm_path, self.target_dictionary, first.device)
-        extra["lm_model"], extra["lm_weight"] = lm.to(first.dtype), args.lm_weight
+        if extra.get("lm_model") is not None:   # fairseq-generate's, built on DATA/dict.txt
+            lm_fusion.check_language_model(lm_path, self.target_dictionary)
+        else:   # fairseq-interactive's case: parsed, then ignored
+            first = next(models[0].parameters())
+            lm = lm_fusion.load_language_model(lm_path, self.target_dictionary, first.device)
+            extra["lm_model"], extra["lm_weight"] = lm.to(first.dtype), args.lm_weight
         if not args.lm_weight:
             logger.warning("--lm-path without --lm-weight (0): the LM changes nothing")
     return _original_build_generator(self, models, args, seq_gen_cls, extra,

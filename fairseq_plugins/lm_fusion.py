@@ -7,7 +7,8 @@ the translation data folder). ``fairseq-interactive`` parses the same two option
 ignores them, so the plugin makes every task's ``build_generator`` load the LM
 (:func:`load_language_model`) when the generator it is asked for has none
 (``fairseq_fixes``, fix 5): ``--lm-path`` works in the shell, for ``translation`` as for
-``gec``.
+``gec``. ``fairseq-generate`` loads the LM itself, building it on ``DATA/dict.txt``
+without comparing it with the LM's own dictionary; the same wrapper checks that one too.
 
 The LM must predict the GEC model's target vocabulary index for index. Train it with
 ``fairseq-train --task language_modeling`` on text binarised by ``fairseq-preprocess
@@ -55,8 +56,8 @@ def _check_same_symbols(lm_dict: Dictionary, target_dict: Dictionary, where: str
             f"{first}; binarise the LM's text with --srcdict set to the target dictionary")
 
 
-def load_language_model(path: str, target_dict: Dictionary, device: torch.device):
-    """The fairseq language model at ``path``, checked against ``target_dict``, in eval mode."""
+def _checked_state(path: str, target_dict: Dictionary) -> dict:
+    """The LM checkpoint at ``path``, once its task and vocabulary are known to fit."""
     if not os.path.isfile(path):
         raise LanguageModelError(f"--lm-path {path}: no such file")
     state = checkpoint_utils.load_checkpoint_to_cpu(path)
@@ -67,6 +68,19 @@ def load_language_model(path: str, target_dict: Dictionary, device: torch.device
                                  f"{name!r}, not 'language_modeling')")
     dict_file = _lm_dictionary_file(path, state)
     _check_same_symbols(Dictionary.load(dict_file), target_dict, dict_file)
+    return state
+
+
+def check_language_model(path: str, target_dict: Dictionary):
+    """Raise :class:`LanguageModelError` unless ``path`` is an LM of ``target_dict``'s
+    vocabulary (for an LM that fairseq-generate loaded its own way, see ``fairseq_fixes``)."""
+    _checked_state(path, target_dict)
+
+
+def load_language_model(path: str, target_dict: Dictionary, device: torch.device):
+    """The fairseq language model at ``path``, checked against ``target_dict``, in eval mode."""
+    state = _checked_state(path, target_dict)
+    cfg = state["cfg"]
     # the LM task is built around the target dictionary, so nothing is read from the
     # folder the LM was trained in (it may be gone)
     lm_task = tasks.TASK_REGISTRY["language_modeling"](cfg.task, target_dict)

@@ -844,6 +844,18 @@ def test_lm_fusion_adds_the_weighted_lm_log_probability_at_every_step(trained, c
     model's log-probability plus weight x the LM's, recomputed here from both checkpoints.
     fairseq itself ignores both options in the shell; the plugin's fix works for every
     task, so fairseq's own translation task is checked too."""
+    save, _ = trained
+    weight = 0.7
+    lines = b"She have two cat .\nWe was happy .\nTom is my friend.\nI saw Wojciech.\n"
+    out = run_bytes(interactive(corpus, save, "--beam", "1", "--lm-path", fusion_lm,
+                                "--lm-weight", str(weight), task=task), lines)
+    assert_scores_are_fused(out, save / "checkpoint_best.pt", corpus / "bin", fusion_lm, weight,
+                            [0, 1, 2, 3])
+
+
+def assert_scores_are_fused(out, checkpoint, data_bin, lm_path, weight, ids):
+    """Every P- score of the sentences ``ids`` in fairseq output ``out`` equals the GEC
+    model's log-probability plus weight x the LM's, recomputed from both checkpoints."""
     import math
 
     import torch
@@ -851,23 +863,18 @@ def test_lm_fusion_adds_the_weighted_lm_log_probability_at_every_step(trained, c
 
     from fairseq_plugins import lm_fusion
 
-    save, _ = trained
-    weight = 0.7
-    lines = b"She have two cat .\nWe was happy .\nTom is my friend.\nI saw Wojciech.\n"
-    out = run_bytes(interactive(corpus, save, "--beam", "1", "--lm-path", fusion_lm,
-                                "--lm-weight", str(weight), task=task), lines)
     src, hyp = results(out, "S"), results(out, "H")
     printed = {int(m.group(1)): [float(x) for x in m.group(2).split()]
                for m in re.finditer(r"^P-(\d+)\t(.*)$", out, re.M)}
-    assert sorted(printed) == [0, 1, 2, 3], out[-3000:]
+    assert set(ids) <= set(printed), out[-3000:]
 
     models, _, task = checkpoint_utils.load_model_ensemble_and_task(
-        [str(save / "checkpoint_best.pt")], arg_overrides={"data": str(corpus / "bin")})
+        [str(checkpoint)], arg_overrides={"data": str(data_bin)})
     gec = models[0].eval()
-    lm = lm_fusion.load_language_model(str(fusion_lm), task.target_dictionary,
+    lm = lm_fusion.load_language_model(str(lm_path), task.target_dictionary,
                                        torch.device("cpu"))
     lm_moved = 0.0
-    for i in printed:
+    for i in ids:
         source = task.source_dictionary.encode_line(src[i], add_if_not_exist=False).long()
         target = task.target_dictionary.encode_line(hyp[i], add_if_not_exist=False).long()
         prev = torch.cat([target.new([task.target_dictionary.eos()]), target[:-1]])[None]
@@ -882,16 +889,46 @@ def test_lm_fusion_adds_the_weighted_lm_log_probability_at_every_step(trained, c
     assert lm_moved > 0.1   # the LM's share is far above the printed precision
 
 
-def test_lm_fusion_refuses_a_model_it_cannot_fuse(trained, corpus, fusion_lm, tmp_path):
+def swapped_dictionary_lm(fusion_lm, folder):
+    """The same LM, but the dict.txt beside it has two entries swapped: same size, other
+    order (fusing it would pair unrelated words)."""
     import shutil
 
-    save, _ = trained
-    # same LM, but the dict.txt beside it has two entries swapped: same size, other order
-    moved = tmp_path / "lm.pt"
+    moved = folder / "lm.pt"
     shutil.copy(fusion_lm, moved)
     symbols = (fusion_lm.parent.parent / "bin" / "dict.txt").read_text().splitlines()
     symbols[5], symbols[6] = symbols[6], symbols[5]
-    (tmp_path / "dict.txt").write_text("\n".join(symbols) + "\n")
+    (folder / "dict.txt").write_text("\n".join(symbols) + "\n")
+    return moved
+
+
+def test_lm_fusion_in_fairseq_generate(trained, corpus, fusion_lm, tmp_path):
+    """fairseq-generate loads the LM its own way, on DATA/dict.txt: the fusion is the same,
+    and an LM of another vocabulary order is refused there too (fairseq would fuse it)."""
+    import shutil
+
+    save, _ = trained
+    data_bin = tmp_path / "bin"
+    shutil.copytree(corpus / "bin", data_bin)
+    shutil.copy(data_bin / "dict.cor.txt", data_bin / "dict.txt")   # where fairseq looks
+    generate = [cli("fairseq-generate"), data_bin, "--user-dir", PLUGIN_DIR, "--task", "gec",
+                "--path", save / "checkpoint_best.pt", "--gen-subset", "valid", "--beam", "1",
+                "--batch-size", "16", "--cpu", "--lm-weight", "0.7"]
+    out = run(generate + ["--lm-path", fusion_lm]).stdout
+    assert_scores_are_fused(out, save / "checkpoint_best.pt", data_bin, fusion_lm, 0.7,
+                            [0, 1, 2, 3])
+
+    lm_dir = tmp_path / "lm"
+    lm_dir.mkdir()
+    proc = run(generate + ["--lm-path", swapped_dictionary_lm(fusion_lm, lm_dir)], check=False)
+    last = proc.stderr.strip().splitlines()[-1]
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr, proc.stderr[-3000:]
+    assert last.startswith("fairseq-generate: error: --lm-path") and "at entry 9" in last, last
+
+
+def test_lm_fusion_refuses_a_model_it_cannot_fuse(trained, corpus, fusion_lm, tmp_path):
+    save, _ = trained
+    moved = swapped_dictionary_lm(fusion_lm, tmp_path)
     cases = [(moved, "differs from the target dictionary", "at entry 9"),
              (save / "checkpoint_best.pt", "not a language model", "'gec'"),
              (tmp_path / "none.pt", "no such file")]
