@@ -4,7 +4,8 @@ Load it with ``--user-dir fairseq_plugins`` (any fairseq CLI) or ``import fairse
 Importing it first makes fairseq checkpoints loadable under PyTorch >= 2.6 (see
 :mod:`fairseq_plugins.checkpoint_safety`) and fixes fairseq 0.12 bugs (a dropped last
 batch, a crashing ``--replace-unk``, an abort at exit, language modelling under NumPy 2,
-``--lm-path`` ignored by fairseq-interactive: :mod:`fairseq_plugins.fairseq_fixes`), then registers the models, tasks and criterions.
+``--lm-path`` ignored by fairseq-interactive: :mod:`fairseq_plugins.fairseq_fixes`), then
+registers the models, tasks and criterions.
 """
 from fairseq_plugins import fairseq_fixes
 from fairseq_plugins.checkpoint_safety import allow_fairseq_checkpoint_globals
