@@ -85,7 +85,13 @@ def load_language_model(path: str, target_dict: Dictionary, device: torch.device
     # folder the LM was trained in (it may be gone)
     lm_task = tasks.TASK_REGISTRY["language_modeling"](cfg.task, target_dict)
     model = lm_task.build_model(cfg.model)
-    model.load_state_dict(state["model"], strict=True, model_cfg=cfg.model)
+    try:
+        model.load_state_dict(state["model"], strict=True, model_cfg=cfg.model)
+    except RuntimeError as e:   # e.g. an LM trained with --output-dictionary-size
+        lines = [line.strip() for line in str(e).strip().splitlines()]
+        first = lines[1] if len(lines) > 1 else lines[0]   # lines[0]: "Error(s) in loading"
+        raise LanguageModelError(f"--lm-path {path}: its weights do not fit an LM of the "
+                                 f"target dictionary's {len(target_dict)} entries ({first})")
     logger.info("shallow fusion with language model %s (%s, %d parameters)", path,
                 cfg.model._name, sum(p.numel() for p in model.parameters()))
     return model.to(device).eval()

@@ -927,9 +927,21 @@ def test_lm_fusion_in_fairseq_generate(trained, corpus, fusion_lm, tmp_path):
 
 
 def test_lm_fusion_refuses_a_model_it_cannot_fuse(trained, corpus, fusion_lm, tmp_path):
+    import torch
+
     save, _ = trained
     moved = swapped_dictionary_lm(fusion_lm, tmp_path)
+    # right dictionary, weights of another size (as an LM trained with
+    # --output-dictionary-size would have): one line, not load_state_dict's traceback
+    cut = tmp_path / "cut"
+    cut.mkdir()
+    state = torch.load(fusion_lm, map_location="cpu", weights_only=False)
+    key = "decoder.embed_tokens.weight"
+    state["model"][key] = state["model"][key][:-8].clone()
+    torch.save(state, cut / "lm.pt")
+    (cut / "dict.txt").write_text((fusion_lm.parent.parent / "bin" / "dict.txt").read_text())
     cases = [(moved, "differs from the target dictionary", "at entry 9"),
+             (cut / "lm.pt", "weights do not fit", "size mismatch"),
              (save / "checkpoint_best.pt", "not a language model", "'gec'"),
              (tmp_path / "none.pt", "no such file")]
     for path, *fragments in cases:
