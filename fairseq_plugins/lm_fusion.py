@@ -1,14 +1,13 @@
 """Shallow fusion with a language model: ``--lm-path`` / ``--lm-weight`` in fairseq-interactive.
 
 fairseq's ``SequenceGenerator`` adds ``lm_weight * log p_LM(y_t | y_<t)`` to the model's
-log-probabilities at every beam-search step when it is given a language model, and
-``fairseq-generate`` loads one from ``--lm-path`` (looking for the LM's ``dict.txt`` in
-the translation data folder). ``fairseq-interactive`` parses the same two options and
-ignores them, so the plugin makes every task's ``build_generator`` load the LM
-(:func:`load_language_model`) when the generator it is asked for has none
-(``fairseq_fixes``, fix 5): ``--lm-path`` works in the shell, for ``translation`` as for
-``gec``. ``fairseq-generate`` loads the LM itself, building it on ``DATA/dict.txt``
-without comparing it with the LM's own dictionary; the same wrapper checks that one too.
+log-probabilities at every beam-search step when it is given a language model.
+``fairseq-generate`` loads one from ``--lm-path``, built on ``DATA/dict.txt`` without
+comparing that with the LM's own dictionary (the plugin's build_generator wrapper runs
+:func:`check_language_model` on it); ``fairseq-interactive`` parses the same two options
+and ignores them, so that wrapper loads the LM (:func:`load_language_model`) when the
+generator it is asked for has none (``fairseq_fixes``, fix 5): ``--lm-path`` works in the
+shell, for ``translation`` as for ``gec``.
 
 The LM must predict the GEC model's target vocabulary index for index. Train it with
 ``fairseq-train --task language_modeling`` on text binarised by ``fairseq-preprocess
