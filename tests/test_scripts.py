@@ -459,3 +459,25 @@ def test_recipe_gec_rejects_a_bad_cpu_bf16_before_doing_anything(tmp_path):
     assert proc.returncode == 2
     assert_one_line_error(proc, "CPU_BF16 must be auto, 0 or 1, got yes")
     assert not (tmp_path / "run").exists()
+
+
+# ----------------------------------------------------------------------------- cpu_bf16_pays
+
+@pytest.mark.parametrize("margin,expected", [("0", "1"), ("1000", "0"), (None, None)])
+def test_cpu_bf16_pays_prints_its_choice_and_the_timings_behind_it(margin, expected):
+    """recipe_gec.sh's CPU_BF16=auto reads this one digit; the choice must follow the
+    measured ratio and --margin (0: bf16 always pays, 1000: never; by default, whatever
+    the ratio this CPU shows against the default margin of 1.1)."""
+    args = ["--threads", "1", "--tokens", "400", "--vocab", "500", "--repeats", "1"]
+    proc = script("cpu_bf16_pays.py", *args, *(["--margin", margin] if margin else []),
+                  check=True)
+    m = re.fullmatch(r"cpu_bf16_pays: fp32 \d+ ms, bf16 autocast \d+ ms a step "
+                     r"\(([\d.]+)x\), threads 1: (fp32|bf16)", proc.stderr.strip())
+    assert m, proc.stderr
+    ratio, chosen = float(m.group(1)), m.group(2)
+    assert proc.stdout == ("1\n" if chosen == "bf16" else "0\n")
+    if expected is None:  # the default margin (the printed ratio is rounded)
+        if abs(ratio - 1.1) < 0.01:
+            return
+        expected = "1" if ratio > 1.1 else "0"
+    assert proc.stdout.strip() == expected

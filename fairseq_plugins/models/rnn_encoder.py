@@ -31,8 +31,9 @@ def build_rnn(cell: str, input_size: int, hidden_size: int, num_layers: int, dro
 def cpu_autocast(enabled: bool):
     """bf16 autocast for CPU ops (``--cpu-bf16``); CUDA ops are untouched (use --amp/--fp16).
 
-    Matrix products and RNN kernels run in bf16 (fast on CPUs with AVX-512 bf16 or AMX);
-    fairseq's log-softmax, and so the loss and the beam scores, stay in fp32. Off, it is
+    Matrix products and RNN kernels run in bf16: fast on CPUs with AMX, slower than fp32
+    on one with AVX-512 bf16 alone (scripts/cpu_bf16_pays.py measures it). fairseq's
+    log-softmax, and so the loss and the beam scores, stay in fp32. Off, it is
     no context at all: ``torch.autocast(enabled=False)`` would switch off an autocast the
     caller opened around the model.
     """

@@ -84,8 +84,9 @@ class RNNSeq2SeqConfig(FairseqDataclass):
         "probability of feeding the gold previous token in training; below 1 the model's "
         "own previous prediction is fed otherwise (scheduled sampling)")
     cpu_bf16: Optional[int] = _opt(
-        "1: run encoder and decoder under bf16 autocast on CPU (for CPUs with AVX-512 bf16 "
-        "or AMX; log-softmax and loss stay fp32); on a GPU use fairseq's --amp or --fp16")
+        "1: run encoder and decoder under bf16 autocast on CPU (for CPUs with AMX; "
+        "scripts/cpu_bf16_pays.py measures whether it pays; log-softmax and loss stay "
+        "fp32); on a GPU use fairseq's --amp or --fp16")
     init_scale: Optional[float] = _opt(
         "draw every RNN and linear weight and bias from U(-s, s), as fairseq's lstm and "
         "Luong et al. 2015 (0.1) or Sutskever et al. 2014 (0.08); 0 keeps PyTorch's "
