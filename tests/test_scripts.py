@@ -297,6 +297,33 @@ def test_evaluate_mt_on_real_generate_and_validate(trained, tmp_path):
     assert_one_line_error(proc, "checkpoint not found")
 
 
+# --------------------------------------------------------------------------- benchmark
+def test_benchmark_reports_every_system_and_a_floor_of_the_stated_size(trained, tmp_path):
+    """A few updates of each system on the tiny corpus: one table row each, ratios against
+    lstm, and a floor that generates nothing and holds exactly the layers it claims."""
+    out = tmp_path / "bench.json"
+    proc = script("benchmark.py", "--data-bin", trained.data_bin, "--updates", "2", "--warmup",
+                  "1", "--threads", "1", "--embed", "16", "--hidden", "16", "--dec-hidden",
+                  "24", "--max-tokens", "500", "--systems", "fairseq lstm",
+                  "rnn_luong --input-feeding 0", "floor", "--json", out, check=True)
+    rows = [[c.strip() for c in l.strip("|").split("|")] for l in proc.stdout.splitlines()
+            if l.startswith("| ") and "---" not in l]
+    assert [r[0] for r in rows] == ["system", "fairseq lstm", "rnn_luong --input-feeding 0",
+                                    "floor"]
+    assert rows[1][3] == "1.00"                        # train tok/s x lstm
+    assert rows[3][4:7] == ["-", "-", "-"] and rows[3][8] == "-"  # no generation, no BLEU
+    results = {r["system"]: r for r in json.loads(out.read_text())}
+    floor = results["floor"]
+    assert floor["train_tokens_per_s"] > 0 and floor["gen_tokens_per_s"] is None
+    assert results["fairseq lstm"]["gen_tokens_per_s"] > 0 and floor["bleu"] is None
+    vs, vt = (len((trained.data_bin / f"dict.{l}.txt").read_text().splitlines()) + 4
+              for l in ("de", "en"))
+    e, h, d = 16, 16, 24
+    lstm = lambda i, n, dirs: dirs * (4 * n * (i + n) + 8 * n)  # weights and both biases
+    assert floor["params"] == ((vs + vt) * e + lstm(e, h, 2) + (2 * h * d + d)
+                               + lstm(e, d, 1) + (d * vt + vt))
+
+
 # --------------------------------------------------------------------------- average_checkpoints
 def test_average_checkpoints_means_the_weights_and_the_mean_generates(trained, tmp_path):
     import torch
