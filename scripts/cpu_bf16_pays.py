@@ -7,7 +7,7 @@ Xeon with AMX it made 1.5 times the updates, on a 2-core Xeon with AVX-512 bf16 
 its matrix products ran at 0.64 times fp32's speed. So this measures instead: the forward
 and backward of an encoder LSTM, a decoder LSTM and the output layer at the GEC recipe's
 sizes, in fp32 and under autocast, alternately, and prints 1 when bf16 takes at most
-1/``--margin`` of fp32's time (best of ``--repeats``; about ten seconds on 2 cores).
+1/``--margin`` of fp32's time (best of ``--repeats``; about five seconds on 2 cores).
 
     python scripts/cpu_bf16_pays.py [--threads N]      # -> 1 or 0
 """
