@@ -38,11 +38,6 @@ case "$CPU_BF16" in
 esac
 bash scripts/install.sh
 export PATH="${VENV:-$ROOT/.venv}/bin:$PATH" OMP_NUM_THREADS="${OMP_NUM_THREADS:-$(nproc)}"
-# bf16 only where it is measured faster here: 1.5x the updates on a Xeon with AMX, but
-# 0.64x fp32's speed on one with AVX-512 bf16 and no AMX, so the CPU's flags cannot decide
-if [ "$CPU_BF16" = auto ]; then
-  CPU_BF16=$(python scripts/cpu_bf16_pays.py --threads "$OMP_NUM_THREADS")
-fi
 DATA_DIR="${SEQ2SEQ_DATA_DIR:-$ROOT/../shared/data}"
 RUN_DIR="${RUN_DIR:-$ROOT/runs/gec}"
 mkdir -p "$RUN_DIR"
@@ -61,6 +56,12 @@ fi
 if grep -qs "done training" "$RUN_DIR/train.log" && [ -f "$RUN_DIR/checkpoints/checkpoint_best.pt" ]; then
   echo "already trained: $RUN_DIR/train.log (remove $RUN_DIR/checkpoints to train again)"
 else
+  # bf16 only where it is measured faster here: 1.5x the updates on a Xeon with AMX, but
+  # 0.64x fp32's speed on one with AVX-512 bf16 and no AMX, so the CPU's flags cannot
+  # decide. Only training needs it: a checkpoint decodes with the cpu_bf16 it was saved with
+  if [ "$CPU_BF16" = auto ]; then
+    CPU_BF16=$(python scripts/cpu_bf16_pays.py --threads "$OMP_NUM_THREADS")
+  fi
   start=$(date +%s)
   echo "training with model.cpu_bf16=$CPU_BF16 (CPU_BF16; a model.cpu_bf16 argument wins)"
   fairseq-hydra-train --config-dir fairseq_plugins/config --config-name gec_rnn \
