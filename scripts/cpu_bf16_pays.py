@@ -18,6 +18,10 @@ import time
 import torch
 from torch import nn
 
+from _common import die
+
+LENGTH = 20  # time steps of the measured batch
+
 
 def step_seconds(layers, x, bf16):
     """One forward and backward pass, in seconds."""
@@ -44,13 +48,19 @@ def main(argv=None):
     p.add_argument("--margin", type=float, default=1.1,
                    help="bf16 must be this many times as fast as fp32 to be chosen")
     opts = p.parse_args(argv)
+    # a batch of no sentences or no timed round would print a ratio of inf / inf
+    for name in ("threads", "embed", "hidden", "vocab", "repeats"):
+        if getattr(opts, name) is not None and getattr(opts, name) < 1:
+            die(f"--{name} must be at least 1, got {getattr(opts, name)}")
+    if opts.tokens < LENGTH:
+        die(f"--tokens must be at least {LENGTH} (one sentence of {LENGTH} steps), "
+            f"got {opts.tokens}")
     if opts.threads:
         torch.set_num_threads(opts.threads)
     torch.manual_seed(1)
     layers = (nn.LSTM(opts.embed, opts.hidden, bidirectional=True),
               nn.LSTM(opts.embed, opts.hidden), nn.Linear(opts.hidden, opts.vocab))
-    length = 20
-    x = torch.randn(length, opts.tokens // length, opts.embed)  # T x B x C
+    x = torch.randn(LENGTH, opts.tokens // LENGTH, opts.embed)  # T x B x C
 
     best = {False: float("inf"), True: float("inf")}
     for round_ in range(opts.repeats + 1):  # round 0 warms up oneDNN's kernels

@@ -508,3 +508,12 @@ def test_cpu_bf16_pays_prints_its_choice_and_the_timings_behind_it(margin, expec
             return
         expected = "1" if ratio > 1.1 else "0"
     assert proc.stdout.strip() == expected
+
+
+@pytest.mark.parametrize("args,fragment", [
+    (["--repeats", "0"], "--repeats must be at least 1, got 0"),
+    (["--tokens", "10"], "--tokens must be at least 20"),
+    (["--threads", "0"], "--threads must be at least 1, got 0"),
+])
+def test_cpu_bf16_pays_rejects_what_would_print_no_ratio(args, fragment):
+    assert_one_line_error(script("cpu_bf16_pays.py", *args), fragment)
