@@ -4,10 +4,12 @@ subword units -> fairseq binary data, with a ``prepare.json`` manifest for later
 Entry point: ``python -m preprocess.prepare <corpus> [options]`` (see ``prepare.py``).
 One concept per module, so each can be read (and reused) on its own:
 
-- ``errors``   -- ``PrepareError``, the one exception every user-facing failure becomes.
+- ``errors``   -- ``InputError``, the one exception every user-facing failure becomes.
 - ``text``     -- strict UTF-8 decoding, NFKC + whitespace normalisation, pair cleaning
                   with per-reason skip counts.
-- ``readers``  -- reading gz/zip/plain files as byte lines, aligned parallel reading.
+- ``cli``      -- the wrapper every command line runs in (one-line errors, exit 2).
+- ``lines``    -- reading gz/zip/plain files as byte lines, aligned parallel reading,
+                  UTF-8 text files, writing lines.
 - ``download`` -- fetching corpus files into a cache (public or mirror base URL).
 - ``corpora``  -- where each known corpus lives and which files make which split.
 - ``split``    -- seeded, leakage-free carving of valid/test sets from one pool.
@@ -21,6 +23,7 @@ Grammatical error correction data (``python -m preprocess.gec_data``):
 - ``m2``       -- (erroneous, corrected) pairs from CoNLL-2014 / BEA-2019 M2 files.
 - ``ptb``      -- the PTB-style word tokenisation of the JFLEG references, and back.
 - ``gec_data`` -- synthetic + user + M2 + JFLEG pairs -> an ``err -> cor`` corpus.
+- ``gleu``     -- JFLEG's GLEU as additive statistics (for scripts and the gec task).
 
 Nothing heavy is imported here: other packages (e.g. the GEC data tools) import
 ``preprocess.text`` without pulling in fairseq or torch.

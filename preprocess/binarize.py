@@ -10,7 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from .errors import PrepareError
+from .errors import InputError
 
 FAIRSEQ_PREFIX_ARGS = {"train": "--trainpref", "valid": "--validpref", "test": "--testpref"}
 
@@ -42,11 +42,11 @@ def binarize(src_lang, tgt_lang, prefixes, destdir, joined_dictionary=False, wor
         proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                               text=True, env=env)
     except OSError as e:
-        raise PrepareError(f"cannot run fairseq-preprocess ({cmd[0]}): {e}") from None
+        raise InputError(f"cannot run fairseq-preprocess ({cmd[0]}): {e}") from None
     if proc.returncode != 0:
         lines = [line for line in proc.stdout.splitlines() if line.strip()]
         last = lines[-1].strip() if lines else "no output"
-        raise PrepareError(f"fairseq-preprocess failed (exit {proc.returncode}): {last}")
+        raise InputError(f"fairseq-preprocess failed (exit {proc.returncode}): {last}")
     sizes = {}
     for lang in (src_lang, tgt_lang):
         with open(Path(destdir) / f"dict.{lang}.txt", encoding="utf-8") as f:

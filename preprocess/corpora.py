@@ -8,15 +8,15 @@ Where the data comes from, first match wins:
 3. download into the cache (see ``download``), from the public addresses or from a mirror
    given by ``--base-url`` / ``$SEQ2SEQ_DATA_URL``.
 
-A folder that is missing or empty, or a missing file, is a ``PrepareError`` naming it.
+A folder that is missing or empty, or a missing file, is an ``InputError`` naming it.
 Loaders return undecoded byte lines with 1-based line numbers; cleaning is done later.
 """
 import os
 from pathlib import Path
 
 from . import download
-from .errors import PrepareError
-from .readers import check_data_folder, find_file, read_parallel, read_tsv
+from .errors import InputError
+from .lines import check_data_folder, find_file, read_parallel, read_tsv
 
 #: Shared-data folder name of each corpus (``$SEQ2SEQ_DATA_DIR/<folder>``, mirror layout).
 FOLDERS = {"multi30k": "multi30k", "anki": "anki-fra-eng", "jfleg": "jfleg"}
@@ -58,13 +58,13 @@ def data_folder(corpus, raw_dir=None, base_url=None, cache_dir=None, remote_file
 
 
 def check_pair(src, tgt, allowed, corpus):
-    """``PrepareError`` unless ``src`` and ``tgt`` are two different languages of ``allowed``."""
+    """``InputError`` unless ``src`` and ``tgt`` are two different languages of ``allowed``."""
     for lang in (src, tgt):
         if lang not in allowed:
-            raise PrepareError(f"{corpus}: language {lang!r} not available "
+            raise InputError(f"{corpus}: language {lang!r} not available "
                                f"(choose from {', '.join(allowed)})")
     if src == tgt:
-        raise PrepareError(f"{corpus}: source and target language are both {src!r}")
+        raise InputError(f"{corpus}: source and target language are both {src!r}")
 
 
 # --- Multi30k -------------------------------------------------------------------------
@@ -123,7 +123,7 @@ def load_jfleg(folder, source="original"):
     recasing reads and GLEU penalises. One tuple a line, so cleaning keeps all aligned.
     """
     if source not in JFLEG_INPUTS:
-        raise PrepareError(f"jfleg: --source must be one of {', '.join(JFLEG_INPUTS)}")
+        raise InputError(f"jfleg: --source must be one of {', '.join(JFLEG_INPUTS)}")
     given = JFLEG_SOURCES["spellchecked" if source == "spellchecked-cased" else source]
     splits, files = {}, {}
     for split in JFLEG_SPLITS:

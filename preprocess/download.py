@@ -17,7 +17,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from .errors import PrepareError
+from .errors import InputError
 
 USER_AGENT = "fairseq-seq2seq-plugins-preprocess/0.1 (+python urllib)"
 
@@ -48,11 +48,11 @@ def fetch(url, dest, timeout=120):
     except (urllib.error.URLError, OSError, ValueError) as e:
         part.unlink(missing_ok=True)
         reason = getattr(e, "reason", None) or e
-        raise PrepareError(f"could not download {url}: {reason} (offline? point --raw-dir or "
+        raise InputError(f"could not download {url}: {reason} (offline? point --raw-dir or "
                            "$SEQ2SEQ_DATA_DIR at a copy of the data)") from None
     if part.stat().st_size == 0:
         part.unlink()
-        raise PrepareError(f"downloaded file from {url} is empty")
+        raise InputError(f"downloaded file from {url} is empty")
     part.replace(dest)
     return dest
 

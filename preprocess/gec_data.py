@@ -66,13 +66,14 @@ from pathlib import Path
 from typing import Dict, Iterable, List, Optional, Tuple
 
 from . import corpora
-from .errors import PrepareError
-from .m2 import M2FormatError, annotator_arg, m2_pairs
+from .cli import run_main
+from .errors import InputError
+from .m2 import annotator_arg, m2_pairs
 from .noise import DEFAULT_RATES, Noiser, parse_rates
 from .patterns import PatternNoiser, learn as learn_patterns
 from .ptb import tokenize as ptb_tokenize
 from .recase import recase_rows
-from .readers import read_lines, read_parallel, read_tsv
+from .lines import read_lines, read_parallel, read_tsv, write_lines
 from .text import SplitStats, clean_pairs, decode_line, normalize
 
 SRC_LANG = "err"   # erroneous (learner-like) text
@@ -80,10 +81,6 @@ TGT_LANG = "cor"   # corrected text
 MANIFEST = "gec_data.json"
 NUM_JFLEG_REFS = len(corpora.JFLEG_REFS)
 GLEU_SOURCE_SUFFIX = "gleu-source"   # raw/{valid,test}.gleu-source: found by --task gec
-
-
-class GECDataError(Exception):
-    """Bad input; reported as ``error: <message>`` with exit status 2."""
 
 
 # ----------------------------------------------------------------------------- reading
@@ -105,18 +102,18 @@ def _clean_lines(raw_lines: Iterable[bytes], dedupe: bool = True) -> Tuple[List[
 def _require_file(path, what: str) -> Path:
     p = Path(path)
     if not p.is_file():
-        raise GECDataError(f"{what} {p} not found")
+        raise InputError(f"{what} {p} not found")
     return p
 
 
 def multi30k_english(folder) -> Path:
     folder = Path(folder)
     if not folder.is_dir():
-        raise GECDataError(f"--multi30k-dir {folder} is not a folder")
+        raise InputError(f"--multi30k-dir {folder} is not a folder")
     for name in ("train.en.gz", "train.en"):
         if (folder / name).is_file():
             return folder / name
-    raise GECDataError(f"--multi30k-dir {folder} has no train.en(.gz)")
+    raise InputError(f"--multi30k-dir {folder} has no train.en(.gz)")
 
 
 def read_clean_sources(args) -> List[Tuple[str, List[str], int]]:
@@ -156,7 +153,7 @@ def read_jfleg(folder, source: str = "original") -> Dict[str, List[Tuple[str, ..
     (that is how JFLEG scores its spellchecked baseline).
     """
     if not Path(folder).is_dir():
-        raise GECDataError(f"--jfleg-dir {folder} is not a folder")
+        raise InputError(f"--jfleg-dir {folder} is not a folder")
     splits, _ = corpora.load_jfleg(Path(folder), source)
     out = {}
     for split, tuples in splits.items():
@@ -166,7 +163,7 @@ def read_jfleg(folder, source: str = "original") -> Dict[str, List[Tuple[str, ..
             kept = recase_rows(kept)
         out[split] = [tuple(t[1:]) for t in kept]
         if not out[split]:
-            raise GECDataError(f"JFLEG {split} in {folder} has no usable lines")
+            raise InputError(f"JFLEG {split} in {folder} has no usable lines")
     return out
 
 
@@ -179,20 +176,10 @@ def hold_out(rows: list, n: int, seed: int) -> Tuple[list, list, List[int]]:
     checkpoint choice and decoding settings are tuned on sentences the model never saw.
     """
     if not 0 < n < len(rows):
-        raise GECDataError(f"--jfleg-dev-holdout must be between 1 and {len(rows) - 1}, got {n}")
+        raise InputError(f"--jfleg-dev-holdout must be between 1 and {len(rows) - 1}, got {n}")
     held = sorted(random.Random(seed).sample(range(len(rows)), n))
     keep = set(held)
     return ([rows[i] for i in held], [r for i, r in enumerate(rows) if i not in keep], held)
-
-
-def _write(path: Path, lines: Iterable[str]) -> int:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    n = 0
-    with open(path, "w", encoding="utf-8", newline="\n") as f:
-        for line in lines:
-            f.write(line + "\n")
-            n += 1
-    return n
 
 
 def join_sentences(sentences: List[str], most: int, seed: int) -> List[str]:
@@ -250,7 +237,7 @@ def build_pairs(args, rates) -> Tuple[List[Tuple[str, str]], dict, Dict[str, lis
     learnt = None
     if args.jfleg_dev_patterns:
         if not jfleg:
-            raise GECDataError("--jfleg-dev-patterns needs --jfleg-dir")
+            raise InputError("--jfleg-dev-patterns needs --jfleg-dir")
         learnt, counts["jfleg-dev-patterns"] = jfleg_patterns(dev, args.jfleg_dev_patterns,
                                                               args.seed)
 
@@ -293,7 +280,7 @@ def build_pairs(args, rates) -> Tuple[List[Tuple[str, str]], dict, Dict[str, lis
                                       "sentences": len(refs), "pairs": len(pairs),
                                       "changed": changed}
     if not train:
-        raise GECDataError("no training pairs: give --clean-text, --multi30k-dir, --anki-file, "
+        raise InputError("no training pairs: give --clean-text, --multi30k-dir, --anki-file, "
                            "--pairs, --m2, --jfleg-dev-copies or --jfleg-dev-noise-copies")
     return train, counts, jfleg
 
@@ -303,32 +290,32 @@ def build(args) -> dict:
 
     out = Path(args.out)
     if out.exists() and not out.is_dir():
-        raise GECDataError(f"--out {out} exists and is not a folder")
+        raise InputError(f"--out {out} exists and is not a folder")
     if (out / PREPARE_MANIFEST).exists() and not args.force:
-        raise GECDataError(f"{out} already holds prepared data; use --force to overwrite")
+        raise InputError(f"{out} already holds prepared data; use --force to overwrite")
     try:
         rates = parse_rates(args.rates, scale=args.noise_scale)
     except (ValueError, OSError) as e:
-        raise GECDataError(f"--rates: {e}") from None
+        raise InputError(f"--rates: {e}") from None
     if min(args.noise_copies, args.jfleg_dev_copies, args.jfleg_dev_noise_copies) < 0:
-        raise GECDataError("--noise-copies, --jfleg-dev-copies and --jfleg-dev-noise-copies "
+        raise InputError("--noise-copies, --jfleg-dev-copies and --jfleg-dev-noise-copies "
                            "must not be negative")
     if args.jfleg_dev_patterns < 0:
-        raise GECDataError("--jfleg-dev-patterns must not be negative, "
+        raise InputError("--jfleg-dev-patterns must not be negative, "
                            f"got {args.jfleg_dev_patterns}")
     if args.join_sentences < 1:
-        raise GECDataError(f"--join-sentences must be at least 1, not {args.join_sentences}")
+        raise InputError(f"--join-sentences must be at least 1, not {args.join_sentences}")
 
     train, counts, jfleg = build_pairs(args, rates)
     text = out / "text"
-    _write(text / f"train.{SRC_LANG}", (s for s, _ in train))
-    _write(text / f"train.{TGT_LANG}", (t for _, t in train))
+    write_lines(text / f"train.{SRC_LANG}", (s for s, _ in train))
+    write_lines(text / f"train.{TGT_LANG}", (t for _, t in train))
     files = {"train_src": text / f"train.{SRC_LANG}", "train_tgt": text / f"train.{TGT_LANG}"}
     for fairseq_split, jsplit in (("valid", "dev"), ("test", "test")):
         if jsplit in jfleg:
             rows = jfleg[jsplit]
-            _write(text / f"{fairseq_split}.{SRC_LANG}", (r[0] for r in rows))
-            _write(text / f"{fairseq_split}.{TGT_LANG}", (r[1] for r in rows))
+            write_lines(text / f"{fairseq_split}.{SRC_LANG}", (r[0] for r in rows))
+            write_lines(text / f"{fairseq_split}.{TGT_LANG}", (r[1] for r in rows))
             files[f"{fairseq_split}_src"] = text / f"{fairseq_split}.{SRC_LANG}"
             files[f"{fairseq_split}_tgt"] = text / f"{fairseq_split}.{TGT_LANG}"
     if jfleg and (args.jfleg_dev_copies or args.jfleg_dev_noise_copies or args.jfleg_dev_patterns) \
@@ -352,15 +339,15 @@ def build(args) -> dict:
         rows = jfleg[jsplit]
         kept = manifest["counts"][fairseq_split]["kept"]
         if kept != len(rows):   # cannot happen: rows are pre-cleaned the same way
-            raise GECDataError(f"{fairseq_split}: prepare kept {kept} of {len(rows)} lines; "
+            raise InputError(f"{fairseq_split}: prepare kept {kept} of {len(rows)} lines; "
                                "references would be misaligned")
         refs[fairseq_split] = []
         for i in range(NUM_JFLEG_REFS):
             path = out / "raw" / f"{fairseq_split}.ref{i}"
-            _write(path, (r[1 + i] for r in rows))
+            write_lines(path, (r[1 + i] for r in rows))
             refs[fairseq_split].append(str(path.relative_to(out)))
         # the learner's original sentence, which GLEU penalises (see read_jfleg)
-        _write(out / "raw" / f"{fairseq_split}.{GLEU_SOURCE_SUFFIX}", (r[-1] for r in rows))
+        write_lines(out / "raw" / f"{fairseq_split}.{GLEU_SOURCE_SUFFIX}", (r[-1] for r in rows))
 
     gec_manifest = {
         "src_lang": SRC_LANG,
@@ -477,18 +464,15 @@ def summary(result: dict, out) -> str:
     return "\n".join(lines)
 
 
-def main(argv=None) -> int:
+def _main(argv) -> int:
     args = build_parser().parse_args(argv)
-    try:
-        result = build(args)
-    except (GECDataError, PrepareError, M2FormatError) as e:
-        print(f"error: {' '.join(str(e).split())}", file=sys.stderr)
-        return 2
-    except OSError as e:
-        print(f"error: {' '.join(str(e).split())}", file=sys.stderr)
-        return 2
+    result = build(args)
     print(summary(result, args.out))
     return 0
+
+
+def main(argv=None) -> int:
+    return run_main(_main, argv)
 
 
 if __name__ == "__main__":

@@ -20,7 +20,7 @@ sentence with every annotator's edits and :func:`m2_pairs` turns them into
 annotator with no ``A`` line in a block made no edits (CoNLL-2014 writes nothing for
 unchanged sentences), so its correction is the source itself.
 
-Malformed input raises :class:`M2FormatError` naming the file and line; the CLI prints
+Malformed input raises :class:`InputError` naming the file and line; the CLI prints
 it as one line and exits 2::
 
     python -m preprocess.m2 official-2014.combined.m2 --src-out train.err --tgt-out train.cor
@@ -32,12 +32,12 @@ import sys
 from dataclasses import dataclass, field
 from typing import List, Optional, Tuple, Union
 
+from .cli import run_main
+from .errors import InputError
+from .lines import write_lines
+
 NOOP_TYPES = {"noop"}
 DELETE_MARKS = {"-NONE-", ""}
-
-
-class M2FormatError(ValueError):
-    """A malformed M2 file; the message is one line and names ``file:line``."""
 
 
 @dataclass
@@ -91,14 +91,14 @@ def _parse_edit(line: str, where: str, ntok: int) -> Edit:
     body = line[2:]
     fields = body.split("|||")
     if len(fields) < 3:
-        raise M2FormatError(f"{where}: edit line needs at least 'start end|||type|||correction'")
+        raise InputError(f"{where}: edit line needs at least 'start end|||type|||correction'")
     span = fields[0].split()
     if len(span) != 2:
-        raise M2FormatError(f"{where}: edit span {fields[0]!r} is not 'start end'")
+        raise InputError(f"{where}: edit span {fields[0]!r} is not 'start end'")
     try:
         start, end = int(span[0]), int(span[1])
     except ValueError:
-        raise M2FormatError(f"{where}: edit span {fields[0]!r} is not two integers") from None
+        raise InputError(f"{where}: edit span {fields[0]!r} is not two integers") from None
     etype = fields[1].strip()
     correction = fields[2].strip()
     if "||" in correction:            # CoNLL alternatives: keep the first
@@ -108,28 +108,28 @@ def _parse_edit(line: str, where: str, ntok: int) -> Edit:
         try:
             annotator = int(fields[5].strip())
         except ValueError:
-            raise M2FormatError(f"{where}: annotator id {fields[5].strip()!r} is not an integer") \
+            raise InputError(f"{where}: annotator id {fields[5].strip()!r} is not an integer") \
                 from None
     noop = start == -1 or etype.lower() in NOOP_TYPES
     if not noop:
         if not (0 <= start <= end <= ntok):
-            raise M2FormatError(f"{where}: edit span {start} {end} is outside the "
+            raise InputError(f"{where}: edit span {start} {end} is outside the "
                                 f"{ntok}-token sentence")
     return Edit(start, end, etype, correction, annotator)
 
 
 def read_m2(path: str) -> List[M2Sentence]:
-    """Parse ``path`` into :class:`M2Sentence` blocks (raises :class:`M2FormatError`)."""
+    """Parse ``path`` into :class:`M2Sentence` blocks (raises :class:`InputError`)."""
     try:
         with open(path, "rb") as f:
             data = f.read()
     except OSError as e:
-        raise M2FormatError(f"cannot read M2 file {path}: {e.strerror or e}") from None
+        raise InputError(f"cannot read M2 file {path}: {e.strerror or e}") from None
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as e:
         line = data[:e.start].count(b"\n") + 1
-        raise M2FormatError(f"{path}:{line}: not valid UTF-8") from None
+        raise InputError(f"{path}:{line}: not valid UTF-8") from None
     sentences: List[M2Sentence] = []
     current: Optional[M2Sentence] = None
     for lineno, raw in enumerate(text.split("\n"), 1):
@@ -140,17 +140,17 @@ def read_m2(path: str) -> List[M2Sentence]:
             continue
         if line.startswith("S ") or line == "S":
             if current is not None:
-                raise M2FormatError(f"{where}: new 'S' line without a blank line before it")
+                raise InputError(f"{where}: new 'S' line without a blank line before it")
             current = M2Sentence(line[2:].split(), lineno=lineno)
             sentences.append(current)
         elif line.startswith("A "):
             if current is None:
-                raise M2FormatError(f"{where}: 'A' line outside a sentence block")
+                raise InputError(f"{where}: 'A' line outside a sentence block")
             current.edits.append(_parse_edit(line, where, len(current.source)))
         else:
-            raise M2FormatError(f"{where}: expected an 'S ' or 'A ' line, got {line[:30]!r}")
+            raise InputError(f"{where}: expected an 'S ' or 'A ' line, got {line[:30]!r}")
     if not sentences:
-        raise M2FormatError(f"{path}: no 'S' lines: not an M2 file")
+        raise InputError(f"{path}: no 'S' lines: not an M2 file")
     return sentences
 
 
@@ -181,7 +181,7 @@ def annotator_arg(value: str) -> Union[int, str]:
         raise argparse.ArgumentTypeError(f"{value!r} is neither an integer nor 'all'") from None
 
 
-def main(argv=None) -> int:
+def _main(argv) -> int:
     p = argparse.ArgumentParser(prog="python -m preprocess.m2",
                                 description="Turn M2 files into (erroneous, corrected) text files.")
     p.add_argument("m2", nargs="+", help="M2 file(s)")
@@ -190,18 +190,15 @@ def main(argv=None) -> int:
     p.add_argument("--src-out", required=True, help="erroneous sentences, one a line")
     p.add_argument("--tgt-out", required=True, help="corrected sentences, one a line")
     args = p.parse_args(argv)
-    try:
-        pairs = [pair for path in args.m2 for pair in m2_pairs(path, args.annotator)]
-    except M2FormatError as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 2
-    with open(args.src_out, "w", encoding="utf-8") as fs, \
-            open(args.tgt_out, "w", encoding="utf-8") as ft:
-        for s, t in pairs:
-            fs.write(s + "\n")
-            ft.write(t + "\n")
+    pairs = [pair for path in args.m2 for pair in m2_pairs(path, args.annotator)]
+    write_lines(args.src_out, (src for src, _ in pairs))
+    write_lines(args.tgt_out, (tgt for _, tgt in pairs))
     print(f"{len(pairs)} pairs from {len(args.m2)} file(s)", file=sys.stderr)
     return 0
+
+
+def main(argv=None) -> int:
+    return run_main(_main, argv)
 
 
 if __name__ == "__main__":

@@ -55,6 +55,8 @@ import re
 import sys
 from typing import Dict, Iterable, List, Optional, Tuple
 
+from .cli import run_main
+from .errors import InputError
 from .text import capitalise
 
 # ----------------------------------------------------------------------------- rates
@@ -754,7 +756,7 @@ class Noiser:
 
 # ----------------------------------------------------------------------------- CLI
 
-def main(argv=None) -> int:
+def _main(argv) -> int:
     p = argparse.ArgumentParser(
         prog="python -m preprocess.noise",
         description="Add seeded synthetic learner errors to clean English, one sentence a line.")
@@ -772,8 +774,7 @@ def main(argv=None) -> int:
     try:
         rates = parse_rates(args.rates, scale=args.scale)
     except (ValueError, OSError) as e:
-        print(f"noise: error: {e}", file=sys.stderr)
-        return 2
+        raise InputError(e) from None
     if args.print_rates:
         print(json.dumps(rates, indent=1))
         return 0
@@ -781,8 +782,7 @@ def main(argv=None) -> int:
         src = sys.stdin if args.input == "-" else open(args.input, encoding="utf-8")
         lines = [l.rstrip("\n") for l in src]
     except (OSError, UnicodeDecodeError) as e:
-        print(f"noise: error: cannot read {args.input}: {e}", file=sys.stderr)
-        return 2
+        raise InputError(f"cannot read {args.input}: {e}") from None
     noiser = Noiser(rates, seed=args.seed)
     out = sys.stdout if args.output == "-" else open(args.output, "w", encoding="utf-8")
     for _ in range(max(1, args.copies)):
@@ -791,6 +791,10 @@ def main(argv=None) -> int:
     if out is not sys.stdout:
         out.close()
     return 0
+
+
+def main(argv=None) -> int:
+    return run_main(_main, argv, prog="noise")
 
 
 if __name__ == "__main__":

@@ -27,7 +27,7 @@ Translation pipeline (multi30k, anki, parallel), all under ``--out OUT``:
 JFLEG writes ``OUT/raw/{dev,test}.src`` and ``.ref0``..``.ref3`` (plus ``OUT/tok/`` if
 ``--spm-model`` is given); no binarisation.
 
-Every user-facing failure is a ``PrepareError``: ``error: <one line>`` on stderr, exit 2.
+Every user-facing failure is an ``InputError``: ``error: <one line>`` on stderr, exit 2.
 """
 import argparse
 import dataclasses
@@ -40,8 +40,9 @@ from typing import Optional
 
 from . import binarize as binarize_mod
 from . import corpora, subword
-from .errors import PrepareError
-from .readers import read_parallel
+from .cli import run_main
+from .errors import InputError
+from .lines import read_parallel, write_lines
 from .recase import recase_rows
 from .split import carve
 from .text import SplitStats, clean_pairs
@@ -73,17 +74,17 @@ class Options:
 
     def check(self):
         if self.tokenizer not in subword.KINDS:
-            raise PrepareError(f"--tokenizer must be one of {', '.join(subword.KINDS)}")
+            raise InputError(f"--tokenizer must be one of {', '.join(subword.KINDS)}")
         for name in ("vocab_size", "workers"):
             if getattr(self, name) < 1:
-                raise PrepareError(f"--{name.replace('_', '-')} must be at least 1")
+                raise InputError(f"--{name.replace('_', '-')} must be at least 1")
         for name in ("max_len", "valid_size", "test_size"):
             if getattr(self, name) < 0:
-                raise PrepareError(f"--{name.replace('_', '-')} must not be negative")
+                raise InputError(f"--{name.replace('_', '-')} must not be negative")
         if self.train_limit is not None and self.train_limit < 1:
-            raise PrepareError("--train-limit must be at least 1")
+            raise InputError("--train-limit must be at least 1")
         if not 0 < self.character_coverage <= 1:
-            raise PrepareError("--character-coverage must be in (0, 1]")
+            raise InputError("--character-coverage must be in (0, 1]")
         return self
 
 
@@ -93,10 +94,10 @@ def check_out(out, force):
     """Refuse to overwrite prepared data (``OUT/bin`` or ``OUT/prepare.json``) without --force."""
     out = Path(out)
     if out.exists() and not out.is_dir():
-        raise PrepareError(f"--out {out} exists and is not a folder")
+        raise InputError(f"--out {out} exists and is not a folder")
     existing = [name for name in ("bin", MANIFEST) if (out / name).exists()]
     if existing and not force:
-        raise PrepareError(f"{out} already holds prepared data ({out / existing[0]} exists); "
+        raise InputError(f"{out} already holds prepared data ({out / existing[0]} exists); "
                            "use --force to overwrite")
     return out
 
@@ -112,13 +113,6 @@ def clear_out(out):
     Path(out).mkdir(parents=True, exist_ok=True)
 
 
-def write_lines(path, lines):
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "w", encoding="utf-8", newline="\n") as f:
-        for line in lines:
-            f.write(line + "\n")
-
-
 def write_manifest(out, manifest):
     with open(Path(out) / MANIFEST, "w", encoding="utf-8") as f:
         json.dump(manifest, f, indent=2, ensure_ascii=False)
@@ -131,10 +125,10 @@ def write_manifest(out, manifest):
 def _check_langs(src_lang, tgt_lang):
     for lang in (src_lang, tgt_lang):
         if not LANG_RE.match(lang or ""):
-            raise PrepareError(f"language name {lang!r} must be letters, digits or _ "
+            raise InputError(f"language name {lang!r} must be letters, digits or _ "
                                "(it becomes a fairseq file suffix)")
     if src_lang == tgt_lang:
-        raise PrepareError(f"source and target language are both {src_lang!r}")
+        raise InputError(f"source and target language are both {src_lang!r}")
 
 
 def build(corpus, src_lang, tgt_lang, splits, stats, out, opts, inputs):
@@ -146,7 +140,7 @@ def build(corpus, src_lang, tgt_lang, splits, stats, out, opts, inputs):
     """
     out = Path(out)
     if not splits["train"]:
-        raise PrepareError("no training pairs left after cleaning "
+        raise InputError("no training pairs left after cleaning "
                            f"(train: {stats['train'].describe()})")
     clear_out(out)
     train = splits["train"]
@@ -177,7 +171,7 @@ def build(corpus, src_lang, tgt_lang, splits, stats, out, opts, inputs):
             raw_files[split][lang] = str(raw_path.relative_to(out))
             tok_files[split][lang] = str(tok_path.relative_to(out))
     if not stats["train"].kept:
-        raise PrepareError(f"no training pairs shorter than --max-len {opts.max_len} "
+        raise InputError(f"no training pairs shorter than --max-len {opts.max_len} "
                            f"(train: {stats['train'].describe()})")
 
     dict_sizes = binarize_mod.binarize(
@@ -246,7 +240,7 @@ def prepare_parallel(train_src, train_tgt, src_lang, tgt_lang, out, valid_src=No
     _check_langs(src_lang, tgt_lang)
     for name, a, b in (("valid", valid_src, valid_tgt), ("test", test_src, test_tgt)):
         if bool(a) != bool(b):
-            raise PrepareError(f"give both --{name}-src and --{name}-tgt, or neither")
+            raise InputError(f"give both --{name}-src and --{name}-tgt, or neither")
     out = check_out(out, opts.force)
     raw = {"train": read_parallel(train_src, train_tgt)}
     inputs = {"train": [str(train_src), str(train_tgt)]}
@@ -262,7 +256,7 @@ def prepare_parallel(train_src, train_tgt, src_lang, tgt_lang, out, valid_src=No
         splits, stats = _clean_splits(raw, opts)
     else:
         if not opts.valid_size:
-            raise PrepareError("no valid files given and --valid-size is 0")
+            raise InputError("no valid files given and --valid-size is 0")
         test_raw = {"test": raw.pop("test")} if "test" in raw else {}
         stats_all = SplitStats()
         pool = clean_pairs(raw["train"], stats_all, opts.lowercase)
@@ -315,7 +309,7 @@ def prepare_jfleg(out, source="original", raw_dir=None, base_url=None, cache_dir
     if ``reverse_source``), ready for ``fairseq-interactive``.
     """
     if source not in corpora.JFLEG_INPUTS:
-        raise PrepareError(f"jfleg: source must be one of {', '.join(corpora.JFLEG_INPUTS)}")
+        raise InputError(f"jfleg: source must be one of {', '.join(corpora.JFLEG_INPUTS)}")
     out = check_out(out, force)
     segmenter = subword.Segmenter("sentencepiece", spm_model) if spm_model else None
     folder = corpora.data_folder("jfleg", raw_dir, base_url, cache_dir, corpora.jfleg_remote)
@@ -475,18 +469,15 @@ def summary(manifest, out):
     return "\n".join(lines)
 
 
-def main(argv=None):
+def _main(argv):
     args = build_parser().parse_args(argv)
-    try:
-        manifest = run(args)
-    except PrepareError as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 2
-    except OSError as e:  # disk full, permission denied, ... : still one line, no traceback
-        print(f"error: {e}", file=sys.stderr)
-        return 2
+    manifest = run(args)
     print(summary(manifest, args.out))
     return 0
+
+
+def main(argv=None):
+    return run_main(_main, argv)
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ the original file order. Same input + same seed = same split, on every machine.
 """
 import random
 
-from .errors import PrepareError
+from .errors import InputError
 
 
 def _components(pairs):
@@ -49,7 +49,7 @@ def carve(pairs, sizes, seed):
     """
     wanted = sum(sizes.values())
     if wanted >= len(pairs):
-        raise PrepareError(
+        raise InputError(
             f"only {len(pairs)} usable pairs: too few to carve "
             + " + ".join(f"{n} {name}" for name, n in sizes.items())
             + " and keep training data (lower --valid-size/--test-size)")

@@ -20,7 +20,7 @@ import contextlib
 import io
 from pathlib import Path
 
-from .errors import PrepareError
+from .errors import InputError
 
 KINDS = ("sentencepiece", "bpe")
 #: fairseq ``--post-process`` value that undoes each segmentation.
@@ -38,7 +38,7 @@ def _train_spm(lines, prefix, vocab_size, character_coverage, workers):
             hard_vocab_limit=False, num_threads=max(1, workers), minloglevel=2)
     except (RuntimeError, OSError) as e:
         msg = " ".join(str(e).split())
-        raise PrepareError(f"sentencepiece training of {prefix.name} failed: {msg}") from None
+        raise InputError(f"sentencepiece training of {prefix.name} failed: {msg}") from None
     return prefix.with_suffix(".model")
 
 
@@ -59,7 +59,7 @@ def train(kind, texts, out, vocab_size, joint=False, character_coverage=1.0, wor
     """
     out = Path(out)
     if kind not in KINDS:
-        raise PrepareError(f"unknown tokenizer {kind!r} (choose from {', '.join(KINDS)})")
+        raise InputError(f"unknown tokenizer {kind!r} (choose from {', '.join(KINDS)})")
     groups = {"joint": [line for lines in texts.values() for line in lines]} if joint else texts
     models = {}
     for name, lines in groups.items():
@@ -78,14 +78,14 @@ class Segmenter:
     def __init__(self, kind, path):
         self.kind, self.path = kind, Path(path)
         if not self.path.is_file():
-            raise PrepareError(f"subword model {self.path} not found")
+            raise InputError(f"subword model {self.path} not found")
         if kind == "sentencepiece":
             import sentencepiece as spm
 
             try:
                 self._sp = spm.SentencePieceProcessor(model_file=str(self.path))
             except (RuntimeError, OSError) as e:
-                raise PrepareError(f"cannot load sentencepiece model {self.path}: "
+                raise InputError(f"cannot load sentencepiece model {self.path}: "
                                    f"{' '.join(str(e).split())}") from None
         elif kind == "bpe":
             from subword_nmt.apply_bpe import BPE
@@ -93,7 +93,7 @@ class Segmenter:
             with open(self.path, encoding="utf-8") as codes:
                 self._bpe = BPE(codes)
         else:
-            raise PrepareError(f"unknown tokenizer {kind!r}")
+            raise InputError(f"unknown tokenizer {kind!r}")
 
     def encode(self, lines):
         """``[[token, ...], ...]`` for a list of lines."""

@@ -2,60 +2,22 @@
 
 The scripts are run as ``python scripts/NAME.py`` (so this directory is on ``sys.path``)
 and are also imported by the tests; keeping the shared bits here avoids each script
-re-implementing error handling and plugin loading slightly differently.
+re-implementing error handling and plugin loading slightly differently. The error
+type, the one-line error wrapper and the line reader are preprocess's own.
 """
 import os
-import sys
 from pathlib import Path
+
+# the one error type, CLI wrapper and line reader of preprocess/, used by every script
+from preprocess.cli import EXIT_BAD_INPUT, die, run_main
+from preprocess.errors import InputError
+from preprocess.lines import read_text
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_USER_DIR = REPO / "fairseq_plugins"
 
-#: Exit status for bad input (malformed files, mismatched lengths, missing keys).
-#: Distinct from 1 (unexpected crash) so callers and tests can tell them apart.
-EXIT_BAD_INPUT = 2
-
-
-class InputError(Exception):
-    """Raised for problems with the user's input; reported as one line, exit 2."""
-
-
-def die(message, code=EXIT_BAD_INPUT):
-    """Print a one-line error to stderr and exit: tracebacks are for bugs, not bad input."""
-    one_line = " ".join(str(message).split())
-    print(f"error: {one_line}", file=sys.stderr)
-    sys.exit(code)
-
-
-def read_text(path, what):
-    """Lines of a UTF-8 text file without their newline; a missing, unreadable or non-UTF-8
-    file is an :class:`InputError` naming ``what`` it was (e.g. "reference file")."""
-    path = Path(path)
-    if not path.is_file():
-        raise InputError(f"{what} {path} not found")
-    try:
-        with open(path, encoding="utf-8") as f:
-            return [line.rstrip("\n") for line in f]
-    except UnicodeDecodeError as e:
-        raise InputError(f"{what} {path} is not valid UTF-8 ({e.reason} at byte {e.start})") \
-            from None
-    except OSError as e:
-        raise InputError(f"cannot read {what} {path}: {e.strerror}") from None
-
-
-def run_main(main, argv=None):
-    """Run ``main(argv)``, turning :class:`InputError` into a one-line exit 2, and a reader
-    that stopped reading our output (``| head -1``) into a quiet exit 1, not a traceback."""
-    try:
-        status = main(argv)
-        sys.stdout.flush()  # a closed pipe shows here rather than at interpreter exit
-        return status
-    except InputError as err:
-        die(err)
-    except BrokenPipeError:
-        # Python's own advice: point stdout at devnull so the exit-time flush cannot raise
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 1
+__all__ = ["DEFAULT_USER_DIR", "EXIT_BAD_INPUT", "REPO", "InputError", "die",
+           "import_fairseq_plugin", "read_text", "run_main", "use_agg_backend"]
 
 
 def use_agg_backend():

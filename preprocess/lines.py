@@ -1,25 +1,31 @@
-"""Reading corpus files as lines of bytes.
+"""Reading and writing files of lines: the one module every reader and writer here uses.
 
-Files are read as bytes, not text: decoding happens per line in ``text.decode_line`` so
+Corpus files are read as bytes (:func:`read_lines`), plain text files such as
+references and hypotheses as UTF-8 (:func:`read_text`); :func:`write_lines` writes
+UTF-8 lines with ``\n`` endings. Problems are :class:`~preprocess.errors.InputError`
+naming the file.
+
+Corpus files are read as bytes, not text: decoding happens per line in ``text.decode_line`` so
 that one corrupt line is skipped and reported instead of aborting the whole file. The
 compression format is detected from the content (gzip magic bytes, zip archive), not the
 file name, so ``train.de`` that is secretly gzipped still works.
 
-Lines are split on ``\\n`` only (never on the other separators ``str.splitlines`` knows,
-such as U+2028 or form feed, which would silently shift one side of a parallel corpus).
+Corpus lines are split on ``\\n`` only (never on the other separators ``str.splitlines``
+knows, such as U+2028 or form feed, which would silently shift one side of a parallel
+corpus).
 """
 import gzip
 import zipfile
 import zlib
 from pathlib import Path
 
-from .errors import PrepareError
+from .errors import InputError
 
 
 def _read_bytes(path):
     path = Path(path)
     if not path.is_file():
-        raise PrepareError(f"missing corpus file {path}")
+        raise InputError(f"missing corpus file {path}")
     try:
         with open(path, "rb") as f:
             head = f.read(2)
@@ -31,12 +37,12 @@ def _read_bytes(path):
                 texts = [n for n in z.namelist() if n.endswith((".txt", ".tsv"))
                          and not n.startswith("_")]
                 if len(texts) != 1:
-                    raise PrepareError(f"{path}: expected one .txt/.tsv file in the archive, "
+                    raise InputError(f"{path}: expected one .txt/.tsv file in the archive, "
                                        f"found {len(texts)}")
                 return z.read(texts[0])
         return path.read_bytes()
     except (OSError, EOFError, zlib.error, zipfile.BadZipFile) as e:
-        raise PrepareError(f"cannot read {path}: {e}") from None
+        raise InputError(f"cannot read {path}: {e}") from None
 
 
 def read_lines(path):
@@ -54,7 +60,7 @@ def read_lines(path):
 def read_parallel(*paths):
     """Read aligned files; return ``(lineno, line_a, line_b, ...)`` tuples (1-based).
 
-    Raises ``PrepareError`` naming both files when the line counts differ: a parallel
+    Raises ``InputError`` naming both files when the line counts differ: a parallel
     corpus whose sides disagree is misaligned somewhere, and truncating to the shorter
     side would silently pair wrong sentences.
     """
@@ -62,7 +68,7 @@ def read_parallel(*paths):
     first = columns[0]
     for path, column in zip(paths[1:], columns[1:]):
         if len(column) != len(first):
-            raise PrepareError(f"{paths[0]} has {len(first)} lines but {path} has {len(column)}")
+            raise InputError(f"{paths[0]} has {len(first)} lines but {path} has {len(column)}")
     return [(i + 1, *sides) for i, sides in enumerate(zip(*columns))]
 
 
@@ -83,22 +89,51 @@ def read_tsv(path, columns):
 
 
 def find_file(folder, names):
-    """First of ``names`` that exists in ``folder``; ``PrepareError`` naming them if none."""
+    """First of ``names`` that exists in ``folder``; ``InputError`` naming them if none."""
     folder = Path(folder)
     for name in names:
         if (folder / name).is_file():
             return folder / name
-    raise PrepareError(f"missing corpus file {folder / names[0]}"
+    raise InputError(f"missing corpus file {folder / names[0]}"
                        + (f" (also tried {', '.join(names[1:])})" if len(names) > 1 else ""))
 
 
 def check_data_folder(folder, what="data folder"):
-    """``PrepareError`` if ``folder`` does not exist, is not a folder, or is empty."""
+    """``InputError`` if ``folder`` does not exist, is not a folder, or is empty."""
     folder = Path(folder)
     if not folder.exists():
-        raise PrepareError(f"{what} {folder} does not exist")
+        raise InputError(f"{what} {folder} does not exist")
     if not folder.is_dir():
-        raise PrepareError(f"{what} {folder} is not a folder")
+        raise InputError(f"{what} {folder} is not a folder")
     if not any(folder.iterdir()):
-        raise PrepareError(f"{what} {folder} is empty")
+        raise InputError(f"{what} {folder} is empty")
     return folder
+
+
+def read_text(path, what="file"):
+    """Lines of a UTF-8 text file without their newline; a missing, unreadable or non-UTF-8
+    file is an :class:`InputError` naming ``what`` it was (e.g. "reference file")."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"{what} {path} not found")
+    try:
+        with open(path, encoding="utf-8") as f:
+            return [line.rstrip("\n") for line in f]
+    except UnicodeDecodeError as e:
+        raise InputError(f"{what} {path} is not valid UTF-8 ({e.reason} at byte {e.start})") \
+            from None
+    except OSError as e:
+        raise InputError(f"cannot read {what} {path}: {e.strerror}") from None
+
+
+def write_lines(path, lines) -> int:
+    """Write ``lines`` (str, without newline) to ``path`` as UTF-8, one a line, ``\\n``
+    endings, creating the folder; return how many were written."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    n = 0
+    with open(path, "w", encoding="utf-8", newline="\n") as f:
+        for line in lines:
+            f.write(line + "\n")
+            n += 1
+    return n
