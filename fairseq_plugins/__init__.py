@@ -1,18 +1,19 @@
 """fairseq plugin: RNN encoder-decoder models, the GEC task and their helpers.
 
 Load it with ``--user-dir fairseq_plugins`` (any fairseq CLI) or ``import fairseq_plugins``.
-Importing it first makes fairseq checkpoints loadable under PyTorch >= 2.6 (see
-:mod:`fairseq_plugins.checkpoint_safety`) and fixes fairseq 0.12 bugs (a dropped last
+Importing it first applies the plugin's fixes of fairseq problems
+(:mod:`fairseq_plugins.compat`, one module per problem, each guarded by the fairseq
+versions it was written for: checkpoints refused by PyTorch >= 2.6, a dropped last
 batch, a crashing ``--replace-unk``, an abort at exit, language modelling under NumPy 2,
-``--lm-path`` ignored by fairseq-interactive: :mod:`fairseq_plugins.fairseq_fixes`), then
-registers the models, tasks and criterions.
-"""
-from fairseq_plugins import fairseq_fixes
-from fairseq_plugins.checkpoint_safety import allow_fairseq_checkpoint_globals
-from fairseq_plugins.errors import install_excepthook
+``--lm-path`` ignored by fairseq-interactive, tracebacks for bad input, ``--help``
+without the model's options), then registers the models, tasks and criterions.
 
-allow_fairseq_checkpoint_globals()
-fairseq_fixes.apply()
-install_excepthook()   # a bad model option: one line, not fairseq's traceback
+The torch-free text tools the plugin shares with data preparation (normalisation, PTB
+tokenisation, GLEU statistics, the error type) live in the ``preprocess`` package, which
+imports neither fairseq nor torch nor these fixes.
+"""
+from fairseq_plugins import compat
+
+compat.apply_all()
 
 from fairseq_plugins import criterions, models, tasks  # noqa: E402,F401  (registration side effects)

@@ -6,8 +6,8 @@ log-probabilities at every beam-search step when it is given a language model.
 comparing that with the LM's own dictionary (the plugin's build_generator wrapper runs
 :func:`check_language_model` on it); ``fairseq-interactive`` parses the same two options
 and ignores them, so that wrapper loads the LM (:func:`load_language_model`) when the
-generator it is asked for has none (``fairseq_fixes``, fix 5): ``--lm-path`` works in the
-shell, for ``translation`` as for ``gec``.
+generator it is asked for has none (:mod:`fairseq_plugins.compat.interactive_lm`):
+``--lm-path`` works in the shell, for ``translation`` as for ``gec``.
 
 The LM must predict the GEC model's target vocabulary index for index. Train it with
 ``fairseq-train --task language_modeling`` on text binarised by ``fairseq-preprocess
@@ -72,7 +72,8 @@ def _checked_state(path: str, target_dict: Dictionary) -> dict:
 
 def check_language_model(path: str, target_dict: Dictionary):
     """Raise :class:`LanguageModelError` unless ``path`` is an LM of ``target_dict``'s
-    vocabulary (for an LM that fairseq-generate loaded its own way, see ``fairseq_fixes``)."""
+    vocabulary (for an LM that fairseq-generate loaded its own way: see
+    :mod:`fairseq_plugins.compat.interactive_lm`)."""
     _checked_state(path, target_dict)
 
 

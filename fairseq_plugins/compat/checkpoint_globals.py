@@ -1,4 +1,4 @@
-"""Let fairseq checkpoints load under PyTorch >= 2.6 without turning weights_only off.
+"""fairseq checkpoints load under PyTorch >= 2.6 without turning ``weights_only`` off.
 
 PyTorch 2.6 made ``torch.load`` default to ``weights_only=True``: only tensors,
 containers, numbers and strings, plus globals explicitly allowed, may be unpickled.
@@ -7,14 +7,20 @@ a few ordinary Python and NumPy objects (the training arguments as an
 ``argparse.Namespace``, NumPy scalars among the saved metrics), so every
 ``fairseq-generate`` fails with "Unsupported global: argparse.Namespace".
 
-The fix here allows exactly those globals (``torch.serialization.add_safe_globals``)
-and nothing else: a checkpoint that pickles any other callable (``os.system``, say) is
-still refused by PyTorch's restricted unpickler.
+The fix allows exactly those globals (``torch.serialization.add_safe_globals``) and
+nothing else: a checkpoint that pickles any other callable (``os.system``, say) is still
+refused by PyTorch's restricted unpickler. PyTorch < 2.4 has no allow-list and does not
+default to ``weights_only=True``, so it needs nothing.
 """
 import argparse
 
 import numpy as np
 import torch
+
+PROBLEM = "PyTorch >= 2.6 refuses every fairseq checkpoint (Unsupported global: argparse.Namespace)"
+FAIRSEQ_VERSIONS = ("0.12.0", "0.13")
+TEST = ("tests/integration/test_cli.py::"
+        "test_checkpoint_needs_the_plugin_and_refuses_other_globals")
 
 
 def _numpy_globals():
@@ -41,11 +47,7 @@ def fairseq_checkpoint_globals():
     return [argparse.Namespace] + _numpy_globals()
 
 
-def allow_fairseq_checkpoint_globals() -> bool:
-    """Register the allow-list; returns False on PyTorch versions without it (< 2.4),
-    which also do not default to weights_only=True and so need nothing."""
+def apply():
     add = getattr(torch.serialization, "add_safe_globals", None)
-    if add is None:
-        return False
-    add(fairseq_checkpoint_globals())
-    return True
+    if add is not None:
+        add(fairseq_checkpoint_globals())

@@ -1,0 +1,102 @@
+"""fairseq_plugins.compat: each fix guarded by its fairseq versions, each with its test.
+
+The fixes are process-wide patches, so the tests that show a fix working run a fresh
+interpreter that imports the plugin (as every fairseq CLI does with --user-dir).
+"""
+import ast
+import logging
+import os
+import subprocess
+import sys
+import types
+from pathlib import Path
+
+import pytest
+
+from fairseq_plugins import compat
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _python(code: str) -> subprocess.CompletedProcess:
+    env = dict(os.environ, PYTHONPATH=str(REPO), OMP_NUM_THREADS="1")
+    return subprocess.run([sys.executable, "-c", code], cwd=REPO, env=env, timeout=120,
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def _fix_modules():
+    return [__import__(f"fairseq_plugins.compat.{name}", fromlist=["apply"])
+            for name in (*compat.FIXES, "interactive_input")]
+
+
+@pytest.mark.parametrize("module", _fix_modules(), ids=lambda m: m.__name__.rsplit(".")[-1])
+def test_every_fix_states_its_problem_versions_and_an_existing_test(module):
+    assert module.PROBLEM and "\n" not in module.PROBLEM
+    lowest, below = module.FAIRSEQ_VERSIONS
+    assert compat.in_range(lowest, module.FAIRSEQ_VERSIONS)
+    assert not compat.in_range(below, module.FAIRSEQ_VERSIONS)
+    path, _, name = module.TEST.partition("::")
+    tree = ast.parse((REPO / path).read_text(encoding="utf-8"))
+    tests = {node.name for node in ast.walk(tree) if isinstance(node, ast.FunctionDef)}
+    assert name in tests, f"{module.__name__}.TEST names {module.TEST}, which does not exist"
+
+
+def test_a_fix_outside_its_fairseq_versions_is_not_applied_and_says_so(caplog):
+    applied = []
+    fake = types.ModuleType("fairseq_plugins.compat.fake_fix")
+    fake.PROBLEM, fake.TEST = "something fairseq 0.11 did", "none"
+    fake.FAIRSEQ_VERSIONS = ("0.11.0", "0.12")
+    fake.apply = lambda: applied.append(True)
+    with caplog.at_level(logging.WARNING, logger="fairseq_plugins.compat"):
+        assert compat.apply_fix(fake) is False
+        assert compat.apply_fix(fake) is True   # once: no second warning
+    assert applied == []
+    warnings = [r.getMessage() for r in caplog.records]
+    assert len(warnings) == 1 and "\n" not in warnings[0]
+    assert "'fake_fix'" in warnings[0] and compat.fairseq_version() in warnings[0]
+
+
+def test_version_ranges_compare_numerically():
+    assert compat.in_range("0.12.3.1", ("0.12.0", "0.13"))
+    assert compat.in_range("0.12.10", ("0.12.0", "0.13"))
+    assert not compat.in_range("0.13.0", ("0.12.0", "0.13"))
+    assert not compat.in_range("0.9.0", ("0.12.0", "0.13"))
+
+
+def test_the_gleu_statistics_import_without_torch_fairseq_or_the_fixes():
+    out = _python("import sys, preprocess.gleu, preprocess.lines, preprocess.errors\n"
+                  "print(sorted(m for m in ('torch', 'fairseq', 'fairseq_plugins')"
+                  " if m in sys.modules))")
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]"
+
+
+def test_clean_exit_stops_and_joins_a_blocked_prefetcher():
+    # a prefetching thread blocked on a full queue, as at the end of an early-stopped run
+    out = _python(
+        "import itertools, queue\n"
+        "import fairseq_plugins\n"
+        "from fairseq.data import iterators\n"
+        "from fairseq_plugins.compat import clean_exit\n"
+        "q = queue.Queue(maxsize=1)\n"
+        "t = iterators.BackgroundConsumer(q, itertools.count(), None, None)\n"
+        "t.daemon = True\n"
+        "t.start()\n"
+        "clean_exit.stop_consumers(timeout=5)\n"
+        "print('alive' if t.is_alive() else 'joined')\n")
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "joined"
+
+
+def test_token_block_dataset_builds_under_numpy_2():
+    # --task language_modeling's dataset: fairseq 0.12 asks NumPy 2 for np.compat.long
+    out = _python(
+        "import torch\n"
+        "import fairseq_plugins\n"
+        "from fairseq.data import TokenBlockDataset\n"
+        "docs = [torch.tensor([4, 5, 2]), torch.tensor([6, 2])]\n"
+        "ds = TokenBlockDataset(docs, [3, 2], block_size=None, pad=1, eos=2,"
+        " break_mode='eos')\n"
+        "print(len(ds), ds[1].tolist())\n")
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip() == "2 [6, 2]"
