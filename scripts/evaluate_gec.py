@@ -14,7 +14,7 @@ prints::
 ``--hyp`` is one corrected sentence a line, aligned with ``<split>.src``, or the raw
 output of ``fairseq-generate`` / ``fairseq-interactive`` (then the ``D-<id>`` lines are
 used in id order; an ``E-<id>`` line of the gec correction shell counts as an empty
-hypothesis).  GLEU is JFLEG's (:mod:`fairseq_plugins.gec_metrics`: n-gram statistics from
+hypothesis).  GLEU is JFLEG's (:mod:`preprocess.gleu`: n-gram statistics from
 the PyPI ``gleu`` package, 500 reference draws seeded like JFLEG's ``eval/gleu.py``),
 which gives the published JFLEG test figures for the baselines: source copied unchanged
 40.5, spellchecked source 43.4.
@@ -50,26 +50,17 @@ Bad input (missing files, line-count mismatch) -> ``error: <one line>``, exit st
 """
 import argparse
 import difflib
-import importlib.util
 import re
 import sys
 from pathlib import Path
 
-from _common import REPO, InputError, read_text, run_main
+from _common import InputError, read_text, run_main
+
+from preprocess import gleu, ptb
 
 SPLITS = ("dev", "test")
 NUM_REFS = 4
 _FAIRSEQ_LINE = re.compile(r"^([DE])-(\d+)\t(.*)$")
-
-
-def load_gec_metrics():
-    """Import ``fairseq_plugins/gec_metrics.py`` by path: the package ``__init__`` would
-    import torch and fairseq (seconds) for a module that needs only numpy and gleu."""
-    path = REPO / "fairseq_plugins" / "gec_metrics.py"
-    spec = importlib.util.spec_from_file_location("fairseq_plugins_gec_metrics", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def read_hypotheses(path, n):
@@ -124,15 +115,11 @@ def main(argv=None):
         raise InputError(f"{args.hyp} has {len(hyps)} lines but {args.split} has "
                          f"{len(src)} sentences")
     if args.hyp_tokenize == "ptb":
-        sys.path.insert(0, str(REPO))
-        from preprocess.ptb import tokenize
+        hyps = [ptb.tokenize(h) for h in hyps]
 
-        hyps = [tokenize(h) for h in hyps]
-
-    gm = load_gec_metrics()
-    print(f"GLEU {gm.corpus_gleu(src, refs, hyps, iterations=args.iterations):.2f}")
+    print(f"GLEU {gleu.corpus_gleu(src, refs, hyps, iterations=args.iterations):.2f}")
     for name, lines in baselines:
-        print(f"baseline {name} GLEU {gm.corpus_gleu(src, refs, lines, iterations=args.iterations):.2f}")
+        print(f"baseline {name} GLEU {gleu.corpus_gleu(src, refs, lines, iterations=args.iterations):.2f}")
     if args.edit_stats:
         given = baselines[-1][1]   # what the model read: --input, else the split's input
         stats = edit_stats(given, refs, hyps)

@@ -19,10 +19,11 @@ This module keeps the package's definition and only changes the bookkeeping:
   statistics batch by batch (:func:`iteration_stats`) and only take the GLEU at the end
   (:func:`gleu_from_iteration_stats`).
 
-``tests/test_gec.py`` checks the result against the package's own corpus routine and
+The tests (``tests/unit``, ``tests/integration/test_gec.py``) check the result against the package's own corpus routine and
 against the published JFLEG test figures (source copied 40.5, spellchecked 43.4).
 
-Importing this module does not import fairseq or torch.
+Importing this module does not import fairseq or torch: ``scripts/evaluate_gec.py``
+scores files with it, the ``gec`` task its validation batches.
 """
 from __future__ import annotations
 
@@ -154,9 +155,3 @@ def corpus_gleu(sources: Sequence[str], refs: Sequence[Sequence[str]], hyps: Seq
         return gleu_from_iteration_stats(stats, max_n)
     finally:
         clear_caches()
-
-
-def read_lines(path) -> List[str]:
-    """Lines of a UTF-8 text file without their newline (the package's ``load_text``)."""
-    with open(path, encoding="utf-8") as f:
-        return [line.rstrip("\n") for line in f]
