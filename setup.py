@@ -10,7 +10,8 @@ setup(
     name="fairseq-seq2seq-plugins",
     version="0.1.0",
     description="Classic RNN encoder-decoder models and a GEC task as a fairseq plugin",
-    packages=find_packages(include=["fairseq_plugins", "fairseq_plugins.*", "preprocess", "preprocess.*"]),
+    packages=find_packages(include=["fairseq_plugins", "fairseq_plugins.*",
+                                    "preprocess", "preprocess.*"]),
     package_data={"fairseq_plugins": ["config/*.yaml", "config/**/*.yaml"]},
     python_requires=">=3.9",
     install_requires=[

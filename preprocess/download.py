@@ -23,7 +23,8 @@ USER_AGENT = "fairseq-seq2seq-plugins-preprocess/0.1 (+python urllib)"
 
 
 def cache_root(cache_dir=None):
-    """Root of the download cache: argument, ``$SEQ2SEQ_CACHE_DIR`` or ``~/.cache/fairseq_plugins``."""
+    """Root of the download cache: the argument, ``$SEQ2SEQ_CACHE_DIR`` or
+    ``~/.cache/fairseq_plugins``."""
     root = cache_dir or os.environ.get("SEQ2SEQ_CACHE_DIR")
     return Path(root) if root else Path.home() / ".cache" / "fairseq_plugins"
 

@@ -3,7 +3,8 @@
 ::
 
     python -m preprocess.gec_data --out data/gec \\
-        --multi30k-dir ../shared/data/multi30k --anki-file ../shared/data/anki-fra-eng/fra-eng.tsv.gz \\
+        --multi30k-dir ../shared/data/multi30k \\
+        --anki-file ../shared/data/anki-fra-eng/fra-eng.tsv.gz \\
         --jfleg-dir ../shared/data/jfleg --noise-copies 2 --seed 1
 
 Languages: the source side is ``err`` (erroneous, learner-like text) and the target
@@ -395,7 +396,8 @@ def build_parser() -> argparse.ArgumentParser:
                         "(seeded) before noising, for inputs as long as JFLEG's (default 1)")
     g.add_argument("--seed", type=int, default=1, help="noise (and valid carving) seed")
     g.add_argument("--rates", default=None,
-                   help="error rates, key=value,... or JSON (keys: " + ", ".join(DEFAULT_RATES) + ")")
+                   help="error rates, key=value,... or JSON (keys: "
+                        + ", ".join(DEFAULT_RATES) + ")")
     g.add_argument("--noise-scale", type=float, default=1.0, help="multiply the default rates")
     g.add_argument("--tokenize", choices=("ptb", "none"), default="ptb",
                    help="word tokenisation of clean text and --pairs (ptb = like JFLEG/CoNLL)")

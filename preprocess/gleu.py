@@ -19,8 +19,9 @@ This module keeps the package's definition and only changes the bookkeeping:
   statistics batch by batch (:func:`iteration_stats`) and only take the GLEU at the end
   (:func:`gleu_from_iteration_stats`).
 
-The tests (``tests/unit``, ``tests/integration/test_gec.py``) check the result against the package's own corpus routine and
-against the published JFLEG test figures (source copied 40.5, spellchecked 43.4).
+The tests (``tests/unit``, ``tests/integration/test_gec.py``) check the result against
+the package's own corpus routine and against the published JFLEG test figures (source
+copied 40.5, spellchecked 43.4).
 
 Importing this module does not import fairseq or torch: ``scripts/evaluate_gec.py``
 scores files with it, the ``gec`` task its validation batches.
@@ -29,7 +30,7 @@ from __future__ import annotations
 
 import random
 from functools import lru_cache
-from typing import List, Sequence
+from typing import Sequence
 
 import numpy as np
 

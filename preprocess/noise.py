@@ -780,7 +780,7 @@ def _main(argv) -> int:
         return 0
     try:
         src = sys.stdin if args.input == "-" else open(args.input, encoding="utf-8")
-        lines = [l.rstrip("\n") for l in src]
+        lines = [line.rstrip("\n") for line in src]
     except (OSError, UnicodeDecodeError) as e:
         raise InputError(f"cannot read {args.input}: {e}") from None
     noiser = Noiser(rates, seed=args.seed)

@@ -414,7 +414,8 @@ def build_parser():
     p.add_argument("--src-lang", required=True)
     p.add_argument("--tgt-lang", required=True)
     seeded(p, test=False)
-    p = sub.add_parser("jfleg", parents=[common, located], help="JFLEG dev/test, plain text + 4 refs")
+    p = sub.add_parser("jfleg", parents=[common, located],
+                       help="JFLEG dev/test, plain text + 4 refs")
     p.add_argument("--source", choices=corpora.JFLEG_INPUTS, default="original",
                    help="the input: the learner's sentence, JFLEG's spellchecked version, "
                         "or that with the learner's case (test's file is all lowercase)")
@@ -460,8 +461,9 @@ def summary(manifest, out):
             lines.append(f"  segmented with {models}")
         else:
             kind = "joint" if manifest["joint"] else "per-language"
-            lines.append(f"  {manifest['tokenizer']} {kind}, vocab {manifest['options']['vocab_size']}:"
-                         f" {models}" + (", source reversed" if manifest["reverse_source"] else ""))
+            vocab = manifest["options"]["vocab_size"]
+            lines.append(f"  {manifest['tokenizer']} {kind}, vocab {vocab}: {models}"
+                         + (", source reversed" if manifest["reverse_source"] else ""))
     if manifest.get("data_bin"):
         sizes = ", ".join(f"dict.{k}.txt {v}" for k, v in manifest["dict_sizes"].items())
         lines.append(f"  fairseq data: {Path(out) / manifest['data_bin']} ({sizes})")

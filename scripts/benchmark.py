@@ -259,7 +259,8 @@ def machine_description(device):
     cpu = platform.processor() or platform.machine()
     try:
         with open("/proc/cpuinfo") as f:
-            cpu = next(l.split(":", 1)[1].strip() for l in f if l.startswith("model name"))
+            cpu = next(line.split(":", 1)[1].strip() for line in f
+                       if line.startswith("model name"))
     except (OSError, StopIteration):
         pass
     return f"{cpu}, {os.cpu_count()} cores visible, torch {torch.__version__}"
@@ -268,7 +269,8 @@ def machine_description(device):
 def table(results, device):
     base = next(r for r in results if r["system"] == "fairseq lstm")
     mem = "peak GPU MB" if device == "cuda" else "peak RSS MB"
-    lines = [f"| system | params | train tok/s | x lstm | gen sent/s | gen tok/s | x lstm | {mem} | BLEU |",
+    lines = ["| system | params | train tok/s | x lstm | gen sent/s | gen tok/s | x lstm | "
+             f"{mem} | BLEU |",
              "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for r in results:
         if r["gen_tokens_per_s"] is None:  # the floor generates nothing
@@ -320,7 +322,8 @@ def main(argv=None):
             a for a in (argv if argv is not None else sys.argv[1:])]
         print(f"running {system} ...", file=sys.stderr, flush=True)
         proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        line = next((l for l in proc.stdout.splitlines() if l.startswith("RESULT ")), None)
+        line = next((out for out in proc.stdout.splitlines() if out.startswith("RESULT ")),
+                    None)
         if proc.returncode != 0 or line is None:
             sys.exit(f"error: {system} failed:\n{proc.stderr[-3000:]}")
         results.append(json.loads(line[len("RESULT "):]))

@@ -119,7 +119,8 @@ def main(argv=None):
 
     print(f"GLEU {gleu.corpus_gleu(src, refs, hyps, iterations=args.iterations):.2f}")
     for name, lines in baselines:
-        print(f"baseline {name} GLEU {gleu.corpus_gleu(src, refs, lines, iterations=args.iterations):.2f}")
+        score = gleu.corpus_gleu(src, refs, lines, iterations=args.iterations)
+        print(f"baseline {name} GLEU {score:.2f}")
     if args.edit_stats:
         given = baselines[-1][1]   # what the model read: --input, else the split's input
         stats = edit_stats(given, refs, hyps)

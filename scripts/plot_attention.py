@@ -180,7 +180,8 @@ def main(argv=None):
     encode, decode = make_codec(task, cfg)
     src_tokens, hypo = translate(task, models, generator, args.sentence, encode)
     matrix = attention_matrix(hypo, src_tokens, task.source_dictionary.pad())
-    src_labels = token_labels(task.source_dictionary, src_tokens[src_tokens.ne(task.source_dictionary.pad())])
+    src_dict = task.source_dictionary
+    src_labels = token_labels(src_dict, src_tokens[src_tokens.ne(src_dict.pad())])
     tgt_labels = token_labels(task.target_dictionary, hypo["tokens"])
     hypothesis = decode(task.target_dictionary.string(hypo["tokens"], cfg.common_eval.post_process))
     draw_heatmap(matrix, src_labels, tgt_labels, args.out, f"{args.sentence}\n-> {hypothesis}")

@@ -37,7 +37,8 @@ def match_layers(state: Tensor, num_layers: int) -> Tensor:
 
 
 class Bridge(nn.Module):
-    def __init__(self, kind: str, enc_hidden: int, directions: int, dec_hidden: int, dec_layers: int):
+    def __init__(self, kind: str, enc_hidden: int, directions: int, dec_hidden: int,
+                 dec_layers: int):
         super().__init__()
         if kind not in BRIDGE_CHOICES:
             raise ModelOptionError(f"unknown bridge {kind!r}; "

@@ -78,7 +78,8 @@ class RNNDecoder(FairseqIncrementalDecoder):
                 incremental_state: Optional[Dict[str, Dict[str, Optional[Tensor]]]] = None,
                 **kwargs) -> Tuple[Tensor, Dict]:
         with cpu_autocast(self.cpu_bf16):  # logits B x T x V in bf16 under --cpu-bf16
-            features, attn = self.extract_features(prev_output_tokens, encoder_out, incremental_state)
+            features, attn = self.extract_features(prev_output_tokens, encoder_out,
+                                                   incremental_state)
             return self.output_layer(features), {"attn": [attn]}
 
     def extract_features(self, prev_output_tokens, encoder_out, incremental_state=None):
@@ -182,14 +183,16 @@ class RNNDecoder(FairseqIncrementalDecoder):
                 parts.append(state["input_feed"].unsqueeze(1))  # B x 1 x H
             if self.attention_type == "additive":
                 query = state["hidden"][-1].unsqueeze(1)  # B x 1 x H: previous top state
-                context, attn = self.attention(query, memory["keys"], memory["values"], memory["mask"])
+                context, attn = self.attention(query, memory["keys"], memory["values"],
+                                               memory["mask"])
             elif self.context_every_step:
                 context = memory["summary"].unsqueeze(1)  # B x 1 x C
             if context is not None:
                 parts.append(context)
             out, state = self._rnn(torch.cat(parts, dim=-1), state)  # B x 1 x H
             if self.luong:
-                context, attn = self.attention(out, memory["keys"], memory["values"], memory["mask"])
+                context, attn = self.attention(out, memory["keys"], memory["values"],
+                                               memory["mask"])
             feat = self._readout(out, emb, context)  # B x 1 x F
             if self.input_feeding:
                 state["input_feed"] = feat.squeeze(1)

@@ -78,7 +78,8 @@ class RNNEncoder(FairseqEncoder):
         order = right_pad_order(padding_mask)  # B x S
         tokens = src_tokens.gather(1, order)  # B x S, right-padded
 
-        x = F.dropout(self.embed_tokens(tokens), p=self.dropout, training=self.training)  # B x S x C
+        x = self.embed_tokens(tokens)                                  # B x S x C
+        x = F.dropout(x, p=self.dropout, training=self.training)
         groups = lengths.unique()
         if len(groups) <= self.max_length_groups:
             out, final = self._run_by_length(x, lengths, groups)
@@ -130,7 +131,8 @@ class RNNEncoder(FairseqEncoder):
             x, lengths.cpu(), batch_first=True, enforce_sorted=False
         )
         packed_out, final = self.rnn(packed)
-        out, _ = nn.utils.rnn.pad_packed_sequence(packed_out, batch_first=True, total_length=src_len)
+        out, _ = nn.utils.rnn.pad_packed_sequence(packed_out, batch_first=True,
+                                                  total_length=src_len)
         return out, final
 
     def reorder_encoder_out(self, encoder_out: Dict[str, List[Tensor]], new_order: Tensor):
