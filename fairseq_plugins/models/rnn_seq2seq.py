@@ -58,9 +58,13 @@ class RNNSeq2SeqConfig(FairseqDataclass):
     encoder_hidden_size: Optional[int] = _opt("encoder hidden size (per direction)")
     encoder_layers: Optional[int] = _opt("number of encoder layers")
     encoder_bidirectional: Optional[int] = _opt("1: bidirectional encoder, 0: unidirectional")
-    decoder_embed_dim: Optional[int] = _opt("decoder embedding size")
-    decoder_hidden_size: Optional[int] = _opt("decoder hidden size")
-    decoder_layers: Optional[int] = _opt("number of decoder layers")
+    decoder_embed_dim: Optional[int] = _opt(
+        "decoder embedding size (default: the encoder's, unless the architecture sets it)")
+    decoder_hidden_size: Optional[int] = _opt(
+        "decoder hidden size (default: the encoder hidden size, times 2 for a bidirectional "
+        "encoder with --bridge concat, unless the architecture sets it)")
+    decoder_layers: Optional[int] = _opt(
+        "number of decoder layers (default: the encoder's, unless the architecture sets it)")
     bridge: Optional[ChoiceEnum(list(BRIDGE_CHOICES))] = _opt(
         "encoder final states -> decoder initial state: zero, concat, sum, linear, tanh-linear")
     attention: Optional[ChoiceEnum(list(ATTENTION_CHOICES))] = _opt(
@@ -77,7 +81,8 @@ class RNNSeq2SeqConfig(FairseqDataclass):
         "1: tie decoder input and output embeddings (a projection is added if sizes differ)")
     encoder_embed_path: Optional[str] = _opt("GloVe/word2vec text file for encoder embeddings")
     decoder_embed_path: Optional[str] = _opt("GloVe/word2vec text file for decoder embeddings")
-    freeze_embeddings: Optional[int] = _opt("1: keep embeddings fixed (see --unfreeze-embeddings-after)")
+    freeze_embeddings: Optional[int] = _opt(
+        "1: keep embeddings fixed (see --unfreeze-embeddings-after)")
     unfreeze_embeddings_after: Optional[int] = _opt(
         "unfreeze frozen embeddings from this update on (0: never)")
     teacher_forcing_ratio: Optional[float] = _opt(
