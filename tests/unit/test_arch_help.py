@@ -1,0 +1,166 @@
+"""--help lists the model's options with an architecture's values; fairseq_plugins.arch.
+
+The CLIs run as subprocesses, as a user runs them: ``--user-dir`` imports the plugin,
+which installs :mod:`fairseq_plugins.compat.arch_help`. The values expected are computed
+here from the architectures themselves (``PRESETS`` and ``fill_architecture`` for the
+plugin's, ``ARCH_CONFIG_REGISTRY`` for fairseq's), not copied from them.
+"""
+import argparse
+import os
+import subprocess
+import sys
+from dataclasses import fields
+from pathlib import Path
+
+import pytest
+import yaml
+from fairseq import options
+from fairseq.models import ARCH_CONFIG_REGISTRY
+
+from fairseq_plugins import arch as arch_tool
+from fairseq_plugins.compat import arch_help
+from fairseq_plugins.models.rnn_seq2seq import PRESETS, RNNSeq2SeqConfig, fill_architecture
+
+REPO = Path(__file__).resolve().parents[2]
+PLUGIN_DIR = REPO / "fairseq_plugins"
+BIN_DIR = Path(sys.executable).parent
+
+
+def _run(*cmd) -> subprocess.CompletedProcess:
+    path = os.pathsep.join(p for p in (str(REPO), os.environ.get("PYTHONPATH")) if p)
+    env = dict(os.environ, PYTHONPATH=path, OMP_NUM_THREADS="1")
+    return subprocess.run([str(c) for c in cmd], cwd=REPO, env=env, timeout=300,
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def fairseq_help(cli, *args) -> str:
+    done = _run(BIN_DIR / cli, "--user-dir", PLUGIN_DIR, *args, "--help")
+    assert done.returncode == 0, done.stderr[-3000:]
+    return done.stdout
+
+
+def run_arch_tool(*args) -> subprocess.CompletedProcess:
+    return _run(sys.executable, "-m", "fairseq_plugins.arch", *args)
+
+
+def help_entry(text: str, option: str) -> str:
+    """``option``'s entry in a --help text: its line and those continuing it, on one line."""
+    lines = text.splitlines()
+    for i, line in enumerate(lines):
+        if line.startswith(f"  {option} ") or line.startswith(f"  {option},") \
+                or line == f"  {option}":
+            entry = [line]
+            for more in lines[i + 1:]:
+                if not more.startswith("    "):  # the next option, or the next group
+                    break
+                entry.append(more)
+            return " ".join(" ".join(entry).split())
+    raise AssertionError(f"{option} is not in the help")
+
+
+def rnn_config(arch, **given) -> dict:
+    """The plugin's model options for ``arch``, ``given`` first, filled in-process."""
+    config = fill_architecture(RNNSeq2SeqConfig(**given), PRESETS[arch])
+    return {f.name: getattr(config, f.name) for f in fields(RNNSeq2SeqConfig)
+            if not f.name.startswith("_")}
+
+
+def test_train_help_shows_the_architectures_values():
+    text = fairseq_help("fairseq-train", "--arch", "rnn_gec")
+    expected = rnn_config("rnn_gec")
+    for option in ("--encoder-hidden-size", "--encoder-layers", "--dropout"):
+        value = expected[option[2:].replace("-", "_")]
+        assert f"(rnn_gec: {value})" in help_entry(text, option), option
+
+
+def test_train_help_lists_fairseqs_lstm_options_with_its_values():
+    text = fairseq_help("fairseq-train", "--arch", "lstm")
+    lstm = argparse.Namespace()
+    ARCH_CONFIG_REGISTRY["lstm"](lstm)
+    assert f"(lstm: {lstm.encoder_hidden_size})" in help_entry(text, "--encoder-hidden-size")
+    assert f"(lstm: {lstm.decoder_attention})" in help_entry(text, "--decoder-attention")
+    # an option base_architecture leaves at None keeps its help as it was
+    assert "(lstm:" not in help_entry(text, "--encoder-embed-path")
+
+
+@pytest.mark.parametrize("cli, own_option", [("fairseq-generate", "--beam"),
+                                              ("fairseq-interactive", "--buffer-size")])
+def test_generate_and_interactive_help_list_the_tasks_options(cli, own_option):
+    text = fairseq_help(cli)
+    help_entry(text, own_option)
+    help_entry(text, "--source-lang")  # the translation task's, added with the task
+
+
+@pytest.mark.parametrize("cli", ["fairseq-train", "fairseq-validate"])
+def test_help_still_prints_where_fairseq_cannot_complete_the_parser(cli):
+    # fairseq-train without --arch, fairseq-validate without --task: fairseq fails there
+    text = fairseq_help(cli)
+    help_entry(text, "--user-dir")
+
+
+@pytest.mark.parametrize("suppress_defaults", [False, True])
+def test_parsing_without_help_is_unchanged(suppress_defaults):
+    arch_help.apply()
+    assert options.parse_args_and_arch is arch_help.parse_args_and_arch
+    argv = ["data-bin", "--user-dir", str(PLUGIN_DIR), "--arch", "rnn_gec", "--encoder-layers",
+            "3", "--optimizer", "adam", "--lr", "0.001", "--max-tokens", "100"]
+    fixed = options.parse_args_and_arch(options.get_training_parser(), argv,
+                                        suppress_defaults=suppress_defaults)
+    fairseqs = arch_help._original(options.get_training_parser(), argv,
+                                   suppress_defaults=suppress_defaults)
+    assert vars(fixed) == vars(fairseqs)
+
+
+# rnn_seq2seq, the model's own name, has no architecture function: its build_model fills it
+@pytest.mark.parametrize("arch", ["rnn_gec", "rnn_seq2seq"])
+def test_arch_tool_prints_the_resolved_configuration(arch):
+    done = run_arch_tool(arch)
+    assert done.returncode == 0, done.stderr[-3000:]
+    expected = rnn_config(arch)
+    assert [line.split(":")[0] for line in done.stdout.splitlines()] == list(expected)
+    assert yaml.safe_load(done.stdout) == expected
+
+
+@pytest.mark.parametrize("arch, given", [
+    ("rnn_gec", dict(encoder_hidden_size=256, dropout=0.5, cell="gru")),
+    # the decoder's embedding size follows the encoder's, which the option sets
+    ("rnn_luong", dict(encoder_embed_dim=128, encoder_embed_path="vectors: 1.txt")),
+])
+def test_arch_tool_applies_the_options_given_first(arch, given):
+    args = []
+    for name, value in given.items():
+        args += ["--" + name.replace("_", "-"), str(value)]
+    done = run_arch_tool(arch, *args)
+    assert done.returncode == 0, done.stderr[-3000:]
+    resolved = yaml.safe_load(done.stdout)
+    assert resolved == rnn_config(arch, **given)
+    assert all(resolved[name] == value for name, value in given.items())
+
+
+@pytest.mark.parametrize("args, named", [
+    (["no_such_arch"], "'no_such_arch'"),
+    (["rnn_gec", "--no-such-option", "1"], "'--no-such-option'"),
+    (["rnn_gec", "--encoder-layers", "two"], "'two'"),
+])
+def test_arch_tool_errors_are_one_line_and_exit_2(args, named):
+    done = run_arch_tool(*args)
+    assert done.returncode == 2
+    assert done.stdout == ""
+    assert len(done.stderr.splitlines()) == 1, done.stderr
+    assert named in done.stderr and "error" in done.stderr
+
+
+def test_arch_tool_lists_the_named_architectures():
+    listed = run_arch_tool("--list")
+    assert listed.returncode == 0, listed.stderr[-3000:]
+    assert run_arch_tool().stdout == listed.stdout  # no argument: the list too
+    lines = listed.stdout.splitlines()
+    assert [line.split()[0] for line in lines] == list(PRESETS)
+    assert all(len(line.split()) > 3 for line in lines), "an architecture without description"
+
+
+def test_arch_tool_help_says_what_it_does():
+    done = run_arch_tool("--help")
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert arch_tool.__doc__.splitlines()[0] in done.stdout
+    assert "--list" in done.stdout
