@@ -1,12 +1,28 @@
 #!/usr/bin/env bash
-# The test suite, from a fresh machine: install if needed, then pytest on small slices of
-# the real corpora (../shared/data, or SEQ2SEQ_DATA_DIR). About 12 minutes on 2 CPU cores.
+# The test suite, from a fresh machine: install if needed, then pytest.
 #
-#   bash scripts/run_tests.sh [pytest arguments]
+#   bash scripts/run_tests.sh [pytest arguments]          all of tests/: about 12 minutes
+#                                                         on 2 CPU cores
+#   bash scripts/run_tests.sh --unit [pytest arguments]   tests/unit only: under a minute,
+#                                                         toy data, no shared data needed
+#
+# tests/unit checks each module on small data the tests write themselves; tests/integration
+# runs the real fairseq CLIs on small slices of the real corpora (../shared/data, or
+# SEQ2SEQ_DATA_DIR). Other arguments go to pytest as they are (e.g. -k noise, -x).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
+TESTS=tests
+ARGS=()
+for arg in "$@"; do
+  if [ "$arg" = "--unit" ]; then
+    TESTS=tests/unit
+  else
+    ARGS+=("$arg")
+  fi
+done
 bash scripts/install.sh
 VENV="${VENV:-$ROOT/.venv}"
 export OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}"
-exec "$VENV/bin/python" -m pytest tests -q -p no:cacheprovider --durations=15 "$@"
+exec "$VENV/bin/python" -m pytest "$TESTS" -q -p no:cacheprovider --durations=15 \
+  ${ARGS[@]+"${ARGS[@]}"}

@@ -1,8 +1,11 @@
 """Shared test helpers: where the real data is, and how to run fairseq's own CLIs.
 
-Tests run the real command-line tools (fairseq-preprocess, fairseq-train, ...) from the
-same environment as the interpreter running pytest, on small slices of the corpora in
-``../shared/data`` (or ``$SEQ2SEQ_DATA_DIR``).
+``tests/unit`` holds fast tests on toy data written by the tests themselves (no shared
+data, no training run; ``bash scripts/run_tests.sh --unit``). ``tests/integration`` runs
+the real command-line tools (fairseq-preprocess, fairseq-train, ...) from the same
+environment as the interpreter running pytest, on small slices of the corpora in
+``../shared/data`` (or ``$SEQ2SEQ_DATA_DIR``). Both import these helpers as
+``from conftest import ...``.
 """
 import os
 import subprocess
@@ -13,6 +16,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 PLUGIN_DIR = REPO / "fairseq_plugins"
+SCRIPTS = REPO / "scripts"
 BIN_DIR = Path(sys.executable).parent
 DATA_DIR = Path(os.environ.get("SEQ2SEQ_DATA_DIR", REPO.parent / "shared" / "data"))
 
@@ -48,6 +52,21 @@ def run(cmd, cwd=None, check=True, input=None, env=None, timeout=900):
             f"--- stdout ---\n{proc.stdout[-4000:]}\n--- stderr ---\n{proc.stderr[-6000:]}"
         )
     return proc
+
+
+def script(name, *args, check=False):
+    """Run ``scripts/NAME`` (a Python script) with the test interpreter; CompletedProcess."""
+    return run([sys.executable, SCRIPTS / name, *args], check=check)
+
+
+def assert_one_line_error(proc, *fragments):
+    """Bad input: exit status 2, and stderr is one ``error: ...`` line naming ``fragments``."""
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert "Traceback" not in proc.stderr, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), proc.stderr
+    for fragment in fragments:
+        assert fragment in lines[0], lines[0]
 
 
 @pytest.fixture(scope="session")
@@ -154,5 +173,6 @@ def small_test_bin(data, n=100, src="de", tgt="en"):
         (small / f"test.{lang}").write_text("".join(lines), encoding="utf-8")
     run([cli("fairseq-preprocess"), "--source-lang", src, "--target-lang", tgt,
          "--testpref", small / "test", "--destdir", dest, "--workers", "1",
-         "--srcdict", data / "bin" / f"dict.{src}.txt", "--tgtdict", data / "bin" / f"dict.{tgt}.txt"])
+         "--srcdict", data / "bin" / f"dict.{src}.txt",
+         "--tgtdict", data / "bin" / f"dict.{tgt}.txt"])
     return dest

@@ -1,10 +1,11 @@
-"""Grammatical error correction: noise, M2, corpus building, GLEU, the ``gec`` task, the shell.
+"""Grammatical error correction: corpus building, GLEU on JFLEG, the ``gec`` task, the shell.
 
 Everything runs the real tools on real data (``../shared/data``): ``preprocess.gec_data``
 builds one small corpus (Anki + Multi30k slices, JFLEG as valid/test), one tiny
 transformer is trained on it with ``fairseq-train --task gec --eval-gleu`` (module-scoped
 fixtures, about a minute on one CPU thread), and that checkpoint serves the
-``fairseq-interactive`` tests.  Nothing is mocked.
+``fairseq-interactive`` tests.  Nothing is mocked.  The noise, M2, PTB, pattern and
+recasing tests on hand-written sentences are unit tests (``tests/unit``).
 """
 import json
 import os
@@ -18,21 +19,11 @@ import pytest
 
 from conftest import REPO, PLUGIN_DIR, cli, hydra_train_cmd, run
 
-from fairseq_plugins import gec_metrics
-from preprocess.m2 import M2FormatError, m2_pairs, read_m2
-from preprocess.noise import DEFAULT_RATES, ERROR_TYPES, Noiser, parse_rates
+from preprocess import gleu
+from preprocess.lines import read_text
 from preprocess.ptb import detokenize, tokenize
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
-
-SENTENCES = [
-    "A man is walking to the market with his dog .",
-    "She goes to school every day and they play football in the park .",
-    "Two young , White males are outside near many bushes .",
-    "The children were eating apples , pears and grapes at the table .",
-    "I do n't know what he wants from these people .",
-    "He has bought a new car for his wife in London .",
-]
 
 
 def assert_one_line_error(proc, *fragments):
@@ -53,105 +44,6 @@ def run_bytes(cmd, data: bytes, timeout=300):
     out = proc.stdout.decode("utf-8", "replace")
     assert proc.returncode == 0, out[-3000:] + proc.stderr.decode("utf-8", "replace")[-3000:]
     return out
-
-
-# ----------------------------------------------------------------------------- noise
-
-def test_noiser_is_deterministic_for_a_seed():
-    a = [Noiser(seed=7).noise(s) for s in SENTENCES * 3]
-    b = [Noiser(seed=7).noise(s) for s in SENTENCES * 3]
-    n1, n2 = Noiser(seed=7), Noiser(seed=7)
-    assert [n1.noise(s) for s in SENTENCES * 3] == [n2.noise(s) for s in SENTENCES * 3]
-    assert a == b
-    c = [Noiser(seed=8, rates={"spelling": 0.3}).noise(s) for s in SENTENCES * 3]
-    d = [Noiser(seed=9, rates={"spelling": 0.3}).noise(s) for s in SENTENCES * 3]
-    assert c != d
-    assert any(x != s for x, s in zip(a, SENTENCES * 3))
-
-
-def test_all_rates_zero_is_identity():
-    zero = {k: 0.0 for k in ERROR_TYPES}
-    noiser = Noiser(zero, seed=3)
-    odd = SENTENCES + ["  spaced   out\ttext ", "", "Hello, world!", "it's (fine)..."]
-    assert [noiser.noise(s) for s in odd] == odd
-    assert Noiser({}, seed=3, defaults=False).noise(SENTENCES[0]) == SENTENCES[0]
-
-
-# one sentence with opportunities for each type, and a check of what changed
-FIRES = {
-    "article_del": (SENTENCES[0], lambda a, b: b.split().count("the") < a.split().count("the")
-                    or len(b.split()) < len(a.split())),
-    "article_ins": ("She drinks milk and eats bread in London .",
-                    lambda a, b: any(w in b.split() for w in ("the", "a", "an"))),
-    "article_sub": (SENTENCES[0], lambda a, b: len(a.split()) == len(b.split()) and a != b),
-    "prep_del": (SENTENCES[0], lambda a, b: len(b.split()) < len(a.split())),
-    "prep_ins": ("She saw the dog and called them .", lambda a, b: len(b.split()) > len(a.split())),
-    "prep_sub": (SENTENCES[0], lambda a, b: len(a.split()) == len(b.split()) and a != b),
-    "noun_number": (SENTENCES[0], lambda a, b: "men" in b.split() or "markets" in b.split()
-                    or "dogs" in b.split()),
-    "verb_form": (SENTENCES[5], lambda a, b: "has" not in b.split() or "bought" not in b.split()),
-    "sva": (SENTENCES[1], lambda a, b: "go" in b.split() or "plays" in b.split()),
-    "spelling": (SENTENCES[1], lambda a, b: len(a.split()) == len(b.split()) and a != b),
-    "word_order": (SENTENCES[1], lambda a, b: sorted(a.split()) == sorted(b.split()) and a != b),
-    "comma_drop": (SENTENCES[3], lambda a, b: b.count(",") < a.count(",")),
-    "comma_ins": (SENTENCES[0], lambda a, b: b.count(",") > a.count(",")),
-    "final_period": (SENTENCES[0], lambda a, b: not b.endswith(".")),
-    "casing": (SENTENCES[2], lambda a, b: a.lower() == b.lower() and a != b),
-    "lowercase_line": (SENTENCES[2], lambda a, b: b == a.lower()),
-}
-
-
-@pytest.mark.parametrize("kind", ERROR_TYPES)
-def test_each_error_type_fires(kind):
-    sentence, check = FIRES[kind]
-    noiser = Noiser({kind: 1.0}, seed=1, defaults=False)
-    out, ops = noiser.noise_verbose(sentence)
-    assert ops and set(ops) == {kind}, (kind, out, ops)
-    assert out != sentence and check(sentence, out), (kind, out)
-
-
-def test_error_rates_are_roughly_respected():
-    noiser = Noiser({"spelling": 0.1}, seed=2, defaults=False)
-    words = changed = 0
-    for _ in range(40):
-        for s in SENTENCES:
-            out = noiser.noise(s)
-            words += sum(len(w) >= 3 and w.isalpha() for w in s.split())
-            changed += sum(a != b for a, b in zip(s.split(), out.split()))
-    assert 0.05 < changed / words < 0.16
-
-
-def test_parse_rates_and_noise_cli():
-    assert parse_rates("all=0,sva=0.5")["sva"] == 0.5
-    assert parse_rates(None, scale=2)["spelling"] == 2 * DEFAULT_RATES["spelling"]
-    with pytest.raises(ValueError):
-        parse_rates("bogus=1")
-    with pytest.raises(ValueError):
-        parse_rates("sva=2")
-    text = "\n".join(SENTENCES) + "\n"
-    same = run([sys.executable, "-m", "preprocess.noise", "--rates", "all=0"], input=text, cwd=REPO)
-    assert same.stdout == text
-    a = run([sys.executable, "-m", "preprocess.noise", "--seed", "4", "--copies", "2"],
-            input=text, cwd=REPO).stdout
-    b = run([sys.executable, "-m", "preprocess.noise", "--seed", "4", "--copies", "2"],
-            input=text, cwd=REPO).stdout
-    assert a == b and len(a.splitlines()) == 2 * len(SENTENCES)
-    bad = run([sys.executable, "-m", "preprocess.noise", "--rates", "bogus=1"], input=text,
-              cwd=REPO, check=False)
-    assert bad.returncode == 2 and "unknown error type" in bad.stderr
-
-
-def test_ptb_tokenisation_is_idempotent_and_reversible():
-    raw = 'I don\'t know, he said. "It\'s Tom\'s car (a Ford)."'
-    tok = tokenize(raw)
-    assert tok == "I do n't know , he said . `` It 's Tom 's car ( a Ford ) . ''"
-    assert tokenize(tok) == tok
-    assert detokenize(tok) == raw
-    # PTB quotes as JFLEG writes them (opening ``, closing ''), from straight or curly ones
-    jfleg = "they are `` rich '' and `` modern , '' not `` ancient '' ."
-    assert tokenize(jfleg) == jfleg
-    assert tokenize('they are "rich" and \u201cmodern,\u201d not "ancient".') == jfleg
-    assert detokenize(jfleg) == 'they are "rich" and "modern," not "ancient".'
 
 
 # ----------------------------------------------------------------------------- M2
@@ -179,51 +71,19 @@ def write(path, text):
     return str(path)
 
 
-def test_m2_pairs_default_annotator_and_all(tmp_path):
-    m2 = write(tmp_path / "small.m2", M2_TEXT)
-    assert m2_pairs(m2) == [
-        ("This are a sentence .", "This is a good sentence ."),
-        ("I like it very much much .", "I like it very much ."),
-        ("He go to school in the morning .", "He goes to school morning ."),
-        ("Nothing wrong here .", "Nothing wrong here ."),
-    ]
-    assert [t for _, t in m2_pairs(m2, 1)][:2] == ["This was a sentence .",
-                                                   "I like it very much much ."]
-    assert len(m2_pairs(m2, "all")) == 2 + 2 + 1 + 1
-    sents = read_m2(m2)
-    assert sents[0].annotators == [0, 1] and sents[1].edits[1].is_noop
-
-
-@pytest.mark.parametrize("text, fragment", [
-    ("A 0 1|||X|||y|||REQUIRED|||-NONE-|||0\n", "outside a sentence"),
-    ("S a b .\nA 1 x|||X|||y|||REQUIRED|||-NONE-|||0\n", "not two integers"),
-    ("S a b .\nA 2 9|||X|||y|||REQUIRED|||-NONE-|||0\n", "outside the 3-token"),
-    ("S a b .\nA 0 1|||X\n", "at least"),
-    ("S a b .\nhello\n", "expected an 'S ' or 'A ' line"),
-    ("\n\n", "no 'S' lines"),
-])
-def test_m2_malformed(tmp_path, text, fragment):
-    m2 = write(tmp_path / "bad.m2", text)
-    with pytest.raises(M2FormatError, match=re.escape(fragment)):
-        read_m2(m2)
-    proc = run([sys.executable, "-m", "preprocess.m2", m2, "--src-out", tmp_path / "s",
-                "--tgt-out", tmp_path / "t"], cwd=REPO, check=False)
-    assert_one_line_error(proc, "bad.m2")
-
-
 # ----------------------------------------------------------------------------- GLEU
 
 def jfleg(data_dir, split):
     d = data_dir / "jfleg"
-    read = gec_metrics.read_lines
+    read = read_text
     return (read(d / f"{split}.src"), read(d / f"{split}.spellchecked.src"),
             [read(d / f"{split}.ref{i}") for i in range(4)])
 
 
 def test_gleu_reproduces_official_jfleg_test_baselines(data_dir):
     src, spell, refs = jfleg(data_dir, "test")
-    assert abs(gec_metrics.corpus_gleu(src, refs, src) - 40.5) <= 0.05
-    assert abs(gec_metrics.corpus_gleu(src, refs, spell) - 43.4) <= 0.05
+    assert abs(gleu.corpus_gleu(src, refs, src) - 40.5) <= 0.05
+    assert abs(gleu.corpus_gleu(src, refs, spell) - 43.4) <= 0.05
 
 
 def test_gleu_statistics_match_the_package_and_add_up(data_dir):
@@ -233,20 +93,20 @@ def test_gleu_statistics_match_the_package_and_add_up(data_dir):
     src, spell, refs = jfleg(data_dir, "dev")
     n, iters = 120, 20
     src, spell, refs = src[:n], spell[:n], [r[:n] for r in refs]
-    rindex = gec_metrics.ref_indices(n, 4, iters)
+    rindex = gleu.ref_indices(n, 4, iters)
     rs = list(zip(*refs))
-    ours = gec_metrics.corpus_gleu(src, refs, spell, iterations=iters)
+    ours = gleu.corpus_gleu(src, refs, spell, iterations=iters)
     drn = aggreg.make_drn_accum(4, src, rs, spell)
     dr_rlen = count.make_dx_xlen(rs)
     d_hlen = np.array([len(h.split()) for h in spell])
     theirs = 100 * np.mean([corpus_main.drn_accum_to_gleu(drn, rindex[i], dr_rlen, d_hlen)
                             for i in range(iters)])
     assert ours == pytest.approx(theirs, abs=1e-9)
-    rows = [gec_metrics.sentence_stats(s, r, h) for s, r, h in zip(src, rs, spell)]
+    rows = [gleu.sentence_stats(s, r, h) for s, r, h in zip(src, rs, spell)]
     order = np.random.RandomState(0).permutation(n)
-    parts = [gec_metrics.iteration_stats(order[i:i + 17], [rows[j] for j in order[i:i + 17]],
+    parts = [gleu.iteration_stats(order[i:i + 17], [rows[j] for j in order[i:i + 17]],
                                          rindex) for i in range(0, n, 17)]
-    assert gec_metrics.gleu_from_iteration_stats(sum(parts)) == pytest.approx(ours, abs=1e-9)
+    assert gleu.gleu_from_iteration_stats(sum(parts)) == pytest.approx(ours, abs=1e-9)
 
 
 def evaluate(*args, check=True):
@@ -263,7 +123,7 @@ def test_evaluate_gec_output_format(data_dir, tmp_path):
     assert re.fullmatch(r"baseline spellchecked-source GLEU 43\.\d\d", lines[2])
     assert lines[0].split()[-1] == lines[1].split()[-1]
     # fairseq output (D-lines in any order, an E-line for a skipped input) is understood
-    src = gec_metrics.read_lines(jdir / "test.src")
+    src = read_text(jdir / "test.src")
     fs = [f"D-{i}\t-0.5\t{s}" for i, s in reversed(list(enumerate(src)))]
     fs[3] = "E-{}\tempty line; skipped".format(len(src) - 4)
     hyp = write(tmp_path / "gen.out", "S-0\tx\n" + "\n".join(fs) + "\n")
@@ -279,7 +139,7 @@ def test_evaluate_gec_output_format(data_dir, tmp_path):
 def test_evaluate_gec_edit_stats(data_dir, tmp_path):
     jdir, sub = data_dir / "jfleg", tmp_path / "jfleg"
     sub.mkdir()   # the first 40 dev sentences: a quick GLEU
-    head = {name: gec_metrics.read_lines(jdir / name)[:40]
+    head = {name: read_text(jdir / name)[:40]
             for name in ("dev.src", "dev.spellchecked.src", *(f"dev.ref{i}" for i in range(4)))}
     for name, lines in head.items():
         write(sub / name, "\n".join(lines) + "\n")
@@ -488,36 +348,11 @@ def test_gec_data_spellchecked_input_and_held_out_dev(tmp_path, data_dir):
 
 # ----------------------------------------------------------------------------- patterns
 
-def test_patterns_edits_rates_and_case():
-    from preprocess.patterns import PatternNoiser, edits, learn
-    assert list(edits("He goes to the school .".split(), "He go to school .".split())) == [
-        (("goes",), ("go",)), (("the",), ())]
-    # a word the learner added is anchored on the word before it
-    assert list(edits("We discuss it .".split(), "We discuss about it .".split())) == [
-        (("discuss",), ("discuss", "about"))]
-    table = learn([("He go to school .", "He goes to the school ."),
-                   ("The cat sat on the mat .", "The cat sat on the mat .")])
-    # "the" occurs 3 times in the corrections (case-folded) and is left out once
-    assert table[("the",)] == (1 / 3, [((), 1)])
-    assert table[("goes",)] == (1.0, [(("go",), 1)])
-    assert PatternNoiser(table, scale=0, seed=1).noise("He goes to the park .") == \
-        "He goes to the park ."
-    always = PatternNoiser({("the",): (1.0, [((), 1)]), ("i",): (1.0, [(("i",), 1)]),
-                            ("a",): (1.0, [(("the",), 1)]),
-                            ("discuss",): (1.0, [(("discuss", "about"), 1)])}, seed=1)
-    assert always.noise("The dog and the cat .") == "Dog and cat ."   # the capital moves on
-    assert always.noise("Then I left .") == "Then i left ."   # a casing error as learnt
-    assert always.noise("A dog saw a cat .") == "The dog saw the cat ."
-    assert always.noise("Discuss it .") == "Discuss about it ."
-    with pytest.raises(ValueError, match="scale"):
-        PatternNoiser(table, scale=-1)
-
-
 def test_patterns_learnt_from_jfleg_dev(data_dir):
     """Real JFLEG dev edits: commas and articles lead, rates are probabilities, and
     noising clean captions with them is seeded and changes some lines, not all."""
     from preprocess.gec_data import hold_out, jfleg_patterns, multi30k_english, read_jfleg
-    from preprocess.readers import read_lines
+    from preprocess.lines import read_lines
     dev = read_jfleg(data_dir / "jfleg", "spellchecked")["dev"]
     _, train_rows, _ = hold_out(dev, 200, seed=1)
     noiser, info = jfleg_patterns(train_rows, 1.0, seed=1)
@@ -532,18 +367,6 @@ def test_patterns_learnt_from_jfleg_dev(data_dir):
     assert noisy == [again.noise(s) for s in clean]
     changed = sum(n != c for n, c in zip(noisy, clean))
     assert 0.1 * len(clean) < changed < 0.9 * len(clean), changed
-
-
-def test_restore_case_takes_the_learners_case_and_changes_nothing_else():
-    from preprocess.recase import restore_case
-    assert (restore_case("for example , my cousin is 12years old .",
-                         "Forexample , My cousin is 12years old .")
-            == "For example , My cousin is 12years old .")
-    assert restore_case("some luce points in wall .", "SOME LUCE POINTS INWALL .") \
-        == "SOME LUCE POINTS IN WALL ."
-    assert restore_case("i met  him in nice .", "I met him in NIce .") == "I met  him in NIce ."
-    assert restore_case("it is a boy", "It is Boy") == "It is a Boy"    # inserted: lower
-    assert restore_case("Kept as is .", "KEPT AS IS .") == "Kept as is ."     # has its own case
 
 
 def test_jfleg_spellchecked_cased_input(data_dir):
@@ -567,7 +390,7 @@ def test_jfleg_spellchecked_cased_input(data_dir):
 
 
 def test_gec_data_jfleg_dev_patterns_add_errors(tmp_path, data_dir):
-    from preprocess.readers import read_lines
+    from preprocess.lines import read_lines
     lines = read_lines(data_dir / "multi30k" / "train.en.gz")[:1500]
     clean = write(tmp_path / "c.txt", "".join(tokenize(l.decode("utf-8")) + "\n" for l in lines))
     changed = {}
@@ -609,7 +432,7 @@ def test_gec_data_bad_input(tmp_path, data_dir):
 
 def test_join_sentences_keeps_every_sentence_in_order(data_dir):
     from preprocess.gec_data import join_sentences, multi30k_english
-    from preprocess.readers import read_lines
+    from preprocess.lines import read_lines
     lines = [l.decode("utf-8").strip()
              for l in read_lines(multi30k_english(data_dir / "multi30k"))[:500]]
     joined = join_sentences(lines, 3, seed=1)
@@ -686,20 +509,6 @@ def test_hydra_train_with_shipped_gec_config(corpus, tmp_path):
     assert cfg["model"]["_name"] == "rnn_gec" and cfg["model"]["share_all_embeddings"] == 1
     assert cfg["dataset"]["curriculum"] == 1 and cfg["task"]["eval_gleu"]
     assert cfg["checkpoint"]["best_checkpoint_metric"] == "gleu"
-
-
-def test_edit_mask_marks_target_tokens_that_change_the_source():
-    import torch
-    from fairseq_plugins.criterions.edit_weighted import edit_mask
-    pad, eos = 1, 2
-    src = torch.tensor([[pad, pad, 5, 6, 7, eos], [9, 5, 6, 8, 7, eos]])   # left-padded
-    tgt = torch.tensor([[5, 6, 9, 7, eos, pad], [5, 6, 7, eos, pad, pad]])
-    assert edit_mask(src, tgt, pad, eos).tolist() == [
-        [False, False, True, False, False, False],   # 9 inserted
-        [False, False, False, False, False, False],  # 9 and 8 deleted: no target token
-    ]
-    assert edit_mask(src[:1], torch.tensor([[8, 8, eos]]), pad, eos).tolist() == [[True, True,
-                                                                                  False]]
 
 
 def test_edit_weighted_criterion_weights_only_the_edits_in_training(corpus):

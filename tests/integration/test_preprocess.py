@@ -16,7 +16,7 @@ from conftest import run
 
 from preprocess import corpora
 from preprocess.split import carve
-from preprocess.text import SplitStats, clean_pairs, normalize
+from preprocess.text import SplitStats, clean_pairs
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -314,15 +314,6 @@ def test_bad_lines_are_skipped_counted_and_reported(tmp_path, data_dir):
     assert "too_long 1: lines 30" in proc.stdout and "empty 2: lines 3, 7" in proc.stdout
 
 
-def test_mismatched_line_counts(tmp_path):
-    a = _write(tmp_path / "a.de", ["eins", "zwei", "drei"])
-    b = _write(tmp_path / "b.en", ["one", "two"])
-    proc = prepare("parallel", "--train-src", a, "--train-tgt", b, "--src-lang", "de",
-                   "--tgt-lang", "en", "--out", tmp_path / "out", check=False)
-    assert_one_line_error(proc, f"{a} has 3 lines but {b} has 2")
-    assert not (tmp_path / "out" / "bin").exists()
-
-
 def test_mismatched_line_counts_in_corpus_folder(tmp_path, data_dir):
     raw = tmp_path / "m30k"
     raw.mkdir()
@@ -358,20 +349,3 @@ def test_missing_and_empty_folders_and_files(tmp_path, data_dir):
                       tmp_path / "x.en", "--src-lang", "de", "--tgt-lang", "en",
                       "--out", tmp_path / "o", check=False)
     assert_one_line_error(nofile2, "missing corpus file", "x.de")
-
-
-def test_anki_malformed_rows_counted(tmp_path):
-    path = _write(tmp_path / "fra.txt", ["Go.\tVa !\tCC-BY 2.0 (France)", "no tab here",
-                                         "Hi.\tSalut !", "Run!\t"])
-    pairs, _ = corpora.load_anki("fr", "en", tmp_path)
-    stats = SplitStats()
-    kept = clean_pairs(pairs, stats)
-    assert kept == [(1, "Va !", "Go."), (3, "Salut !", "Hi.")]
-    assert stats.as_dict()["skipped_lines"] == {"empty": [4], "malformed": [2]}
-
-
-def test_normalize():
-    assert normalize("  Ｈｅｌｌｏ\u00a0\u00a0wor\u200bld\t!\r") == "Hello world !"
-    assert normalize("Cours\u202f!") == "Cours !"
-    assert normalize("ﬁne \u2028 Straße", lowercase=True) == "fine straße"
-    assert normalize("\ufeff\x00 ") == ""

@@ -4,7 +4,9 @@ The model-based scripts are exercised on a real, tiny fairseq run: a few hundred
 lowercased, whitespace-tokenised Multi30k de-en lines binarised with
 ``fairseq-preprocess`` and a small ``lstm`` (fairseq's built-in arch, which exposes
 attention) trained for two epochs with ``fairseq-train --tensorboard-logdir``. That run
-is shared by the whole module (see ``trained``).
+is shared by the whole module (see ``trained``). What needs no model and no shared data
+(evaluate_mt.py on text files, squad_to_seq2seq.py, the scripts' bad-input errors) is in
+``tests/unit``.
 """
 import gzip
 import json
@@ -20,7 +22,6 @@ import pytest
 from conftest import PLUGIN_DIR, REPO, cli, run
 
 SCRIPTS = REPO / "scripts"
-SQUAD = REPO / "tests" / "data" / "squad_small.json"
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 TRAIN_LINES, HELDOUT_LINES = 300, 40
 
@@ -117,23 +118,6 @@ def test_plot_loss_tolerates_truncated_event_file(trained, tmp_path):
     assert points and 1 <= int(points.group(1)) < 10, proc.stdout
 
 
-def test_plot_loss_errors(tmp_path):
-    (tmp_path / "empty" / "valid").mkdir(parents=True)
-    assert_one_line_error(
-        script("plot_loss.py", "--logdir", tmp_path / "empty", "--out", tmp_path / "x.png"),
-        "no 'loss' scalars")
-    assert_one_line_error(
-        script("plot_loss.py", "--logdir", tmp_path / "missing", "--out", tmp_path / "x.png"),
-        "not found")
-    corrupt = tmp_path / "corrupt" / "valid"
-    corrupt.mkdir(parents=True)
-    (corrupt / "events.out.tfevents.1.host").write_bytes(b"\x10" + b"\x00" * 15)
-    assert_one_line_error(
-        script("plot_loss.py", "--logdir", corrupt.parent, "--out", tmp_path / "x.png"),
-        "corrupt")
-    assert not (tmp_path / "x.png").exists()
-
-
 # --------------------------------------------------------------------------- plot_attention
 def read_tsv(path):
     rows = [line.split("\t") for line in Path(path).read_text(encoding="utf-8").splitlines()]
@@ -174,10 +158,6 @@ def test_plot_attention_bad_checkpoint_path(trained, tmp_path):
 
 
 # --------------------------------------------------------------------------- evaluate_mt
-REFS = ["The cat sat on the mat.", "A man is riding a bike!", "Two dogs play in the snow."]
-HYPS = ["the cat sat on the mat.", "A man rides a bike!", "Two dogs play in snow."]
-
-
 def write_lines(path, lines):
     Path(path).write_text("".join(line + "\n" for line in lines), encoding="utf-8")
     return path
@@ -186,92 +166,6 @@ def write_lines(path, lines):
 def sacrebleu_cli(ref, hyp, *flags):
     proc = run([cli("sacrebleu"), ref, "-i", hyp, "-b", "-w", "2", *flags])
     return float(proc.stdout.strip())
-
-
-def test_evaluate_mt_hyp_ref_matches_sacrebleu(tmp_path):
-    ref = write_lines(tmp_path / "ref", REFS)
-    hyp = write_lines(tmp_path / "hyp", HYPS)
-    proc = script("evaluate_mt.py", "--hyp", hyp, "--ref", ref, check=True)
-    scores = dict(re.findall(r"^(sacreBLEU|BLEU\(lc,tok\)) ([\d.]+)$", proc.stdout, re.M))
-    assert float(scores["sacreBLEU"]) == sacrebleu_cli(ref, hyp)
-    assert float(scores["BLEU(lc,tok)"]) == sacrebleu_cli(ref, hyp, "-lc")
-    assert float(scores["BLEU(lc,tok)"]) > float(scores["sacreBLEU"])  # "the" vs "The"
-    assert "sacreBLEU signature nrefs:1|case:mixed|eff:no|tok:13a" in proc.stdout
-    assert "BLEU(lc,tok) signature nrefs:1|case:lc|eff:no|tok:13a" in proc.stdout
-
-    result = json.loads(script("evaluate_mt.py", "--hyp", hyp, "--ref", ref, "--json",
-                               check=True).stdout)
-    assert result["sentences"] == 3 and result["sacrebleu"] == float(scores["sacreBLEU"])
-
-
-def test_evaluate_mt_line_count_mismatch(tmp_path):
-    ref = write_lines(tmp_path / "ref", REFS)
-    hyp = write_lines(tmp_path / "hyp", HYPS[:2])
-    assert_one_line_error(script("evaluate_mt.py", "--hyp", hyp, "--ref", ref),
-                          "line count mismatch", "2 hypotheses", "3 references")
-
-
-def test_evaluate_mt_refs_by_source(tmp_path):
-    """Two test pairs share a source: with --refs-by-source each hypothesis is scored
-    against both translations, so swapped (but correct) outputs score 100, not less."""
-    src = write_lines(tmp_path / "src", ["He left.", "He left.", "Hello there."])
-    ref = write_lines(tmp_path / "ref", ["Il est parti.", "Il s'en est allé.", "Bonjour à vous."])
-    hyp = write_lines(tmp_path / "hyp", ["Il s'en est allé.", "Il est parti.", "Bonjour à vous."])
-    single = json.loads(script("evaluate_mt.py", "--hyp", hyp, "--ref", ref, "--json",
-                               check=True).stdout)
-    proc = script("evaluate_mt.py", "--hyp", hyp, "--ref", ref, "--refs-by-source", src,
-                  "--json", check=True)
-    multi = json.loads(proc.stdout)
-    assert single["sacrebleu"] < 60 and multi["sacrebleu"] == 100.0
-    assert multi["bleu_lc_tok"] == 100.0 and "nrefs:var" in multi["sacrebleu_signature"]
-    assert "2 distinct sources for 3 sentences, up to 2 references" in proc.stderr
-    assert_one_line_error(script("evaluate_mt.py", "--hyp", hyp, "--ref", ref,
-                                 "--refs-by-source", write_lines(tmp_path / "s2", ["a"])),
-                          "line count mismatch", "1 sources")
-    assert_one_line_error(script("evaluate_mt.py", "--hyp", hyp, "--ref", ref, "--refs-by-source",
-                                 write_lines(tmp_path / "s3", ["He left.", "", "  "])),
-                          "line 2 is empty")
-    assert_one_line_error(script("evaluate_mt.py", "--hyp", hyp, "--ref", ref, "--refs-by-source",
-                                 tmp_path / "missing"), "source file", "not found")
-
-
-def generate_output(hyps, refs):
-    """A fairseq-generate stdout in batch (not id) order, with --nbest 2 for id 2."""
-    return [
-        "2024-01-01 | INFO | fairseq_cli.generate | loading model",
-        "S-2\tx", f"T-2\t{refs[2]}", f"H-2\t-0.1\t{hyps[2]}", f"D-2\t-0.1\t{hyps[2]}",
-        f"H-2\t-0.9\twrong", "D-2\t-0.9\twrong", "S-0\tx", f"T-0\t{refs[0]}",
-        f"D-0\t-0.2\t{hyps[0]}", f"T-1\t{refs[1]}", f"D-1\t-0.3\t{hyps[1]}", "P-1\t-0.1 -0.2",
-        "Generate test with beam=5: BLEU4 = 100.00",
-    ]
-
-
-def test_evaluate_mt_generate_output_order_and_nbest(tmp_path):
-    """D- lines come out of fairseq-generate in batch order: they must be re-sorted by id
-    and only the first (best) of an --nbest list kept; T- lines are the default refs."""
-    gen = write_lines(tmp_path / "gen.out", generate_output(REFS, REFS))
-    ref = write_lines(tmp_path / "ref", REFS)
-    for extra in (["--ref", ref], []):
-        proc = script("evaluate_mt.py", "--generate-output", gen, "--json", *extra, check=True)
-        result = json.loads(proc.stdout)
-        assert result["sentences"] == 3 and result["sacrebleu"] == 100.0
-    assert "T- lines" in proc.stderr  # says where the references came from
-    assert_one_line_error(script("evaluate_mt.py", "--generate-output", ref, "--ref", ref),
-                          "no D-<id> lines")
-
-
-def test_evaluate_mt_post_process_sentencepiece(tmp_path):
-    """Generate output without fairseq's --post-process: --post-process sentencepiece
-    applies fairseq's own detokenisation to the hypotheses before scoring."""
-    pieces = ["\u2581" + " \u2581".join(r.split()) for r in REFS]
-    gen = write_lines(tmp_path / "gen.out", generate_output(pieces, pieces))
-    ref = write_lines(tmp_path / "ref", REFS)
-    result = json.loads(script("evaluate_mt.py", "--generate-output", gen, "--ref", ref,
-                               "--post-process", "sentencepiece", "--json", check=True).stdout)
-    assert result["sacrebleu"] == 100.0
-    result = json.loads(script("evaluate_mt.py", "--generate-output", gen, "--ref", ref,
-                               "--json", check=True).stdout)
-    assert result["sacrebleu"] < 50
 
 
 def test_evaluate_mt_on_real_generate_and_validate(trained, tmp_path):
@@ -382,112 +276,6 @@ def test_average_checkpoints_means_the_weights_and_the_mean_generates(trained, t
     assert not (tmp_path / "x.pt").exists()
 
 
-# --------------------------------------------------------------------------- squad_to_seq2seq
-def convert_squad(tmp_path, *args, source=SQUAD):
-    prefix = tmp_path / "out" / "squad"
-    proc = script("squad_to_seq2seq.py", "--input", source, "--out-prefix", prefix, *args)
-    if proc.returncode != 0:
-        return proc, None, None
-    src = Path(f"{prefix}.src").read_text(encoding="utf-8").splitlines()
-    tgt = Path(f"{prefix}.tgt").read_text(encoding="utf-8").splitlines()
-    return proc, src, tgt
-
-
-def counts(proc):
-    return {k: int(v) for k, v in re.findall(r"^(\w+): (\d+)$", proc.stdout, re.M)}
-
-
-def test_squad_v2_default_skips_unanswerable(tmp_path):
-    proc, src, tgt = convert_squad(tmp_path)
-    assert proc.returncode == 0, proc.stderr
-    assert counts(proc)["questions"] == 5 and counts(proc)["skipped_unanswerable"] == 2
-    assert tgt == ["the Swiss canton of Graubunden", "the North Sea", "hot water"]
-    assert src[0].startswith("Where does the Rhine begin? <sep> The Rhine is a European river")
-    # the tab in the question and the newline in the context are flattened
-    assert src[2] == ("What is poured over the leaves? <sep> Tea is an aromatic beverage "
-                      "prepared by pouring hot water over cured leaves of Camellia sinensis.")
-
-
-def test_squad_keep_unanswerable_and_custom_tokens(tmp_path):
-    proc, src, tgt = convert_squad(tmp_path, "--keep-unanswerable", "--no-answer-token", "NONE",
-                                   "--sep", "|||")
-    assert proc.returncode == 0, proc.stderr
-    assert len(src) == len(tgt) == 5 and counts(proc)["skipped_unanswerable"] == 0
-    assert tgt.count("NONE") == 2 and tgt[2] == "NONE"
-    assert src[2].startswith("How many bridges cross the Rhine? ||| The Rhine")
-    _, _, tgt = convert_squad(tmp_path, "--keep-unanswerable")
-    assert tgt.count("<no_answer>") == 2
-
-
-def test_squad_context_window_keeps_answer(tmp_path):
-    proc, src, tgt = convert_squad(tmp_path, "--context-window", "6")
-    assert proc.returncode == 0, proc.stderr
-    for line, answer in zip(src, tgt):
-        context = line.split(" <sep> ", 1)[1]
-        assert len(context.split()) <= 6 and answer in context
-    assert src[1].endswith("<sep> into the North Sea in the")  # centred, not the head
-    assert counts(proc)["truncated_contexts"] == 3
-    _, wide, _ = convert_squad(tmp_path, "--context-window", "1000")
-    _, full, _ = convert_squad(tmp_path)
-    assert wide == full
-
-
-def test_squad_v1_and_wrong_answer_start(tmp_path):
-    """v1.1 has no is_impossible; a stale answer_start falls back to finding the text."""
-    squad = json.loads(SQUAD.read_text(encoding="utf-8"))
-    squad["version"] = "1.1"
-    for article in squad["data"]:
-        for paragraph in article["paragraphs"]:
-            paragraph["qas"] = [qa for qa in paragraph["qas"] if not qa.pop("is_impossible")]
-    squad["data"][0]["paragraphs"][0]["qas"][1]["answers"][0]["answer_start"] = 3
-    v1 = tmp_path / "v1.json"
-    v1.write_text(json.dumps(squad), encoding="utf-8")
-    proc, src, tgt = convert_squad(tmp_path, "--context-window", "5", source=v1)
-    assert proc.returncode == 0, proc.stderr
-    assert tgt == ["the Swiss canton of Graubunden", "the North Sea", "hot water"]
-    assert "the North Sea" in src[1] and counts(proc)["unanswerable"] == 0
-
-
-def test_squad_malformed_inputs(tmp_path):
-    broken = tmp_path / "broken.json"
-    broken.write_text('{"data": [', encoding="utf-8")
-    assert_one_line_error(convert_squad(tmp_path, source=broken)[0], "not valid JSON")
-
-    squad = json.loads(SQUAD.read_text(encoding="utf-8"))
-    del squad["data"][1]["paragraphs"][0]["qas"][0]["question"]
-    missing = tmp_path / "missing.json"
-    missing.write_text(json.dumps(squad), encoding="utf-8")
-    assert_one_line_error(convert_squad(tmp_path, source=missing)[0],
-                          "data[1].paragraphs[0].qas[0]", "'question'")
-
-    missing.write_text(json.dumps({"version": "v2.0"}), encoding="utf-8")
-    assert_one_line_error(convert_squad(tmp_path, source=missing)[0], "missing key 'data'")
-    assert not (tmp_path / "out").exists()
-
-
-# ----------------------------------------------------------------------------- recipes
-
-@pytest.mark.parametrize("args,size,fragment", [
-    (["nope", "rnn_luong"], "small", "unknown corpus nope"),
-    (["anki", "lstm"], "small", "unknown system lstm"),
-    (["anki", "rnn_luong"], "big", "SIZE must be tutorial or small, got big"),
-])
-def test_recipe_mt_rejects_unknown_names_before_doing_anything(tmp_path, args, size, fragment):
-    proc = run(["bash", SCRIPTS / "recipe_mt.sh", *args], check=False,
-               env={"RUN_DIR": str(tmp_path / "run"), "SIZE": size})
-    assert proc.returncode == 2
-    assert_one_line_error(proc, fragment)
-    assert not (tmp_path / "run").exists()
-
-
-def test_recipe_gec_rejects_a_bad_cpu_bf16_before_doing_anything(tmp_path):
-    proc = run(["bash", SCRIPTS / "recipe_gec.sh"], check=False,
-               env={"RUN_DIR": str(tmp_path / "run"), "CPU_BF16": "yes"})
-    assert proc.returncode == 2
-    assert_one_line_error(proc, "CPU_BF16 must be auto, 0 or 1, got yes")
-    assert not (tmp_path / "run").exists()
-
-
 # ----------------------------------------------------------------------------- cpu_bf16_pays
 
 @pytest.mark.parametrize("margin,expected", [("0", "1"), ("1000", "0"), (None, None)])
@@ -508,12 +296,3 @@ def test_cpu_bf16_pays_prints_its_choice_and_the_timings_behind_it(margin, expec
             return
         expected = "1" if ratio > 1.1 else "0"
     assert proc.stdout.strip() == expected
-
-
-@pytest.mark.parametrize("args,fragment", [
-    (["--repeats", "0"], "--repeats must be at least 1, got 0"),
-    (["--tokens", "10"], "--tokens must be at least 20"),
-    (["--threads", "0"], "--threads must be at least 1, got 0"),
-])
-def test_cpu_bf16_pays_rejects_what_would_print_no_ratio(args, fragment):
-    assert_one_line_error(script("cpu_bf16_pays.py", *args), fragment)

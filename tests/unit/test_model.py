@@ -1,11 +1,17 @@
 """The RNN encoder-decoder, exercised in-process through fairseq's own task and generator.
 
 Models are built exactly as fairseq-train builds them (``options.parse_args_and_arch``,
-``task.build_model``) on a real binarised Multi30k slice; nothing is mocked.
+``task.build_model``), on a toy de-en corpus that the fixtures below write (24 sentence
+pairs of 3 to 14 words, 42 German and 40 English words); nothing is mocked. The tests
+check the model's mechanics (padding, incremental decoding, beam search, embeddings,
+options), which do not depend on what the sentences say.
 """
+import random
+
 import pytest
 import torch
 from fairseq import options, tasks
+from fairseq.data import Dictionary
 from fairseq.sequence_generator import SequenceGenerator
 
 from conftest import PLUGIN_DIR
@@ -28,11 +34,53 @@ VARIANTS = {
 }
 
 
+DE_WORDS = ("ein eine der die das mann frau kind hund katze ball haus park straße wasser "
+            "fahrrad auto baum tisch buch sitzt steht läuft spielt fährt liest trinkt isst "
+            "schläft auf im in mit vor unter neben und rot blau groß klein .").split()
+EN_WORDS = ("a an the man woman child dog cat ball house park street water bike car tree "
+            "table book sits stands runs plays rides reads drinks eats sleeps on in at with "
+            "before under beside and red blue big small .").split()
+
+
+def write_toy_corpus(folder, joined):
+    """Raw-text ``valid`` split of 24 random de-en pairs (``--dataset-impl raw``), lengths 3
+    to 14, with a dictionary per language or one joined dictionary for both."""
+    rng = random.Random(0)
+    lines = {"de": [], "en": []}
+    for i in range(24):
+        n = 3 + i % 12
+        lines["de"].append(" ".join(rng.choice(DE_WORDS) for _ in range(n)))
+        lines["en"].append(" ".join(rng.choice(EN_WORDS) for _ in range(n + rng.randint(-1, 1))))
+    words = {"de": DE_WORDS, "en": EN_WORDS}
+    if joined:
+        words = dict.fromkeys(words, DE_WORDS + EN_WORDS)
+    for lang in ("de", "en"):
+        (folder / f"valid.de-en.{lang}").write_text("\n".join(lines[lang]) + "\n",
+                                                    encoding="utf-8")
+        dictionary = Dictionary()
+        for word in words[lang]:
+            dictionary.add_symbol(word)
+        dictionary.save(str(folder / f"dict.{lang}.txt"))
+    return folder
+
+
+@pytest.fixture(scope="module")
+def toy_data(tmp_path_factory):
+    """Toy corpus with a dictionary per language (42 and 40 words, plus 4 specials)."""
+    return write_toy_corpus(tmp_path_factory.mktemp("toy"), joined=False)
+
+
+@pytest.fixture(scope="module")
+def toy_joined_data(tmp_path_factory):
+    """The same corpus with one joined dictionary, for shared embeddings."""
+    return write_toy_corpus(tmp_path_factory.mktemp("toy_joined"), joined=True)
+
+
 def build(bin_dir, arch, extra=(), seed=1):
     parser = options.get_training_parser()
     args = options.parse_args_and_arch(parser, [
         str(bin_dir), "--user-dir", str(PLUGIN_DIR), "--task", "translation", "--arch", arch,
-        *SMALL, *extra])
+        "--dataset-impl", "raw", *SMALL, *extra])
     torch.manual_seed(seed)
     task = tasks.setup_task(args)
     task.load_dataset("valid")
@@ -46,9 +94,9 @@ def batch(task, indices=range(8)):
 
 
 @pytest.fixture(scope="module", params=list(VARIANTS))
-def variant(request, m30k_bin, m30k_joined_bin):
+def variant(request, toy_data, toy_joined_data):
     arch, extra = VARIANTS[request.param]
-    bin_dir = m30k_joined_bin if arch == "rnn_gec" else m30k_bin
+    bin_dir = toy_joined_data if arch == "rnn_gec" else toy_data
     task, model = build(bin_dir, arch, extra)
     model.eval()
     return task, model
@@ -68,7 +116,8 @@ def test_extra_padding_changes_no_output(variant):
     extra = 5
     bsz = net["src_tokens"].size(0)
     padded = {
-        "src_tokens": torch.cat([net["src_tokens"].new_full((bsz, extra), pad), net["src_tokens"]], 1),
+        "src_tokens": torch.cat([net["src_tokens"].new_full((bsz, extra), pad),
+                                 net["src_tokens"]], 1),
         "src_lengths": net["src_lengths"],
         "prev_output_tokens": torch.cat(
             [net["prev_output_tokens"], net["prev_output_tokens"].new_full((bsz, extra), pad)], 1),
@@ -162,8 +211,9 @@ def test_beam_one_equals_greedy(variant):
     assert all(len(h) == 5 for h in gen5.generate([model], sample))
 
 
-def test_shared_and_tied_embeddings_are_one_tensor(m30k_joined_bin):
-    _, model = build(m30k_joined_bin, "rnn_gec", ["--decoder-hidden-size", "40", "--bridge", "linear"])
+def test_shared_and_tied_embeddings_are_one_tensor(toy_joined_data):
+    _, model = build(toy_joined_data, "rnn_gec", ["--decoder-hidden-size", "40",
+                                                  "--bridge", "linear"])
     enc, dec = model.encoder.embed_tokens, model.decoder.embed_tokens
     assert enc.weight is dec.weight
     assert dec.weight.data_ptr() == enc.weight.data_ptr()
@@ -182,13 +232,13 @@ def test_shared_and_tied_embeddings_are_one_tensor(m30k_joined_bin):
     assert changed.nonzero().flatten().tolist() == [5]
 
 
-def test_shared_embeddings_need_joined_dictionary(m30k_bin):
+def test_shared_embeddings_need_joined_dictionary(toy_data):
     with pytest.raises(ValueError, match="joined dictionary"):
-        build(m30k_bin, "rnn_gec")
+        build(toy_data, "rnn_gec")
 
 
-def test_frozen_embeddings_get_no_gradient_until_unfrozen(m30k_bin):
-    task, model = build(m30k_bin, "rnn_luong", ["--freeze-embeddings", "1",
+def test_frozen_embeddings_get_no_gradient_until_unfrozen(toy_data):
+    task, model = build(toy_data, "rnn_luong", ["--freeze-embeddings", "1",
                                                 "--unfreeze-embeddings-after", "2"])
     model.train()
     sample = batch(task)
@@ -219,36 +269,38 @@ def write_vectors(path, words, dim, header=False, bad_line=None):
 
 
 @pytest.mark.parametrize("header", [False, True], ids=["glove", "word2vec"])
-def test_pretrained_vectors_initialise_embeddings(m30k_bin, tmp_path, header, caplog):
+def test_pretrained_vectors_initialise_embeddings(toy_data, tmp_path, header, caplog):
     words = ["ein", "mann", "frau", "kein-solches-wort"]
     path = write_vectors(tmp_path / "vec.txt", words, 24, header=header)
     with caplog.at_level("INFO"):
-        task, model = build(m30k_bin, "rnn_luong", ["--encoder-embed-path", str(path)])
+        task, model = build(toy_data, "rnn_luong", ["--encoder-embed-path", str(path)])
     src = task.source_dictionary
     emb = model.encoder.embed_tokens.weight
     assert torch.allclose(emb[src.index("mann")][:3], torch.tensor([0.02, 0.021, 0.022]))
     assert any("found 3 of" in r.getMessage() for r in caplog.records)
 
 
-def test_bad_vector_files_get_clear_errors(m30k_bin, tmp_path):
+def test_bad_vector_files_get_clear_errors(toy_data, tmp_path):
     from fairseq_plugins.models.embeddings import PretrainedEmbeddingError
 
     wrong_dim = write_vectors(tmp_path / "dim.txt", ["ein", "mann"], 10)
-    with pytest.raises(PretrainedEmbeddingError, match=r"dim.txt line 1: expected a word and 24 numbers, found 10"):
-        build(m30k_bin, "rnn_luong", ["--encoder-embed-path", str(wrong_dim)])
+    with pytest.raises(PretrainedEmbeddingError,
+                       match=r"dim.txt line 1: expected a word and 24 numbers, found 10"):
+        build(toy_data, "rnn_luong", ["--encoder-embed-path", str(wrong_dim)])
     header_dim = write_vectors(tmp_path / "hdr.txt", ["ein"], 10, header=True)
     with pytest.raises(PretrainedEmbeddingError, match="dimension 10 .* embedding dimension is 24"):
-        build(m30k_bin, "rnn_luong", ["--encoder-embed-path", str(header_dim)])
+        build(toy_data, "rnn_luong", ["--encoder-embed-path", str(header_dim)])
     malformed = write_vectors(tmp_path / "bad.txt", ["ein", "mann"], 24,
                               bad_line="frau " + " ".join(["0.1"] * 23 + ["abc"]))
-    with pytest.raises(PretrainedEmbeddingError, match="bad.txt line 2: a vector field is not a number"):
-        build(m30k_bin, "rnn_luong", ["--encoder-embed-path", str(malformed)])
+    with pytest.raises(PretrainedEmbeddingError,
+                       match="bad.txt line 2: a vector field is not a number"):
+        build(toy_data, "rnn_luong", ["--encoder-embed-path", str(malformed)])
     with pytest.raises(PretrainedEmbeddingError, match="cannot read"):
-        build(m30k_bin, "rnn_luong", ["--encoder-embed-path", str(tmp_path / "missing.txt")])
+        build(toy_data, "rnn_luong", ["--encoder-embed-path", str(tmp_path / "missing.txt")])
 
 
-def test_scheduled_sampling_feeds_predictions_in_training_only(m30k_bin):
-    task, model = build(m30k_bin, "rnn_luong", ["--teacher-forcing-ratio", "0.0"])
+def test_scheduled_sampling_feeds_predictions_in_training_only(toy_data):
+    task, model = build(toy_data, "rnn_luong", ["--teacher-forcing-ratio", "0.0"])
     sample = batch(task)
     model.eval()
     lp_eval, _ = log_probs(model, sample["net_input"])
@@ -267,11 +319,11 @@ def rnn_and_linear_params(model):
     ("rnn_sutskever", [], 0.08),  # the paper's U(-0.08, 0.08)
     ("rnn_bahdanau", ["--init-scale", "0.05"], 0.05),
 ])
-def test_init_scale_draws_rnn_and_linear_parameters_uniformly(m30k_bin, arch, extra, scale):
+def test_init_scale_draws_rnn_and_linear_parameters_uniformly(toy_data, arch, extra, scale):
     # hidden 200 (not SMALL's 24) so that PyTorch's fan-in bound 1/sqrt(200) = 0.071
     # is below every scale tested: a skipped re-initialisation shows
     sizes = ["--encoder-hidden-size", "200", "--decoder-hidden-size", "200"]
-    _, model = build(m30k_bin, arch, sizes + extra)
+    _, model = build(toy_data, arch, sizes + extra)
     params = rnn_and_linear_params(model)
     assert any(".rnn." in n for n in params) and any("bias" in n for n in params)
     for name, p in params.items():
@@ -283,23 +335,23 @@ def test_init_scale_draws_rnn_and_linear_parameters_uniformly(m30k_bin, arch, ex
     assert 0.09 < emb.abs().max() <= 0.1  # embeddings keep their own U(-0.1, 0.1)
 
 
-def test_init_scale_zero_keeps_pytorch_defaults(m30k_bin):
+def test_init_scale_zero_keeps_pytorch_defaults(toy_data):
     sizes = ["--encoder-hidden-size", "200", "--decoder-hidden-size", "200"]
-    _, model = build(m30k_bin, "rnn_luong", sizes + ["--init-scale", "0"])
+    _, model = build(toy_data, "rnn_luong", sizes + ["--init-scale", "0"])
     rnn = model.decoder.rnn.weight_hh_l0
     assert rnn.abs().max() <= 1 / 200 ** 0.5  # nn.LSTM's U(+-1/sqrt(hidden))
     assert model.decoder.output_projection.weight.abs().max() <= 1 / 200 ** 0.5
     with pytest.raises(ValueError, match="--init-scale must be >= 0"):
-        build(m30k_bin, "rnn_luong", ["--init-scale", "-0.1"])
+        build(toy_data, "rnn_luong", ["--init-scale", "-0.1"])
 
 
-def test_bad_option_combinations(m30k_bin):
+def test_bad_option_combinations(toy_data):
     with pytest.raises(ValueError, match="dot attention needs"):
-        build(m30k_bin, "rnn_luong", ["--attention", "dot"])  # 24 vs 2x24
+        build(toy_data, "rnn_luong", ["--attention", "dot"])  # 24 vs 2x24
     with pytest.raises(ValueError, match="bridge 'concat' needs"):
-        build(m30k_bin, "rnn_luong", ["--bridge", "concat", "--decoder-hidden-size", "30"])
+        build(toy_data, "rnn_luong", ["--bridge", "concat", "--decoder-hidden-size", "30"])
     with pytest.raises(ValueError, match="context-every-step"):
-        build(m30k_bin, "rnn_cho", ["--attention", "general"])
+        build(toy_data, "rnn_cho", ["--attention", "general"])
 
 
 def test_grouped_and_packed_encoder_agree(variant):

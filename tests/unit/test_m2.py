@@ -1,0 +1,67 @@
+"""preprocess.m2: M2 blocks (source + annotated edits) into (erroneous, corrected) pairs."""
+import re
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO, assert_one_line_error, run
+
+from preprocess.errors import InputError
+from preprocess.m2 import m2_pairs, read_m2
+
+# four blocks: two annotators, a deletion and a noop, CoNLL alternatives (goes||went) and
+# two deletions, and a sentence without edits
+M2_TEXT = """S This are a sentence .
+A 1 2|||R:VERB:SVA|||is|||REQUIRED|||-NONE-|||0
+A 3 3|||M:ADJ|||good|||REQUIRED|||-NONE-|||0
+A 1 2|||R:VERB:SVA|||was|||REQUIRED|||-NONE-|||1
+
+S I like it very much much .
+A 5 6|||U:ADV||||||REQUIRED|||-NONE-|||0
+A -1 -1|||noop|||-NONE-|||REQUIRED|||-NONE-|||1
+
+S He go to school in the morning .
+A 1 2|||Vform|||goes||went|||REQUIRED|||-NONE-|||0
+A 4 5|||Prep|||-NONE-|||REQUIRED|||-NONE-|||0
+A 5 6|||ArtOrDet|||-NONE-|||REQUIRED|||-NONE-|||0
+
+S Nothing wrong here .
+"""
+
+
+def write(path, text):
+    Path(path).write_bytes(text if isinstance(text, bytes) else text.encode("utf-8"))
+    return str(path)
+
+
+def test_m2_pairs_default_annotator_and_all(tmp_path):
+    m2 = write(tmp_path / "small.m2", M2_TEXT)
+    assert m2_pairs(m2) == [
+        ("This are a sentence .", "This is a good sentence ."),
+        ("I like it very much much .", "I like it very much ."),
+        ("He go to school in the morning .", "He goes to school morning ."),
+        ("Nothing wrong here .", "Nothing wrong here ."),
+    ]
+    assert [t for _, t in m2_pairs(m2, 1)][:2] == ["This was a sentence .",
+                                                   "I like it very much much ."]
+    assert len(m2_pairs(m2, "all")) == 2 + 2 + 1 + 1
+    sents = read_m2(m2)
+    assert sents[0].annotators == [0, 1] and sents[1].edits[1].is_noop
+
+
+@pytest.mark.parametrize("text, fragment", [
+    ("A 0 1|||X|||y|||REQUIRED|||-NONE-|||0\n", "outside a sentence"),
+    ("S a b .\nA 1 x|||X|||y|||REQUIRED|||-NONE-|||0\n", "not two integers"),
+    ("S a b .\nA 2 9|||X|||y|||REQUIRED|||-NONE-|||0\n", "outside the 3-token"),
+    ("S a b .\nA 0 1|||X\n", "at least"),
+    ("S a b .\nhello\n", "expected an 'S ' or 'A ' line"),
+    ("\n\n", "no 'S' lines"),
+])
+def test_m2_malformed(tmp_path, text, fragment):
+    m2 = write(tmp_path / "bad.m2", text)
+    with pytest.raises(InputError, match=re.escape(fragment)):
+        read_m2(m2)
+    proc = run([sys.executable, "-m", "preprocess.m2", m2, "--src-out", tmp_path / "s",
+                "--tgt-out", tmp_path / "t"], cwd=REPO, check=False)
+    assert_one_line_error(proc, "bad.m2")

@@ -1,0 +1,46 @@
+"""The preprocess package's input handling: normalisation, malformed rows, mismatched files.
+
+Tiny files written in ``tmp_path``; the full pipeline on real corpora is in
+``tests/integration/test_preprocess.py``.
+"""
+import sys
+
+from conftest import assert_one_line_error, run
+
+from preprocess import corpora
+from preprocess.text import SplitStats, clean_pairs, normalize
+
+
+def prepare(*args, check=True):
+    return run([sys.executable, "-m", "preprocess.prepare", *args], check=check)
+
+
+def _write(path, rows):
+    path.write_bytes(b"".join((r if isinstance(r, bytes) else r.encode()) + b"\n" for r in rows))
+    return path
+
+
+def test_mismatched_line_counts(tmp_path):
+    a = _write(tmp_path / "a.de", ["eins", "zwei", "drei"])
+    b = _write(tmp_path / "b.en", ["one", "two"])
+    proc = prepare("parallel", "--train-src", a, "--train-tgt", b, "--src-lang", "de",
+                   "--tgt-lang", "en", "--out", tmp_path / "out", check=False)
+    assert_one_line_error(proc, f"{a} has 3 lines but {b} has 2")
+    assert not (tmp_path / "out" / "bin").exists()
+
+
+def test_anki_malformed_rows_counted(tmp_path):
+    _write(tmp_path / "fra.txt", ["Go.\tVa !\tCC-BY 2.0 (France)", "no tab here",
+                                  "Hi.\tSalut !", "Run!\t"])
+    pairs, _ = corpora.load_anki("fr", "en", tmp_path)
+    stats = SplitStats()
+    kept = clean_pairs(pairs, stats)
+    assert kept == [(1, "Va !", "Go."), (3, "Salut !", "Hi.")]
+    assert stats.as_dict()["skipped_lines"] == {"empty": [4], "malformed": [2]}
+
+
+def test_normalize():
+    assert normalize("  Ｈｅｌｌｏ\u00a0\u00a0wor\u200bld\t!\r") == "Hello world !"
+    assert normalize("Cours\u202f!") == "Cours !"
+    assert normalize("ﬁne \u2028 Straße", lowercase=True) == "fine straße"
+    assert normalize("\ufeff\x00 ") == ""
