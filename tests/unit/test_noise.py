@@ -1,4 +1,7 @@
 """preprocess.noise: the seeded synthetic learner errors, on hand-written sentences."""
+import json
+import random
+import re
 import sys
 
 import pytest
@@ -98,3 +101,67 @@ def test_parse_rates_and_noise_cli():
     bad = run([sys.executable, "-m", "preprocess.noise", "--rates", "bogus=1"], input=text,
               cwd=REPO, check=False)
     assert bad.returncode == 2 and "unknown error type" in bad.stderr
+
+
+
+
+def only(kind, seed=1):
+    """A Noiser that makes errors of one type at every opportunity, and no others."""
+    return Noiser({kind: 1.0}, seed=seed, defaults=False)
+
+
+def test_dropped_first_word_hands_its_capital_to_the_next():
+    assert only("article_del").noise("The dog runs .") == "Dog runs ."
+    assert only("article_del").noise("The dog runs.") == "Dog runs."   # the period stays glued
+
+
+def test_edits_keep_punctuation_glued_and_list_their_types_in_order():
+    assert only("sva").noise("He is here.") == "He are here."
+    assert only("final_period").noise("He is here.") == "He is here"
+    assert only("comma_drop").noise("Apples, pears and grapes.") == "Apples pears and grapes."
+    out, ops = Noiser({"sva": 1.0, "spelling": 1.0}, seed=1, defaults=False).noise_verbose(
+        "She goes home .")
+    assert ops == ["sva", "spelling", "spelling"] and out.split()[1] == "go"   # typos last
+
+
+def test_lowercase_line_needs_a_capital():
+    assert only("lowercase_line").noise("Tom is in London.") == "tom is in london."
+    assert only("lowercase_line").noise_verbose("no capitals here .") == ("no capitals here .",
+                                                                          [])
+
+
+def test_rate_zero_never_draws():
+    """All rates 0: the random stream is untouched, so other seeded output cannot shift."""
+    noiser = Noiser({k: 0.0 for k in ERROR_TYPES}, seed=5)
+    for sentence in SENTENCES:
+        noiser.noise(sentence)
+    assert noiser.rng.random() == random.Random(5).random()
+
+
+def test_typo_is_one_slip_of_the_keyboard():
+    """Each typo changes a word by a neighbouring key, a swap, a drop or a doubling."""
+    noiser = Noiser(seed=3)
+    word = "keyboard"
+    for _ in range(50):
+        typo = noiser.typo(word)
+        assert typo != word and abs(len(typo) - len(word)) <= 1, typo
+        if len(typo) == len(word):   # neighbour key (1 letter differs) or swap (2 adjacent)
+            diff = [i for i, (a, b) in enumerate(zip(word, typo)) if a != b]
+            assert len(diff) == 1 or (len(diff) == 2 and diff[1] == diff[0] + 1
+                                      and typo[diff[0]] == word[diff[1]]), typo
+        else:                         # drop or doubling: one letter out, the rest in order
+            short, long = sorted((word, typo), key=len)
+            assert any(long[:i] + long[i + 1:] == short for i in range(len(long))), typo
+
+
+def test_parse_rates_accepts_json_and_names_the_bad_part(tmp_path):
+    assert parse_rates('{"sva": 0.3}')["sva"] == 0.3
+    path = tmp_path / "rates.json"
+    path.write_text(json.dumps({"all": 0, "casing": 0.5}))
+    rates = parse_rates(str(path))
+    assert rates["casing"] == 0.5 and sum(rates.values()) == 0.5
+    assert parse_rates("sva=0.3")["article_del"] == DEFAULT_RATES["article_del"]   # kept
+    for spec, message in (("sva", "expected key=value"), ("sva=x", "'x' is not a number"),
+                          ("sva=-0.1", "sva=-0.1 is outside [0, 1]")):
+        with pytest.raises(ValueError, match=re.escape(message)):
+            parse_rates(spec)
