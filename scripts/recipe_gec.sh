@@ -31,6 +31,7 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
+source scripts/_steps.sh
 CPU_BF16="${CPU_BF16:-auto}"
 case "$CPU_BF16" in
   auto|0|1) ;;
@@ -64,21 +65,23 @@ else
   fi
   start=$(date +%s)
   echo "training with model.cpu_bf16=$CPU_BF16 (CPU_BF16; a model.cpu_bf16 argument wins)"
+  echo "training log: $RUN_DIR/train.log"
   fairseq-hydra-train --config-dir fairseq_plugins/config --config-name gec_rnn \
     task.data="$RUN_DIR/data/bin" checkpoint.save_dir="$RUN_DIR/checkpoints" \
     optimization.stop_time_hours="${TRAIN_HOURS:-0.85}" model.cpu_bf16="$CPU_BF16" "$@" 2>&1 | tee "$RUN_DIR/train.log" |
-    grep -E "valid on|done training"
+    grep -E "valid on|done training" || failed "$RUN_DIR/train.log"
   echo "training took $(( ($(date +%s) - start) / 60 )) minutes"
 fi
 
 # correct FILE with checkpoint_best, extra args after it (e.g. --copy-bias 0.2)
 correct() {
   local input="$1"; shift
-  fairseq-interactive "$RUN_DIR/data/bin" --user-dir fairseq_plugins --task gec \
+  quiet "$RUN_DIR/interactive.log" fairseq-interactive "$RUN_DIR/data/bin" \
+    --user-dir fairseq_plugins --task gec \
     --source-lang err --target-lang cor --path "$RUN_DIR/checkpoints/checkpoint_best.pt" \
     --bpe sentencepiece --sentencepiece-model "$RUN_DIR/data/spm/joint.model" \
     --beam 5 --max-len-a 1.1 --max-len-b 10 --buffer-size 64 --batch-size 64 \
-    --input "$input" "$@" 2>> "$RUN_DIR/interactive.log"
+    --input "$input" "$@"
 }
 gleu() {  # SPLIT-ARGS... : the GLEU figure of evaluate_gec.py's first line
   python scripts/evaluate_gec.py "$@" --hyp-tokenize ptb | awk '$1 == "GLEU" {print $2}'
@@ -87,6 +90,7 @@ gleu() {  # SPLIT-ARGS... : the GLEU figure of evaluate_gec.py's first line
 # --copy-bias (keep the source unless the model clearly prefers a change), tuned on the
 # JFLEG dev sentences that were kept out of training
 : > "$RUN_DIR/copy-bias.tsv"
+echo "correcting with fairseq-interactive (log: $RUN_DIR/interactive.log)"
 best_bias=off best_gleu=-1
 for bias in ${COPY_BIASES:-off 0 0.1 0.2 0.4 0.8}; do
   args=(); [ "$bias" = off ] || args=(--copy-bias "$bias")

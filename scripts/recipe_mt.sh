@@ -23,6 +23,7 @@ CORPUS="${1:?$USAGE}"
 SYSTEM="${2:?$USAGE}"
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
+source scripts/_steps.sh
 DATA_DIR="${SEQ2SEQ_DATA_DIR:-$ROOT/../shared/data}"
 RUN_DIR="${RUN_DIR:-$ROOT/runs/$CORPUS}"
 case "$CORPUS" in
@@ -60,6 +61,8 @@ OUT="$RUN_DIR/$SYSTEM"
 # a size of its own folder: fairseq-train would resume from another size's checkpoint_last
 case "$SYSTEM:$SIZE" in rnn_*:small) OUT="$OUT-small" ;; esac
 mkdir -p "$OUT"
+rm -f "$OUT/generate.log"  # each run's own
+echo "training $SYSTEM (log: $OUT/train.log)"
 # shellcheck disable=SC2086
 fairseq-train "$DATA/bin" --user-dir fairseq_plugins --task translation $ARGS \
   --optimizer adam --adam-betas '(0.9, 0.98)' --lr "${LR:-0.002}" --lr-scheduler inverse_sqrt \
@@ -69,9 +72,12 @@ fairseq-train "$DATA/bin" --user-dir fairseq_plugins --task translation $ARGS \
   --eval-bleu --eval-bleu-args '{"beam": 5, "max_len_a": 1.2, "max_len_b": 10}' \
   --eval-bleu-remove-bpe sentencepiece --best-checkpoint-metric bleu \
   --maximize-best-checkpoint-metric --tensorboard-logdir "$OUT/tb" --log-format simple \
-  --log-interval 100 --seed 1 2>&1 | tee "$OUT/train.log" | grep -E "valid on|done training"
-fairseq-generate "$DATA/bin" --user-dir fairseq_plugins --path "$OUT/checkpoints/checkpoint_best.pt" \
-  --beam 5 --batch-size 64 --post-process sentencepiece --max-len-a 1.2 --max-len-b 10 \
+  --log-interval 100 --seed 1 2>&1 | tee "$OUT/train.log" | grep -E "valid on|done training" ||
+  failed "$OUT/train.log"
+echo "translating the test set (log: $OUT/generate.log)"
+quiet "$OUT/generate.log" fairseq-generate "$DATA/bin" --user-dir fairseq_plugins \
+  --path "$OUT/checkpoints/checkpoint_best.pt" --beam 5 --batch-size 64 \
+  --post-process sentencepiece --max-len-a 1.2 --max-len-b 10 \
   > "$OUT/generate-test.txt"
 python scripts/evaluate_mt.py --generate-output "$OUT/generate-test.txt" --ref "$DATA/raw/test.$TGT" \
   --data-bin "$DATA/bin" --path "$OUT/checkpoints/checkpoint_best.pt" | tee "$OUT/scores.txt"

@@ -12,6 +12,7 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
+source scripts/_steps.sh
 bash scripts/install.sh
 VENV="${VENV:-$ROOT/.venv}"
 export PATH="$VENV/bin:$PATH" OMP_NUM_THREADS="${OMP_NUM_THREADS:-$(nproc)}"
@@ -20,6 +21,7 @@ TRAIN_MINUTES="${TRAIN_MINUTES:-10}"
 DATA="$RUN_DIR/multi30k-de-en"
 CKPT="$RUN_DIR/checkpoints"
 mkdir -p "$RUN_DIR"
+rm -f "$RUN_DIR/generate.log" "$RUN_DIR/interactive.log"  # each run's own
 
 raw_opt=()
 if [ -n "${SEQ2SEQ_DATA_DIR:-}" ]; then
@@ -37,6 +39,7 @@ else
 fi
 
 echo "== 2/4 train rnn_bahdanau (bidirectional GRU, additive attention) for ${TRAIN_MINUTES} minutes"
+echo "   log: $RUN_DIR/train.log"
 hours=$(python -c "print(${TRAIN_MINUTES}/60)")
 fairseq-train "$DATA/bin" --user-dir fairseq_plugins --task translation \
   --arch rnn_bahdanau --encoder-embed-dim 256 --encoder-hidden-size 256 \
@@ -46,19 +49,24 @@ fairseq-train "$DATA/bin" --user-dir fairseq_plugins --task translation \
   --warmup-updates 100 --clip-norm 1.0 --criterion label_smoothed_cross_entropy \
   --label-smoothing 0.1 --max-tokens 4000 --max-epoch 30 --stop-time-hours "$hours" \
   --save-dir "$CKPT" --no-epoch-checkpoints --log-format simple --log-interval 50 \
-  --seed 1 2>&1 | tee "$RUN_DIR/train.log" | grep -E "valid on|done training|epoch [0-9]+ \|"
+  --seed 1 2>&1 | tee "$RUN_DIR/train.log" | grep -E "valid on|done training|epoch [0-9]+ \|" ||
+  failed "$RUN_DIR/train.log"
 
 echo "== 3/4 translate test2016 with beam 5 and score it"
-fairseq-generate "$DATA/bin" --user-dir fairseq_plugins --path "$CKPT/checkpoint_best.pt" \
-  --beam 5 --batch-size 64 --post-process sentencepiece --max-len-a 1.2 --max-len-b 10 \
+echo "   log: $RUN_DIR/generate.log"
+quiet "$RUN_DIR/generate.log" fairseq-generate "$DATA/bin" --user-dir fairseq_plugins \
+  --path "$CKPT/checkpoint_best.pt" --beam 5 --batch-size 64 --post-process sentencepiece \
+  --max-len-a 1.2 --max-len-b 10 \
   > "$RUN_DIR/generate-test.txt"
 python scripts/evaluate_mt.py --generate-output "$RUN_DIR/generate-test.txt" \
   --ref "$DATA/raw/test.en"
 
 echo "== 4/4 fairseq-interactive"
+echo "   log: $RUN_DIR/interactive.log"
 # (not `tee /dev/stderr`: with output redirected to a file, that reopens and truncates it)
 sentence="Ein Mann mit einem roten Hut fährt mit dem Fahrrad durch die Stadt."
 echo "$sentence"
-echo "$sentence" | fairseq-interactive "$DATA/bin" --user-dir fairseq_plugins --path "$CKPT/checkpoint_best.pt" \
+echo "$sentence" | quiet "$RUN_DIR/interactive.log" fairseq-interactive "$DATA/bin" \
+    --user-dir fairseq_plugins --path "$CKPT/checkpoint_best.pt" \
     --source-lang de --target-lang en --bpe sentencepiece \
-    --sentencepiece-model "$DATA/spm/joint.model" --beam 5 2>/dev/null | grep '^D-' | cut -f3
+    --sentencepiece-model "$DATA/spm/joint.model" --beam 5 | grep '^D-' | cut -f3
