@@ -1,9 +1,12 @@
 """--help lists the model's options with an architecture's values; fairseq_plugins.arch.
 
-The CLIs run as subprocesses, as a user runs them: ``--user-dir`` imports the plugin,
-which installs :mod:`fairseq_plugins.compat.arch_help`. The values expected are computed
-here from the architectures themselves (``PRESETS`` and ``fill_architecture`` for the
-plugin's, ``ARCH_CONFIG_REGISTRY`` for fairseq's), not copied from them.
+One test of each runs the real CLI as a subprocess, as a user runs it (``--user-dir``
+imports the plugin, which installs :mod:`fairseq_plugins.compat.arch_help`); the others
+call what those CLIs call (fairseq's parser and ``options.parse_args_and_arch``; the
+tool's ``main``) in this process, which imported the plugin the same way, so that the
+unit subset stays fast. The values expected are computed here from the architectures
+themselves (``PRESETS`` and ``fill_architecture`` for the plugin's,
+``ARCH_CONFIG_REGISTRY`` for fairseq's), not copied from them.
 """
 import argparse
 import os
@@ -39,8 +42,24 @@ def fairseq_help(cli, *args) -> str:
     return done.stdout
 
 
-def run_arch_tool(*args) -> subprocess.CompletedProcess:
-    return _run(sys.executable, "-m", "fairseq_plugins.arch", *args)
+def help_in_process(capsys, get_parser, *args) -> str:
+    """What a fairseq CLI prints for ``args --help``: its parser through
+    ``options.parse_args_and_arch``, as the CLI's ``cli_main`` does."""
+    with pytest.raises(SystemExit) as done:
+        options.parse_args_and_arch(get_parser(), ["--user-dir", str(PLUGIN_DIR), *args,
+                                                   "--help"])
+    assert done.value.code in (0, None)
+    return capsys.readouterr().out
+
+
+def run_arch_tool(capsys, *args):
+    """``python -m fairseq_plugins.arch ARGS`` in this process: (status, stdout, stderr)."""
+    try:
+        status = arch_tool.main(list(args))
+    except SystemExit as stop:
+        status = stop.code
+    out = capsys.readouterr()
+    return status, out.out, out.err
 
 
 def help_entry(text: str, option: str) -> str:
@@ -73,8 +92,8 @@ def test_train_help_shows_the_architectures_values():
         assert f"(rnn_gec: {value})" in help_entry(text, option), option
 
 
-def test_train_help_lists_fairseqs_lstm_options_with_its_values():
-    text = fairseq_help("fairseq-train", "--arch", "lstm")
+def test_train_help_lists_fairseqs_lstm_options_with_its_values(capsys):
+    text = help_in_process(capsys, options.get_training_parser, "--arch", "lstm")
     lstm = argparse.Namespace()
     ARCH_CONFIG_REGISTRY["lstm"](lstm)
     assert f"(lstm: {lstm.encoder_hidden_size})" in help_entry(text, "--encoder-hidden-size")
@@ -83,18 +102,21 @@ def test_train_help_lists_fairseqs_lstm_options_with_its_values():
     assert "(lstm:" not in help_entry(text, "--encoder-embed-path")
 
 
-@pytest.mark.parametrize("cli, own_option", [("fairseq-generate", "--beam"),
-                                              ("fairseq-interactive", "--buffer-size")])
-def test_generate_and_interactive_help_list_the_tasks_options(cli, own_option):
-    text = fairseq_help(cli)
+@pytest.mark.parametrize("get_parser, own_option", [
+    (options.get_generation_parser, "--beam"),                    # fairseq-generate's
+    (options.get_interactive_generation_parser, "--buffer-size"),  # fairseq-interactive's
+])
+def test_generate_and_interactive_help_list_the_tasks_options(capsys, get_parser, own_option):
+    text = help_in_process(capsys, get_parser)
     help_entry(text, own_option)
     help_entry(text, "--source-lang")  # the translation task's, added with the task
 
 
-@pytest.mark.parametrize("cli", ["fairseq-train", "fairseq-validate"])
-def test_help_still_prints_where_fairseq_cannot_complete_the_parser(cli):
+@pytest.mark.parametrize("get_parser", [options.get_training_parser,
+                                        options.get_validation_parser])
+def test_help_still_prints_where_fairseq_cannot_complete_the_parser(capsys, get_parser):
     # fairseq-train without --arch, fairseq-validate without --task: fairseq fails there
-    text = fairseq_help(cli)
+    text = help_in_process(capsys, get_parser)
     help_entry(text, "--user-dir")
 
 
@@ -112,13 +134,20 @@ def test_parsing_without_help_is_unchanged(suppress_defaults):
 
 
 # rnn_seq2seq, the model's own name, has no architecture function: its build_model fills it
-@pytest.mark.parametrize("arch", ["rnn_gec", "rnn_seq2seq"])
-def test_arch_tool_prints_the_resolved_configuration(arch):
-    done = run_arch_tool(arch)
+def test_arch_tool_prints_the_resolved_configuration():
+    done = _run(sys.executable, "-m", "fairseq_plugins.arch", "rnn_gec")   # as a user runs it
     assert done.returncode == 0, done.stderr[-3000:]
-    expected = rnn_config(arch)
+    expected = rnn_config("rnn_gec")
     assert [line.split(":")[0] for line in done.stdout.splitlines()] == list(expected)
     assert yaml.safe_load(done.stdout) == expected
+
+
+def test_arch_tool_fills_the_models_own_name_like_its_build_model(capsys):
+    status, out, err = run_arch_tool(capsys, "rnn_seq2seq")
+    assert status == 0, err[-3000:]
+    expected = rnn_config("rnn_seq2seq")
+    assert [line.split(":")[0] for line in out.splitlines()] == list(expected)
+    assert yaml.safe_load(out) == expected
 
 
 @pytest.mark.parametrize("arch, given", [
@@ -126,13 +155,13 @@ def test_arch_tool_prints_the_resolved_configuration(arch):
     # the decoder's embedding size follows the encoder's, which the option sets
     ("rnn_luong", dict(encoder_embed_dim=128, encoder_embed_path="vectors: 1.txt")),
 ])
-def test_arch_tool_applies_the_options_given_first(arch, given):
+def test_arch_tool_applies_the_options_given_first(capsys, arch, given):
     args = []
     for name, value in given.items():
         args += ["--" + name.replace("_", "-"), str(value)]
-    done = run_arch_tool(arch, *args)
-    assert done.returncode == 0, done.stderr[-3000:]
-    resolved = yaml.safe_load(done.stdout)
+    status, out, err = run_arch_tool(capsys, arch, *args)
+    assert status == 0, err[-3000:]
+    resolved = yaml.safe_load(out)
     assert resolved == rnn_config(arch, **given)
     assert all(resolved[name] == value for name, value in given.items())
 
@@ -142,25 +171,25 @@ def test_arch_tool_applies_the_options_given_first(arch, given):
     (["rnn_gec", "--no-such-option", "1"], "'--no-such-option'"),
     (["rnn_gec", "--encoder-layers", "two"], "'two'"),
 ])
-def test_arch_tool_errors_are_one_line_and_exit_2(args, named):
-    done = run_arch_tool(*args)
-    assert done.returncode == 2
-    assert done.stdout == ""
-    assert len(done.stderr.splitlines()) == 1, done.stderr
-    assert named in done.stderr and "error" in done.stderr
+def test_arch_tool_errors_are_one_line_and_exit_2(capsys, args, named):
+    status, out, err = run_arch_tool(capsys, *args)
+    assert status == 2
+    assert out == ""
+    assert len(err.splitlines()) == 1, err
+    assert named in err and "error" in err
 
 
-def test_arch_tool_lists_the_named_architectures():
-    listed = run_arch_tool("--list")
-    assert listed.returncode == 0, listed.stderr[-3000:]
-    assert run_arch_tool().stdout == listed.stdout  # no argument: the list too
-    lines = listed.stdout.splitlines()
+def test_arch_tool_lists_the_named_architectures(capsys):
+    status, listed, err = run_arch_tool(capsys, "--list")
+    assert status == 0, err[-3000:]
+    assert run_arch_tool(capsys)[1] == listed  # no argument: the list too
+    lines = listed.splitlines()
     assert [line.split()[0] for line in lines] == list(PRESETS)
     assert all(len(line.split()) > 3 for line in lines), "an architecture without description"
 
 
-def test_arch_tool_help_says_what_it_does():
-    done = run_arch_tool("--help")
-    assert done.returncode == 0, done.stderr[-3000:]
-    assert arch_tool.__doc__.splitlines()[0] in done.stdout
-    assert "--list" in done.stdout
+def test_arch_tool_help_says_what_it_does(capsys):
+    status, out, err = run_arch_tool(capsys, "--help")
+    assert status == 0, err[-3000:]
+    assert arch_tool.__doc__.splitlines()[0] in out
+    assert "--list" in out
