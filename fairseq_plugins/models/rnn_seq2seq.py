@@ -23,7 +23,7 @@ config (``model: {_name: rnn_luong, input_feeding: 0}``). Yes/no options are int
 0/1 rather than flags so that a preset's "yes" can be overridden with 0.
 """
 import logging
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from typing import Optional
 
 from fairseq.dataclass import ChoiceEnum, FairseqDataclass
@@ -168,12 +168,15 @@ class RNNSeq2SeqModel(FairseqEncoderDecoderModel):
     def __init__(self, cfg, encoder, decoder):
         super().__init__(encoder, decoder)
         self.cfg = cfg
-        self.embeddings = [m for m in {id(e): e for e in (encoder.embed_tokens, decoder.embed_tokens)}.values()]
+        # the distinct embedding tables (one when source and target share it)
+        unique = {id(e): e for e in (encoder.embed_tokens, decoder.embed_tokens)}
+        self.embeddings = list(unique.values())
         self._set_frozen(bool(cfg.freeze_embeddings))
 
     @classmethod
     def build_model(cls, cfg, task):
-        fill_architecture(cfg, PRESETS.get(getattr(cfg, "arch", None) or getattr(cfg, "_name", None), {}))
+        arch = getattr(cfg, "arch", None) or getattr(cfg, "_name", None)
+        fill_architecture(cfg, PRESETS.get(arch, {}))
         _check_config(cfg)
         src_dict, tgt_dict = task.source_dictionary, task.target_dictionary
         encoder_embed = build_embedding(src_dict, cfg.encoder_embed_dim, cfg.encoder_embed_path)

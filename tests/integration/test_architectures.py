@@ -35,11 +35,11 @@ def test_named_architecture_trains_saves_generates(arch, m30k_spm, tmp_path):
     gen = run([cli("fairseq-generate"), small_test_bin(m30k_spm), "--user-dir", PLUGIN_DIR,
                "--path", tmp_path / "checkpoint_last.pt", "--beam", "5", "--batch-size", "64",
                "--max-len-a", "1", "--max-len-b", "5", *attn])
-    hyps = [l for l in gen.stdout.splitlines() if l.startswith("H-")]
-    # 64 + 36: fairseq 0.12 alone drops the last 4 (fairseq_plugins.fairseq_fixes)
+    hyps = [line for line in gen.stdout.splitlines() if line.startswith("H-")]
+    # 64 + 36: fairseq 0.12 alone drops the last 4 (fairseq_plugins.compat.last_batch)
     assert len(hyps) == 100
     if attn:
-        aligns = [l for l in gen.stdout.splitlines() if l.startswith("A-")]
+        aligns = [line for line in gen.stdout.splitlines() if line.startswith("A-")]
         assert len(aligns) == 100 and re.match(r"A-\d+\t\d+-\d+", aligns[0])
 
 
@@ -52,7 +52,8 @@ def unk_model(data_dir, tmp_path_factory):
     root = tmp_path_factory.mktemp("unk")
     data_bin = binarise_multi30k(data_dir, root, train=1000, valid=100, threshold=3,
                                  dataset_impl="raw")
-    train(data_bin, root / "ckpt", "rnn_luong", 60, ["--input-feeding", "0", "--dataset-impl", "raw"])
+    train(data_bin, root / "ckpt", "rnn_luong", 60,
+          ["--input-feeding", "0", "--dataset-impl", "raw"])
     return data_bin, root / "ckpt" / "checkpoint_last.pt"
 
 

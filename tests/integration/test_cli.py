@@ -29,7 +29,8 @@ def test_plugin_registers_models_and_tasks():
     assert lines[0] == str(sorted(["rnn_bahdanau", "rnn_cho", "rnn_gec", "rnn_luong",
                                    "rnn_seq2seq", "rnn_sutskever"]))
     assert lines[1] == "True True"
-    assert lines[2] == "False", "the plugin must not import torchaudio (it does not load with torch 2.13)"
+    assert lines[2] == "False", \
+        "the plugin must not import torchaudio (it does not load with torch 2.13)"
 
 
 @pytest.fixture(scope="module")
@@ -48,7 +49,7 @@ def test_train_generate_interactive(trained):
     gen = run([cli("fairseq-generate"), data / "bin", "--user-dir", PLUGIN_DIR,
                "--path", save / "checkpoint_best.pt", "--beam", "5", "--batch-size", "32",
                "--post-process", "sentencepiece", "--max-len-a", "1.2", "--max-len-b", "10"])
-    hyps = [l for l in gen.stdout.splitlines() if l.startswith("D-")]
+    hyps = [line for line in gen.stdout.splitlines() if line.startswith("D-")]
     assert len(hyps) == len((data / "raw" / "test.en").read_text().splitlines())
     assert "BLEU4" in gen.stdout
 
@@ -58,9 +59,9 @@ def test_train_generate_interactive(trained):
                  "--target-lang", "en", "--bpe", "sentencepiece", "--sentencepiece-model", spm,
                  "--max-len-a", "1.2", "--max-len-b", "10"],
                 input="Ein Mann fährt Fahrrad.\nZwei Hunde spielen im Schnee.\n")
-    detok = [l for l in inter.stdout.splitlines() if l.startswith("D-")]
+    detok = [line for line in inter.stdout.splitlines() if line.startswith("D-")]
     assert len(detok) == 2
-    assert all("\u2581" not in l for l in detok), "sentencepiece pieces were not detokenised"
+    assert all("\u2581" not in line for line in detok), "sentencepiece pieces were not detokenised"
 
 
 def test_checkpoint_needs_the_plugin_and_refuses_other_globals(trained, tmp_path):
@@ -76,7 +77,8 @@ def test_checkpoint_needs_the_plugin_and_refuses_other_globals(trained, tmp_path
     state["extra_state"]["payload"] = os.system
     evil = tmp_path / "evil.pt"
     torch.save(state, evil)
-    refused = run([sys.executable, "-c", f"import fairseq_plugins, torch; torch.load({str(evil)!r})"],
+    load_evil = f"import fairseq_plugins, torch; torch.load({str(evil)!r})"
+    refused = run([sys.executable, "-c", load_evil],
                   cwd=REPO, check=False)
     assert refused.returncode != 0 and "GLOBAL posix.system" in refused.stderr
     gen = run([cli("fairseq-generate"), trained[0] / "bin", "--user-dir", PLUGIN_DIR,
@@ -92,11 +94,13 @@ def test_legacy_argparse_checkpoint_loads(m30k_spm, tmp_path):
          "--decoder-hidden-size", "16", "--decoder-out-embed-dim", "16", "--optimizer", "adam",
          "--max-tokens", "2000", "--max-update", "2", "--save-dir", save, "--no-epoch-checkpoints"])
     ckpt = save / "checkpoint_last.pt"
-    # without the plugin (a fresh interpreter: this one may have imported it already), PyTorch's weights_only default refuses it ...
+    # without the plugin (a fresh interpreter: this one may have imported it already),
+    # PyTorch's weights_only default refuses it ...
     bare = run([sys.executable, "-c", f"import torch; torch.load({str(ckpt)!r})"], check=False)
     assert bare.returncode != 0 and "argparse.Namespace" in bare.stderr
     # ... with it, weights_only stays on and the checkpoint loads
-    run([sys.executable, "-c", f"import fairseq_plugins, torch; torch.load({str(ckpt)!r})"], cwd=REPO)
+    run([sys.executable, "-c", f"import fairseq_plugins, torch; torch.load({str(ckpt)!r})"],
+        cwd=REPO)
     gen = run([cli("fairseq-generate"), m30k_spm / "bin", "--user-dir", PLUGIN_DIR,
                "--path", save / "checkpoint_last.pt", "--max-sentences", "16", "--max-len-b", "5"])
     assert "Generate test" in gen.stdout
@@ -141,8 +145,8 @@ def test_bad_model_options_end_in_one_line_not_a_traceback(m30k_bin, tmp_path):
 
 
 def positional_scores(generate_stdout):
-    return [[float(x) for x in l.split("\t")[1].split()]
-            for l in generate_stdout.splitlines() if l.startswith("P-")]
+    return [[float(x) for x in line.split("\t")[1].split()]
+            for line in generate_stdout.splitlines() if line.startswith("P-")]
 
 
 def test_cpu_bf16_trains_and_generates(m30k_spm, tmp_path):

@@ -206,7 +206,8 @@ def test_evaluate_gec_reader_closing_the_pipe_is_not_a_traceback(data_dir):
 
 RARE_NAMES = ["Wojciech", "Kowalczyk", "Bartholomew", "Tarragona", "Przemek", "Szymborska"]
 COPY_LINES = ["I saw Wojciech.", "Kowalczyk was late.", "Tom met Bartholomew.",
-              "Marguerite lives in Tarragona.", "Where is Przemek?", "The dog of Szymborska is black."]
+              "Marguerite lives in Tarragona.", "Where is Przemek?",
+              "The dog of Szymborska is black."]
 
 
 def name_sentences(n, seed):
@@ -264,7 +265,8 @@ def test_gec_data_builds_a_prepared_corpus(corpus, data_dir):
     assert prep["joint"] and prep["joined_dictionary"] and prep["tokenizer"] == "sentencepiece"
     assert prep["options"]["character_coverage"] == 1.0
     assert (corpus / "spm" / "joint.model").is_file()
-    assert (corpus / "bin" / "dict.err.txt").read_text() == (corpus / "bin" / "dict.cor.txt").read_text()
+    bin_dir = corpus / "bin"
+    assert (bin_dir / "dict.err.txt").read_text() == (bin_dir / "dict.cor.txt").read_text()
     for split in ("train", "valid", "test"):
         for lang in ("err", "cor"):
             assert (corpus / "bin" / f"{split}.err-cor.{lang}.bin").is_file()
@@ -279,13 +281,14 @@ def test_gec_data_builds_a_prepared_corpus(corpus, data_dir):
     assert ("This are a sentence .", "This is a good sentence .") in zip(err, cor)
     assert ("She have two cat .", "She has two cats .") in zip(err, cor)
     # clean text is PTB-tokenised like JFLEG
-    assert any(" n't " in line for line in cor) and all(not line.endswith("bushes.") for line in cor)
+    assert any(" n't " in line for line in cor)
+    assert all(not line.endswith("bushes.") for line in cor)
     # JFLEG dev = valid, with its four references beside the raw text
     jdev = data_dir / "jfleg" / "dev.ref2"
     assert gec["references"]["valid"] == [f"raw/valid.ref{i}" for i in range(4)]
     ref2 = (corpus / "raw" / "valid.ref2").read_text().splitlines()
     assert len(ref2) == prep["counts"]["valid"]["kept"] == 754
-    assert ref2[:5] == [" ".join(l.split()) for l in jdev.read_text().splitlines()[:5]]
+    assert ref2[:5] == [" ".join(line.split()) for line in jdev.read_text().splitlines()[:5]]
     for name in RARE_NAMES:   # the copy test below relies on this
         assert name not in (corpus / "text" / "train.cor").read_text()
 
@@ -300,23 +303,28 @@ def test_gec_data_spellchecked_input_and_held_out_dev(tmp_path, data_dir):
                       "--jfleg-dev-noise-copies", "2", "--jfleg-dev-holdout", "50",
                       "--vocab-size", "300", "--seed", "2").stdout
     src, spell, refs = jfleg(data_dir, "dev")
-    norm = [" ".join(l.split()) for l in spell]
+    norm = [" ".join(line.split()) for line in spell]
     sources = json.loads((out / "gec_data.json").read_text())["sources"]
     idx = sources["jfleg-dev-holdout"]["indices"]
     assert len(idx) == 50 == len(set(idx)) and idx == sorted(idx)
-    read = lambda name: (out / "raw" / name).read_text().splitlines()
+    def read(name):
+        return (out / "raw" / name).read_text().splitlines()
+
     assert read("valid.err") == [norm[i] for i in idx]
     assert read("valid.gleu-source") == [" ".join(src[i].split()) for i in idx]
     assert read("valid.ref3") == [" ".join(refs[3][i].split()) for i in idx]
-    assert read("test.err")[:3] == [" ".join(l.split()) for l in jfleg(data_dir, "test")[1][:3]]
-    assert read("test.gleu-source")[:3] == [" ".join(l.split())
-                                            for l in jfleg(data_dir, "test")[0][:3]]
+    assert read("test.err")[:3] == [" ".join(line.split())
+                                    for line in jfleg(data_dir, "test")[1][:3]]
+    assert read("test.gleu-source")[:3] == [" ".join(line.split())
+                                            for line in jfleg(data_dir, "test")[0][:3]]
     pairs = set(zip((out / "text" / "train.err").read_text().splitlines(),
                     (out / "text" / "train.cor").read_text().splitlines()))
     trained_on = [i for i in range(len(norm)) if (norm[i], " ".join(refs[0][i].split())) in pairs]
     assert len(trained_on) == len(norm) - 50 and not set(trained_on) & set(idx)
     # noised references: only those of training rows, each distinct one twice, mostly changed
-    tok = lambda line: " ".join(line.split())
+    def tok(line):
+        return " ".join(line.split())
+
     train_refs = {tok(r[i]) for r in refs for i in set(range(len(norm))) - set(idx)}
     held_refs = {tok(r[i]) for r in refs for i in idx} - train_refs
     noised = sources["jfleg-dev-noised"]
@@ -336,7 +344,7 @@ def test_gec_data_spellchecked_input_and_held_out_dev(tmp_path, data_dir):
     # the held-out part scores with evaluate_gec.py --gec-data, beside both baselines
     lines = evaluate("--gec-data", out, "--split", "valid", "--hyp", out / "raw" / "valid.err",
                      "--iterations", "50").stdout.splitlines()
-    assert [l.rsplit(" ", 1)[0] for l in lines] == [
+    assert [line.rsplit(" ", 1)[0] for line in lines] == [
         "GLEU", "baseline source-copied GLEU", "baseline model-input GLEU"], lines
     assert lines[0].split()[-1] == lines[2].split()[-1] != lines[1].split()[-1]
     assert_one_line_error(evaluate("--gec-data", out, "--split", "dev", "--hyp",
@@ -360,8 +368,8 @@ def test_patterns_learnt_from_jfleg_dev(data_dir):
     assert all(0 < p <= 1 for p, _ in noiser.table.values())
     assert noiser.table[(",",)][1][0] == ((), max(c for _, c in noiser.table[(",",)][1]))
     assert noiser.table[("the",)][1][0][0] == ()   # "the" is most often left out
-    clean = [tokenize(l.decode("utf-8"))
-             for l in read_lines(multi30k_english(data_dir / "multi30k"))[:2000]]
+    clean = [tokenize(line.decode("utf-8"))
+             for line in read_lines(multi30k_english(data_dir / "multi30k"))[:2000]]
     noisy = [noiser.noise(s) for s in clean]
     again = jfleg_patterns(train_rows, 1.0, seed=1)[0]
     assert noisy == [again.noise(s) for s in clean]
@@ -377,7 +385,9 @@ def test_jfleg_spellchecked_cased_input(data_dir):
     from preprocess.recase import restore_case
     plain = read_jfleg(data_dir / "jfleg", "spellchecked")
     cased = read_jfleg(data_dir / "jfleg", "spellchecked-cased")
-    has_capital = lambda rows: sum(r[0] != r[0].lower() for r in rows)
+    def has_capital(rows):
+        return sum(r[0] != r[0].lower() for r in rows)
+
     assert has_capital(plain["test"]) == 0 and has_capital(plain["dev"]) > 600   # the reason
     assert has_capital(cased["test"]) > 600
     for split in ("dev", "test"):
@@ -392,7 +402,8 @@ def test_jfleg_spellchecked_cased_input(data_dir):
 def test_gec_data_jfleg_dev_patterns_add_errors(tmp_path, data_dir):
     from preprocess.lines import read_lines
     lines = read_lines(data_dir / "multi30k" / "train.en.gz")[:1500]
-    clean = write(tmp_path / "c.txt", "".join(tokenize(l.decode("utf-8")) + "\n" for l in lines))
+    clean = write(tmp_path / "c.txt",
+                  "".join(tokenize(line.decode("utf-8")) + "\n" for line in lines))
     changed = {}
     for scale in ("0", "1"):
         out = tmp_path / f"p{scale}"
@@ -433,8 +444,8 @@ def test_gec_data_bad_input(tmp_path, data_dir):
 def test_join_sentences_keeps_every_sentence_in_order(data_dir):
     from preprocess.gec_data import join_sentences, multi30k_english
     from preprocess.lines import read_lines
-    lines = [l.decode("utf-8").strip()
-             for l in read_lines(multi30k_english(data_dir / "multi30k"))[:500]]
+    lines = [line.decode("utf-8").strip()
+             for line in read_lines(multi30k_english(data_dir / "multi30k"))[:500]]
     joined = join_sentences(lines, 3, seed=1)
     i, sizes = 0, []
     for line in joined:                        # each line = the next 1..3 sentences, in order
@@ -504,7 +515,8 @@ def test_hydra_train_with_shipped_gec_config(corpus, tmp_path):
                                "dataset.max_valid_steps=1", "checkpoint.save_interval_updates=6",
                                "lr_scheduler.warmup_updates=2"), cwd=tmp_path)
     log = proc.stdout + proc.stderr
-    assert re.search(r"valid on 'valid' subset .*\| gleu [\d.]+ .*\| num_updates 6", log), log[-3000:]
+    assert re.search(r"valid on 'valid' subset .*\| gleu [\d.]+ .*\| num_updates 6", log), \
+        log[-3000:]
     cfg = torch.load(save / "checkpoint_best.pt", weights_only=False)["cfg"]
     assert cfg["model"]["_name"] == "rnn_gec" and cfg["model"]["share_all_embeddings"] == 1
     assert cfg["dataset"]["curriculum"] == 1 and cfg["task"]["eval_gleu"]
@@ -690,11 +702,11 @@ def assert_scores_are_fused(out, checkpoint, data_bin, lm_path, weight, ids):
         with torch.no_grad():
             g = gec.get_normalized_probs(gec(source[None], torch.tensor([len(source)]), prev),
                                          log_probs=True)[0]
-            l = lm.get_normalized_probs(lm(prev), log_probs=True)[0]
+            lp = lm.get_normalized_probs(lm(prev), log_probs=True)[0]
         steps = torch.arange(len(target))
-        fused = (g[steps, target] + weight * l[steps, target]) / math.log(2)
+        fused = (g[steps, target] + weight * lp[steps, target]) / math.log(2)
         assert fused.tolist() == pytest.approx(printed[i], abs=2e-3), (i, out[-2000:])
-        lm_moved = max(lm_moved, float((weight * l[steps, target]).abs().max()))
+        lm_moved = max(lm_moved, float((weight * lp[steps, target]).abs().max()))
     assert lm_moved > 0.1   # the LM's share is far above the printed precision
 
 

@@ -252,7 +252,7 @@ def test_download_from_file_url(tmp_path, data_dir):
                                  cache_dir=tmp_path / "cache2",
                                  remote_files=corpora.multi30k_remote("de", "fr"))
     assert sorted(p.name for p in folder.iterdir()) == sorted(
-        f"{s}.{l}.gz" for s in ("train", "val", "test_2016_flickr") for l in ("de", "fr"))
+        f"{s}.{lang}.gz" for s in ("train", "val", "test_2016_flickr") for lang in ("de", "fr"))
 
     # A mirror without the files (and an empty cache): one-line error naming the URL.
     bad = prepare("jfleg", "--out", tmp_path / "bad", "--base-url", (tmp_path / "nowhere").as_uri(),
@@ -282,7 +282,8 @@ def test_parallel_mode_carves_valid(tmp_path, data_dir):
     assert m["splits"] == ["train", "valid"] and m["corpus"] == "parallel"
     assert m["counts"]["all"]["read"] == 800
     assert m["counts"]["valid"]["kept"] == 100 and m["counts"]["train"]["kept"] == 700
-    assert (out / "bin/valid.en-fr.en.bin").is_file() and not (out / "bin/test.en-fr.en.bin").exists()
+    assert (out / "bin/valid.en-fr.en.bin").is_file()
+    assert not (out / "bin/test.en-fr.en.bin").exists()
     assert not set(lines(out / "raw/valid.en")) & set(lines(out / "raw/train.en"))
 
 

@@ -96,7 +96,7 @@ def test_plot_loss_reads_fairseq_tensorboard_logs(trained, tmp_path):
     assert_png(out)
     summary = {line.split(":")[0]: line for line in proc.stdout.splitlines() if ":" in line}
     # 300 lines in batches of at most 32 (multiples of 8) = 11 updates per epoch, the
-    # last, smaller one included (fairseq_plugins.fairseq_fixes); 2 epochs, --log-interval 2
+    # last, smaller one included (fairseq_plugins.compat.last_batch); 2 epochs, --log-interval 2
     assert "11 points, updates 2..22" in summary["train_inner"]
     assert "2 points, updates 11..22" in summary["train"]
     assert "2 points, updates 11..22" in summary["valid"]
@@ -200,8 +200,8 @@ def test_benchmark_reports_every_system_and_a_floor_of_the_stated_size(trained, 
                   "1", "--threads", "1", "--embed", "16", "--hidden", "16", "--dec-hidden",
                   "24", "--max-tokens", "500", "--systems", "fairseq lstm",
                   "rnn_luong --input-feeding 0", "floor", "--json", out, check=True)
-    rows = [[c.strip() for c in l.strip("|").split("|")] for l in proc.stdout.splitlines()
-            if l.startswith("| ") and "---" not in l]
+    rows = [[c.strip() for c in line.strip("|").split("|")] for line in proc.stdout.splitlines()
+            if line.startswith("| ") and "---" not in line]
     assert [r[0] for r in rows] == ["system", "fairseq lstm", "rnn_luong --input-feeding 0",
                                     "floor"]
     assert rows[1][3] == "1.00"                        # train tok/s x lstm
@@ -210,10 +210,12 @@ def test_benchmark_reports_every_system_and_a_floor_of_the_stated_size(trained, 
     floor = results["floor"]
     assert floor["train_tokens_per_s"] > 0 and floor["gen_tokens_per_s"] is None
     assert results["fairseq lstm"]["gen_tokens_per_s"] > 0 and floor["bleu"] is None
-    vs, vt = (len((trained.data_bin / f"dict.{l}.txt").read_text().splitlines()) + 4
-              for l in ("de", "en"))
+    vs, vt = (len((trained.data_bin / f"dict.{lang}.txt").read_text().splitlines()) + 4
+              for lang in ("de", "en"))
     e, h, d = 16, 16, 24
-    lstm = lambda i, n, dirs: dirs * (4 * n * (i + n) + 8 * n)  # weights and both biases
+    def lstm(i, n, dirs):   # an LSTM's weights and both biases
+        return dirs * (4 * n * (i + n) + 8 * n)
+
     assert floor["params"] == ((vs + vt) * e + lstm(e, h, 2) + (2 * h * d + d)
                                + lstm(e, d, 1) + (d * vt + vt))
 
