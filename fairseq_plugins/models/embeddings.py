@@ -111,20 +111,21 @@ def load_pretrained(embedding: nn.Embedding, dictionary, path: str) -> Dict[str,
     initialisation.
     """
     dim = embedding.embedding_dim
-    wanted: Dict[str, list] = {}
+    wanted: Dict[str, list] = {}   # key -> [(index, rank of the key among the symbol's)]
     for index, symbol in enumerate(dictionary.symbols):
         if index == dictionary.pad():
             continue
-        for key in _lookup_keys(symbol):
-            wanted.setdefault(key, []).append(index)
-    found = set()
+        for rank, key in enumerate(_lookup_keys(symbol)):
+            wanted.setdefault(key, []).append((index, rank))
+    found: Dict[int, int] = {}     # index -> rank of the key its vector was found under
     with torch.no_grad():
         for _, word, vector in _read_vectors(path, dim):
-            # exact matches are listed first for each symbol, so an exact match wins
-            for index in wanted.get(word, ()):
-                if index not in found:
+            # a closer key replaces a looser one found earlier in the file (the exact
+            # symbol beats its lowercased form); among equals the first line wins
+            for index, rank in wanted.get(word, ()):
+                if rank < found.get(index, rank + 1):
                     embedding.weight[index].copy_(vector)
-                    found.add(index)
+                    found[index] = rank
     total = len(dictionary) - 1  # padding excluded
     logger.info(
         "pretrained embeddings %s: found %d of %d vocabulary entries (%.1f%%)",
