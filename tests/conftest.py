@@ -176,3 +176,42 @@ def small_test_bin(data, n=100, src="de", tgt="en"):
          "--srcdict", data / "bin" / f"dict.{src}.txt",
          "--tgtdict", data / "bin" / f"dict.{tgt}.txt"])
     return dest
+
+
+# --------------------------------------------------------------------------- small files
+
+def write(path, text):
+    """Write ``text`` (str as UTF-8, or bytes as they are) to ``path``; return it as str."""
+    Path(path).write_bytes(text if isinstance(text, bytes) else text.encode("utf-8"))
+    return str(path)
+
+
+def write_lines(path, lines):
+    """Write ``lines``, one a line (UTF-8); return the path."""
+    Path(path).write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+    return path
+
+
+def sacrebleu_cli(ref, hyp, *flags):
+    """sacreBLEU's own CLI on two files: the score to compare the project's with."""
+    proc = run([cli("sacrebleu"), ref, "-i", hyp, "-b", "-w", "2", *flags])
+    return float(proc.stdout.strip())
+
+
+#: a small M2 file: two annotators, a noop, alternatives, deletions, a sentence without edits
+M2_TEXT = """S This are a sentence .
+A 1 2|||R:VERB:SVA|||is|||REQUIRED|||-NONE-|||0
+A 3 3|||M:ADJ|||good|||REQUIRED|||-NONE-|||0
+A 1 2|||R:VERB:SVA|||was|||REQUIRED|||-NONE-|||1
+
+S I like it very much much .
+A 5 6|||U:ADV||||||REQUIRED|||-NONE-|||0
+A -1 -1|||noop|||-NONE-|||REQUIRED|||-NONE-|||1
+
+S He go to school in the morning .
+A 1 2|||Vform|||goes||went|||REQUIRED|||-NONE-|||0
+A 4 5|||Prep|||-NONE-|||REQUIRED|||-NONE-|||0
+A 5 6|||ArtOrDet|||-NONE-|||REQUIRED|||-NONE-|||0
+
+S Nothing wrong here .
+"""

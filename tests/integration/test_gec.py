@@ -12,12 +12,11 @@ import os
 import re
 import subprocess
 import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-from conftest import REPO, PLUGIN_DIR, cli, hydra_train_cmd, run
+from conftest import M2_TEXT, PLUGIN_DIR, REPO, cli, hydra_train_cmd, run, write
 
 from preprocess import gleu
 from preprocess.lines import read_text
@@ -47,28 +46,6 @@ def run_bytes(cmd, data: bytes, timeout=300):
 
 
 # ----------------------------------------------------------------------------- M2
-
-M2_TEXT = """S This are a sentence .
-A 1 2|||R:VERB:SVA|||is|||REQUIRED|||-NONE-|||0
-A 3 3|||M:ADJ|||good|||REQUIRED|||-NONE-|||0
-A 1 2|||R:VERB:SVA|||was|||REQUIRED|||-NONE-|||1
-
-S I like it very much much .
-A 5 6|||U:ADV||||||REQUIRED|||-NONE-|||0
-A -1 -1|||noop|||-NONE-|||REQUIRED|||-NONE-|||1
-
-S He go to school in the morning .
-A 1 2|||Vform|||goes||went|||REQUIRED|||-NONE-|||0
-A 4 5|||Prep|||-NONE-|||REQUIRED|||-NONE-|||0
-A 5 6|||ArtOrDet|||-NONE-|||REQUIRED|||-NONE-|||0
-
-S Nothing wrong here .
-"""
-
-
-def write(path, text):
-    Path(path).write_text(text, encoding="utf-8")
-    return str(path)
 
 
 # ----------------------------------------------------------------------------- GLEU

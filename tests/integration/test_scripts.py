@@ -19,7 +19,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from conftest import PLUGIN_DIR, REPO, cli, run
+from conftest import PLUGIN_DIR, REPO, cli, run, sacrebleu_cli, write_lines
 
 SCRIPTS = REPO / "scripts"
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -158,14 +158,6 @@ def test_plot_attention_bad_checkpoint_path(trained, tmp_path):
 
 
 # --------------------------------------------------------------------------- evaluate_mt
-def write_lines(path, lines):
-    Path(path).write_text("".join(line + "\n" for line in lines), encoding="utf-8")
-    return path
-
-
-def sacrebleu_cli(ref, hyp, *flags):
-    proc = run([cli("sacrebleu"), ref, "-i", hyp, "-b", "-w", "2", *flags])
-    return float(proc.stdout.strip())
 
 
 def test_evaluate_mt_on_real_generate_and_validate(trained, tmp_path):

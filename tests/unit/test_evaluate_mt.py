@@ -4,19 +4,8 @@ The same script on a real fairseq-generate run is in tests/integration/test_scri
 """
 import json
 import re
-from pathlib import Path
 
-from conftest import assert_one_line_error, cli, run, script
-
-
-def write_lines(path, lines):
-    Path(path).write_text("".join(line + "\n" for line in lines), encoding="utf-8")
-    return path
-
-
-def sacrebleu_cli(ref, hyp, *flags):
-    proc = run([cli("sacrebleu"), ref, "-i", hyp, "-b", "-w", "2", *flags])
-    return float(proc.stdout.strip())
+from conftest import assert_one_line_error, sacrebleu_cli, script, write_lines
 
 
 REFS = ["The cat sat on the mat.", "A man is riding a bike!", "Two dogs play in the snow."]

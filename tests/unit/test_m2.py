@@ -1,38 +1,16 @@
 """preprocess.m2: M2 blocks (source + annotated edits) into (erroneous, corrected) pairs."""
 import re
 import sys
-from pathlib import Path
 
 import pytest
 
-from conftest import REPO, assert_one_line_error, run
+from conftest import M2_TEXT, REPO, assert_one_line_error, run, write
 
 from preprocess.errors import InputError
 from preprocess.m2 import Edit, M2Sentence, m2_pairs, read_m2
 
 # four blocks: two annotators, a deletion and a noop, CoNLL alternatives (goes||went) and
 # two deletions, and a sentence without edits
-M2_TEXT = """S This are a sentence .
-A 1 2|||R:VERB:SVA|||is|||REQUIRED|||-NONE-|||0
-A 3 3|||M:ADJ|||good|||REQUIRED|||-NONE-|||0
-A 1 2|||R:VERB:SVA|||was|||REQUIRED|||-NONE-|||1
-
-S I like it very much much .
-A 5 6|||U:ADV||||||REQUIRED|||-NONE-|||0
-A -1 -1|||noop|||-NONE-|||REQUIRED|||-NONE-|||1
-
-S He go to school in the morning .
-A 1 2|||Vform|||goes||went|||REQUIRED|||-NONE-|||0
-A 4 5|||Prep|||-NONE-|||REQUIRED|||-NONE-|||0
-A 5 6|||ArtOrDet|||-NONE-|||REQUIRED|||-NONE-|||0
-
-S Nothing wrong here .
-"""
-
-
-def write(path, text):
-    Path(path).write_bytes(text if isinstance(text, bytes) else text.encode("utf-8"))
-    return str(path)
 
 
 def test_m2_pairs_default_annotator_and_all(tmp_path):
@@ -65,8 +43,6 @@ def test_m2_malformed(tmp_path, text, fragment):
     proc = run([sys.executable, "-m", "preprocess.m2", m2, "--src-out", tmp_path / "s",
                 "--tgt-out", tmp_path / "t"], cwd=REPO, check=False)
     assert_one_line_error(proc, "bad.m2")
-
-
 
 
 def edit(start, end, correction, annotator=0):
