@@ -13,9 +13,6 @@ Every module here describes one problem of the fairseq release the plugin is bui
 installed fairseq; outside it the fix is not applied and one warning line says so
 (fairseq may have fixed the problem itself, or changed the code the fix replaces).
 ``docs/fairseq-fixes.md`` lists them all in a table.
-
-Fixes that only some code paths need (``interactive_input``, applied by the ``gec``
-task inside ``fairseq-interactive``) are applied through :func:`apply_fix` by that code.
 """
 import importlib
 import logging
@@ -34,6 +31,7 @@ FIXES = (
     "interactive_lm",
     "one_line_errors",
     "arch_help",
+    "interactive_input",
 )
 
 _applied = set()

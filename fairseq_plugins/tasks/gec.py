@@ -27,11 +27,12 @@ then, when the data was built with PTB word tokenisation (``--gec-tokenizer auto
 (``--bpe sentencepiece --sentencepiece-model OUT/spm/joint.model``).  An explicit
 ``--tokenizer`` wins.
 
-**A forgiving correction shell.**  Inside fairseq-interactive the task reads its input
-bytes with :mod:`fairseq_plugins.compat.interactive_input`, and
-:mod:`fairseq_plugins.tasks.shell_input` reports and skips each line it cannot correct
-(``E-<id>\\t<reason>; skipped``: empty, too long, not UTF-8); the shell goes on, and
-the ids of the other lines keep matching their input line numbers.
+**A forgiving correction shell.**  fairseq-interactive reports and skips each line it
+cannot correct (``E-<id>\\t<reason>; skipped``: empty, also after normalisation, over
+``--max-input-chars`` characters or ``--max-source-positions`` tokens, not UTF-8) and goes
+on; the ids of the other lines keep matching their input line numbers. The plugin does
+this for every task (:mod:`fairseq_plugins.compat.interactive_input`); ``gec`` adds the
+``--max-input-chars`` option it reads.
 
 **Decoding options.**  ``--copy-bias B`` outputs the source unchanged unless the best
 correction's mean token log-probability beats the source's by more than ``B``
@@ -47,7 +48,6 @@ field types at runtime.)
 import json
 import logging
 import os
-import sys
 from argparse import Namespace
 from dataclasses import dataclass, field
 from typing import Optional
@@ -61,11 +61,10 @@ from fairseq.tasks import register_task
 from fairseq.tasks.translation import TranslationConfig, TranslationTask
 from omegaconf import II
 
-from fairseq_plugins import compat
 from fairseq_plugins.tasks import gec_references
 from fairseq_plugins.tasks.gec_copy_bias import prefer_source
-from fairseq_plugins.tasks.shell_input import ShellInput
 from preprocess import gleu, ptb
+from preprocess.text import normalize
 
 logger = logging.getLogger(__name__)
 
@@ -142,17 +141,8 @@ class GECTask(TranslationTask):
     def __init__(self, cfg: GECConfig, src_dict, tgt_dict):
         super().__init__(cfg, src_dict, tgt_dict)
         self._gleu: Optional[gec_references.GleuReferences] = None   # of the valid split
-        self.shell_input = ShellInput(cfg.max_input_chars, cfg.max_source_positions)
         self.gleu_tokenizer = None
         self.gleu_generator = None
-
-    @classmethod
-    def setup_task(cls, cfg: GECConfig, **kwargs):
-        task = super().setup_task(cfg, **kwargs)
-        if "fairseq_cli.interactive" in sys.modules and compat.apply_fix("interactive_input"):
-            logger.info("gec: tolerant input reader installed (bad lines are reported "
-                        "and skipped)")
-        return task
 
     # ---------------------------------------------------------------- data folders
     def _data_dir(self) -> str:
@@ -294,9 +284,6 @@ class GECTask(TranslationTask):
 
     # ---------------------------------------------------------------- interactive input
     def get_interactive_tokens_and_lengths(self, lines, encode_fn):
-        """Encode raw input lines; report and skip the ones that cannot be corrected."""
-        return self.shell_input.tokens_and_lengths(lines, self.source_dictionary, encode_fn)
-
-    def build_dataset_for_inference(self, src_tokens, src_lengths, constraints=None):
-        return self.shell_input.dataset(src_tokens, src_lengths, self.source_dictionary,
-                                        self.target_dictionary, constraints=constraints)
+        """Encode raw input lines after the training normalisation (NFKC, whitespace)."""
+        return super().get_interactive_tokens_and_lengths([normalize(x) for x in lines],
+                                                          encode_fn)

@@ -26,7 +26,7 @@ def _python(code: str) -> subprocess.CompletedProcess:
 
 def _fix_modules():
     return [__import__(f"fairseq_plugins.compat.{name}", fromlist=["apply"])
-            for name in (*compat.FIXES, "interactive_input")]
+            for name in compat.FIXES]
 
 
 @pytest.mark.parametrize("module", _fix_modules(), ids=lambda m: m.__name__.rsplit(".")[-1])
