@@ -31,6 +31,8 @@ FIXES = (
     "interactive_lm",
     "one_line_errors",
     "arch_help",
+    "data_folder_errors",
+    "checkpoint_errors",
     "interactive_input",
 )
 

@@ -152,7 +152,7 @@ def load_checkpoint(cfg, trainer, **passthrough_args):
             ".pt", suffix + ".pt")
         in_save_dir = os.path.abspath(os.path.dirname(path)) == os.path.abspath(cfg.save_dir)
         if not PathManager.exists(path) and not in_save_dir:
-            raise MissingFileError(f"checkpoint {path} (--restore-file) does not exist")
+            raise MissingFileError(f"checkpoint {path} does not exist (--restore-file)")
     return _original_load_checkpoint(cfg, trainer, **passthrough_args)
 
 
