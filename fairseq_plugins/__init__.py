@@ -6,8 +6,9 @@ Importing it first applies the plugin's fixes of fairseq problems
 versions it was written for: checkpoints refused by PyTorch >= 2.6, a dropped last
 batch, a crashing ``--replace-unk``, an abort at exit, language modelling under NumPy 2,
 ``--lm-path`` ignored by fairseq-interactive, tracebacks for bad input, ``--help``
-without the model's options, a fairseq-interactive that dies on a bad input line), then
-registers the models, tasks and criterions.
+without the model's options, a fairseq-interactive that dies on a bad input line, a bad
+data folder or checkpoint ending in a traceback), then registers the models, tasks and
+criterions.
 
 The torch-free text tools the plugin shares with data preparation (normalisation, PTB
 tokenisation, GLEU statistics, the error type) live in the ``preprocess`` package, which
