@@ -153,6 +153,15 @@ def train_cmd(data_bin, save_dir, arch="rnn_luong", updates=20, extra=(), max_to
             "--log-interval", "5", "--seed", "1", "--no-epoch-checkpoints", *extra]
 
 
+@pytest.fixture(scope="session")
+def tiny_checkpoint(m30k_spm, tmp_path_factory):
+    """A translation checkpoint of ``m30k_spm`` after 20 updates, for the tests that only
+    read it (what it translates to does not matter there): (data folder, checkpoint)."""
+    save = tmp_path_factory.mktemp("tiny_checkpoint")
+    run(train_cmd(m30k_spm / "bin", save, updates=20))
+    return m30k_spm, save / "checkpoint_last.pt"
+
+
 def train_losses(log_text):
     """train_inner losses from a fairseq-train log (``--log-format simple``)."""
     import re

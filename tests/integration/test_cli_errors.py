@@ -22,10 +22,9 @@ from conftest import PLUGIN_DIR, cli, run, train_cmd
 
 
 @pytest.fixture(scope="module")
-def trained(m30k_spm, tmp_path_factory):
-    save = tmp_path_factory.mktemp("ckpt_errors")
-    run(train_cmd(m30k_spm / "bin", save, updates=20))
-    return m30k_spm / "bin", save / "checkpoint_last.pt"
+def trained(tiny_checkpoint):
+    data, checkpoint = tiny_checkpoint
+    return data / "bin", checkpoint
 
 
 def _generate(data, checkpoint):

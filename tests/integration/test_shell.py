@@ -11,7 +11,7 @@ import subprocess
 import pytest
 import sentencepiece
 
-from conftest import PLUGIN_DIR, REPO, cli, run, train_cmd
+from conftest import PLUGIN_DIR, REPO, cli
 
 GOOD = ["Ein Hund läuft über die Wiese .", "Eine Katze schläft .", "Ein Mann fährt Fahrrad ."]
 RUNAWAY = " ".join(["Hund"] * 3000)   # 14,999 characters: over 10 per source position
@@ -22,11 +22,9 @@ LINES = [GOOD[0].encode(), b"\xff\xfe kaputt", GOOD[1].encode(), b"", RUNAWAY.en
 
 
 @pytest.fixture(scope="module")
-def model(m30k_spm, tmp_path_factory):
+def model(tiny_checkpoint):
     """A translation checkpoint after 20 updates (what it says does not matter here)."""
-    save = tmp_path_factory.mktemp("shell")
-    run(train_cmd(m30k_spm / "bin", save, updates=20))
-    return m30k_spm, save / "checkpoint_last.pt"
+    return tiny_checkpoint
 
 
 def shell(model, lines, *extra):
