@@ -186,6 +186,15 @@ def saved_updates(path):
     return torch.load(path, weights_only=False)["optimizer_history"][-1]["num_updates"]
 
 
+def _updates_or_none(path, at_least=8):
+    """The updates saved in ``path`` once it is complete and holds ``at_least``, else None."""
+    try:
+        updates = saved_updates(path)
+    except Exception:   # not there yet, or fairseq is still copying it
+        return None
+    return updates if updates >= at_least else None
+
+
 def test_killed_training_resumes_at_the_same_update(m30k_spm, tmp_path):
     save = tmp_path / "resume"
     cmd = train_cmd(m30k_spm / "bin", save, updates=100000,
@@ -197,10 +206,10 @@ def test_killed_training_resumes_at_the_same_update(m30k_spm, tmp_path):
     deadline = time.time() + 300
     last = save / "checkpoint_last.pt"
     try:
-        while time.time() < deadline:
+        # fairseq writes checkpoint_1_8.pt, then copies it to checkpoint_last.pt: wait for
+        # the copy, else the kill may land before it (checkpoint_last.pt still at 4)
+        while time.time() < deadline and _updates_or_none(last) is None:
             time.sleep(0.5)
-            if list(save.glob("checkpoint_*_8.pt")):
-                break
         assert list(save.glob("checkpoint_*_8.pt")), "no checkpoint written in time"
     finally:
         os.killpg(proc.pid, signal.SIGKILL)  # no clean shutdown: as a killed job
