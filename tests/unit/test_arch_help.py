@@ -9,35 +9,26 @@ themselves (``PRESETS`` and ``fill_architecture`` for the plugin's,
 ``ARCH_CONFIG_REGISTRY`` for fairseq's), not copied from them.
 """
 import argparse
-import os
 import subprocess
 import sys
 from dataclasses import fields
-from pathlib import Path
 
 import pytest
 import yaml
 from fairseq import options
 from fairseq.models import ARCH_CONFIG_REGISTRY
 
+from conftest import PLUGIN_DIR, REPO, cli, run
 from fairseq_plugins import arch as arch_tool
 from fairseq_plugins.compat import arch_help
 from fairseq_plugins.models.rnn_seq2seq import PRESETS, RNNSeq2SeqConfig, fill_architecture
 
-REPO = Path(__file__).resolve().parents[2]
-PLUGIN_DIR = REPO / "fairseq_plugins"
-BIN_DIR = Path(sys.executable).parent
-
-
 def _run(*cmd) -> subprocess.CompletedProcess:
-    path = os.pathsep.join(p for p in (str(REPO), os.environ.get("PYTHONPATH")) if p)
-    env = dict(os.environ, PYTHONPATH=path, OMP_NUM_THREADS="1")
-    return subprocess.run([str(c) for c in cmd], cwd=REPO, env=env, timeout=300,
-                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return run(cmd, cwd=REPO, check=False, timeout=300)
 
 
-def fairseq_help(cli, *args) -> str:
-    done = _run(BIN_DIR / cli, "--user-dir", PLUGIN_DIR, *args, "--help")
+def fairseq_help(program, *args) -> str:
+    done = _run(cli(program), "--user-dir", PLUGIN_DIR, *args, "--help")
     assert done.returncode == 0, done.stderr[-3000:]
     return done.stdout
 

@@ -5,23 +5,18 @@ interpreter that imports the plugin (as every fairseq CLI does with --user-dir).
 """
 import ast
 import logging
-import os
 import subprocess
 import sys
 import types
-from pathlib import Path
 
 import pytest
 
+from conftest import REPO, run
 from fairseq_plugins import compat
-
-REPO = Path(__file__).resolve().parents[2]
 
 
 def _python(code: str) -> subprocess.CompletedProcess:
-    env = dict(os.environ, PYTHONPATH=str(REPO), OMP_NUM_THREADS="1")
-    return subprocess.run([sys.executable, "-c", code], cwd=REPO, env=env, timeout=120,
-                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return run([sys.executable, "-c", code], cwd=REPO, check=False, timeout=120)
 
 
 def _fix_modules():
