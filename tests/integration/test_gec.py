@@ -16,22 +16,14 @@ import sys
 import numpy as np
 import pytest
 
-from conftest import M2_TEXT, PLUGIN_DIR, REPO, cli, hydra_train_cmd, run, write
+from conftest import (M2_TEXT, PLUGIN_DIR, REPO, assert_one_line_error, cli, hydra_train_cmd,
+                      run, write)
 
 from preprocess import gleu
 from preprocess.lines import read_text
 from preprocess.ptb import detokenize, tokenize
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
-
-
-def assert_one_line_error(proc, *fragments):
-    assert proc.returncode == 2, proc.stdout + proc.stderr
-    err = proc.stderr.strip()
-    assert "\n" not in err and "Traceback" not in err, err
-    assert err.startswith("error:"), err
-    for f in fragments:
-        assert f in err, err
 
 
 def run_bytes(cmd, data: bytes, timeout=300):

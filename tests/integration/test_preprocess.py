@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import run
+from conftest import assert_one_line_error, run
 
 from preprocess import corpora
 from preprocess.split import carve
@@ -34,16 +34,6 @@ def lines(path):
 
 def manifest(out):
     return json.loads((Path(out) / "prepare.json").read_text(encoding="utf-8"))
-
-
-def assert_one_line_error(proc, *fragments):
-    assert proc.returncode == 2, proc.stdout + proc.stderr
-    err = proc.stderr.strip()
-    assert "Traceback" not in proc.stderr
-    assert len(err.splitlines()) == 1, err
-    assert err.startswith("error: "), err
-    for fragment in fragments:
-        assert fragment in err, err
 
 
 def spm_encode(model, texts):

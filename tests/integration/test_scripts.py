@@ -19,7 +19,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from conftest import PLUGIN_DIR, REPO, cli, run, sacrebleu_cli, write_lines
+from conftest import PLUGIN_DIR, REPO, assert_one_line_error, cli, run, sacrebleu_cli, write_lines
 
 SCRIPTS = REPO / "scripts"
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -29,15 +29,6 @@ TRAIN_LINES, HELDOUT_LINES = 300, 40
 def script(name, *args, check=False):
     """Run ``scripts/NAME.py`` with the test interpreter; return the CompletedProcess."""
     return run([sys.executable, SCRIPTS / name, *args], check=check)
-
-
-def assert_one_line_error(proc, *fragments):
-    """Bad input must exit 2 with exactly one ``error: ...`` line on stderr."""
-    assert proc.returncode == 2, proc.stdout + proc.stderr
-    lines = proc.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: "), proc.stderr
-    for fragment in fragments:
-        assert fragment in lines[0]
 
 
 def assert_png(path, min_bytes=5000):
