@@ -2,7 +2,8 @@
 
 The encoder hands over its final states as ``L_enc x D x B x H_enc`` (layers, directions,
 batch, size); a bridge returns ``L_dec x B x H_dec``. For an LSTM the bridge is applied to
-the hidden state and, through its own weights, to the cell state.
+the hidden state and, through its own weights, to the cell state; a GRU has no cell state,
+and its bridge no weights for one (a parameter no gradient reaches stops DDP).
 
 * ``zero``        the decoder starts from zeros (attention carries the source);
 * ``concat``      [h_fwd; h_bwd] per layer, needs H_dec = D * H_enc (Sutskever, unidirectional:
@@ -38,7 +39,7 @@ def match_layers(state: Tensor, num_layers: int) -> Tensor:
 
 class Bridge(nn.Module):
     def __init__(self, kind: str, enc_hidden: int, directions: int, dec_hidden: int,
-                 dec_layers: int):
+                 dec_layers: int, cell_state: bool = True):
         super().__init__()
         if kind not in BRIDGE_CHOICES:
             raise ModelOptionError(f"unknown bridge {kind!r}; "
@@ -55,8 +56,16 @@ class Bridge(nn.Module):
                 f"bridge 'sum' needs decoder hidden size = encoder hidden size ({enc_hidden}), "
                 f"got {dec_hidden}; use --bridge linear or tanh-linear"
             )
-        self.proj_h = nn.Linear(in_dim, dec_hidden) if kind in ("linear", "tanh-linear") else None
-        self.proj_c = nn.Linear(in_dim, dec_hidden) if kind in ("linear", "tanh-linear") else None
+        learnt = kind in ("linear", "tanh-linear")
+        self.proj_h = nn.Linear(in_dim, dec_hidden) if learnt else None
+        self.proj_c = nn.Linear(in_dim, dec_hidden) if learnt and cell_state else None
+
+    def upgrade_state_dict_named(self, state_dict, name):
+        """GRU checkpoints saved before the bridge dropped its unused cell-state weights
+        still hold them: drop them there too (fairseq calls this before loading)."""
+        if self.proj_c is None:
+            for key in [k for k in state_dict if k.startswith(f"{name}.proj_c.")]:
+                del state_dict[key]
 
     def _one(self, state: Tensor, proj: Optional[nn.Module]) -> Tensor:
         # state: L_enc x D x B x H_enc

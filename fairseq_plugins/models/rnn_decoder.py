@@ -61,7 +61,8 @@ class RNNDecoder(FairseqIncrementalDecoder):
         input_size = E + (H if self.input_feeding else 0) + (C if self.context_input else 0)
         self.rnn = build_rnn(cfg.cell, input_size, H, self.num_layers, cfg.dropout)
         self.attention = build_attention(cfg.attention, H, C, cfg.attention_dim or H)
-        self.bridge = Bridge(cfg.bridge, encoder_hidden, encoder_directions, H, self.num_layers)
+        self.bridge = Bridge(cfg.bridge, encoder_hidden, encoder_directions, H, self.num_layers,
+                             cell_state=cfg.cell == "lstm")
         self.combine = nn.Linear(C + H, H, bias=False) if self.luong else None
 
         readout_dim = H + (C + E if self.context_input else 0)

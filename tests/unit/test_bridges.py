@@ -62,10 +62,17 @@ def test_linear_bridges_project_the_concatenation(kind, squash):
     assert not torch.equal(ph.weight, pc.weight)
 
 
-def test_gru_has_no_cell_state():
+def test_gru_has_no_cell_state_and_no_weights_for_one():
     h, _ = states()
-    h0, c0 = Bridge("linear", H, D, dec_hidden=5, dec_layers=L)(h, None)
+    bridge = Bridge("linear", H, D, dec_hidden=5, dec_layers=L, cell_state=False)
+    h0, c0 = bridge(h, None)
     assert h0.shape == (L, B, 5) and c0 is None
+    assert [name for name, _ in bridge.named_parameters()] == ["proj_h.weight", "proj_h.bias"]
+    # a checkpoint from before still loads: its unused cell-state weights are dropped
+    old = {f"decoder.bridge.{k}": v for k, v in Bridge(
+        "linear", H, D, dec_hidden=5, dec_layers=L).state_dict().items()}
+    bridge.upgrade_state_dict_named(old, "decoder.bridge")
+    assert sorted(old) == ["decoder.bridge.proj_h.bias", "decoder.bridge.proj_h.weight"]
 
 
 def test_more_encoder_layers_keep_the_top_ones():
