@@ -31,3 +31,8 @@ class MissingFileError(InputError, FileNotFoundError, CompactHydraException):
 class CheckpointError(InputError, CompactHydraException):
     """A checkpoint file fairseq cannot use: empty, cut off, not a checkpoint at all, or
     made for a model nobody registered; says which file and what is wrong."""
+
+
+class DistributedError(InputError, CompactHydraException):
+    """A distributed run that cannot be started as asked (world size, backend, port), or
+    whose ranks could not join or went out of sync; says which and what to do."""

@@ -8,6 +8,7 @@ environment as the interpreter running pytest, on small slices of the corpora in
 ``from conftest import ...``.
 """
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -67,6 +68,21 @@ def assert_one_line_error(proc, *fragments):
     assert len(lines) == 1 and lines[0].startswith("error: "), proc.stderr
     for fragment in fragments:
         assert fragment in lines[0], lines[0]
+
+
+def assert_cli_error(proc, *fragments):
+    """A fairseq CLI stopped on bad input: non-zero exit, no traceback, and exactly one
+    ``<program>: error: ...`` line, the last on stderr (fairseq and hydra log and warn
+    there too), holding ``fragments``."""
+    program = os.path.basename(proc.args[0])
+    assert proc.returncode != 0, proc.stderr[-3000:]
+    assert "Traceback" not in proc.stderr, proc.stderr[-3000:]
+    lines = proc.stderr.strip().splitlines()
+    errors = [line for line in lines if re.match(r"\S+: error: ", line)]
+    assert errors == lines[-1:], proc.stderr[-3000:]
+    assert errors[0].startswith(f"{program}: error: "), errors[0]
+    for fragment in fragments:
+        assert fragment in errors[0], errors[0]
 
 
 @pytest.fixture(scope="session")

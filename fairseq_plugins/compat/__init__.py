@@ -34,6 +34,9 @@ FIXES = (
     "data_folder_errors",
     "checkpoint_errors",
     "interactive_input",
+    "distributed",
+    "sharded_validation",
+    "checkpoint_broadcast",
 )
 
 _applied = set()

@@ -214,6 +214,12 @@ class RNNSeq2SeqModel(FairseqEncoderDecoderModel):
                 logger.info("unfreezing embeddings at update %d", num_updates)
             self._set_frozen(frozen)
 
+    @property
+    def ddp_find_unused_parameters(self) -> bool:
+        """Frozen embeddings are detached (no gradient), which DDP must be told to expect;
+        read by :mod:`fairseq_plugins.compat.distributed`."""
+        return bool(self.cfg.freeze_embeddings)
+
     def max_positions(self):
         return (self.cfg.max_source_positions, self.cfg.max_target_positions)
 

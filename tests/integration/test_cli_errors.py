@@ -11,14 +11,13 @@ checkpoint; a case's runs go side by side. One checkpoint of 20 updates is share
 """
 import os
 import random
-import re
 import shutil
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import torch
 
-from conftest import PLUGIN_DIR, cli, run, train_cmd
+from conftest import PLUGIN_DIR, assert_cli_error, cli, run, train_cmd
 
 
 @pytest.fixture(scope="module")
@@ -39,20 +38,6 @@ def _interactive(data, checkpoint):
 def _run_side_by_side(cmds):
     with ThreadPoolExecutor(len(cmds)) as pool:
         return list(pool.map(lambda cmd: run(cmd, check=False, input=""), cmds))
-
-
-def assert_one_line_error(proc, *fragments):
-    """Non-zero exit, no traceback, and exactly one ``<program>: error: ...`` line, the
-    last on stderr (fairseq and hydra log and warn there too), holding ``fragments``."""
-    program = os.path.basename(proc.args[0])
-    assert proc.returncode != 0, proc.stderr[-3000:]
-    assert "Traceback" not in proc.stderr, proc.stderr[-3000:]
-    lines = proc.stderr.strip().splitlines()
-    errors = [line for line in lines if re.match(r"\S+: error: ", line)]
-    assert errors == lines[-1:], proc.stderr[-3000:]
-    assert errors[0].startswith(f"{program}: error: "), errors[0]
-    for fragment in fragments:
-        assert fragment in errors[0], errors[0]
 
 
 def _missing_folder(data, tmp_path):
@@ -85,7 +70,7 @@ def test_bad_data_folder_is_one_line_in_every_cli(trained, tmp_path, make, clis)
             "generate": _generate(folder, checkpoint),
             "interactive": _interactive(folder, checkpoint)}
     for proc in _run_side_by_side([cmds[name] for name in clis]):
-        assert_one_line_error(proc, message)
+        assert_cli_error(proc, message)
 
 
 def _truncated(checkpoint, path):
@@ -129,7 +114,7 @@ def test_bad_checkpoint_is_one_line_in_generate_and_interactive(trained, tmp_pat
     cmds = {"generate": _generate(data, bad), "interactive": _interactive(data, bad),
             "train": train_cmd(data, tmp_path / "save", extra=["--restore-file", bad])}
     for proc in _run_side_by_side([cmds[name] for name in clis]):
-        assert_one_line_error(proc, f"checkpoint {bad} {message}")
+        assert_cli_error(proc, f"checkpoint {bad} {message}")
 
 
 def test_what_is_not_a_bad_file_keeps_fairseqs_behaviour(trained, tmp_path):

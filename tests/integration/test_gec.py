@@ -12,6 +12,7 @@ import os
 import re
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
@@ -471,6 +472,25 @@ def test_train_logs_gleu_and_keeps_the_best_checkpoint(trained):
     best = torch.load(save / "checkpoint_best.pt", map_location="cpu", weights_only=False)
     assert best["extra_state"]["val_loss"] == pytest.approx(max(gleus), abs=0.01)
     assert re.search(r"best_gleu ([\d.]+)", log)
+
+
+def test_validation_on_two_ranks_gives_the_single_process_gleu(trained, corpus):
+    """fairseq-validate --task gec on JFLEG dev: two CPU ranks, each decoding its shard of
+    the batches and summing GLEU statistics across ranks, report the GLEU of one process
+    on the same checkpoint. 754 sentences in batches of 58 make 13 batches, so one rank
+    also meets the empty batch fairseq pads its shard with (compat.sharded_validation)."""
+    save, _ = trained
+    cmd = [cli("fairseq-validate"), corpus / "bin", "--user-dir", PLUGIN_DIR, "--task", "gec",
+           "--path", save / "checkpoint_best.pt", "--valid-subset", "valid", "--cpu",
+           "--batch-size", "58", "--required-batch-size-multiple", "1"]
+    with ThreadPoolExecutor(2) as pool:
+        one, two = pool.map(run, [cmd, [*cmd, "--distributed-world-size", "2"]])
+    pattern = r"valid on 'valid' subset .*\| gleu ([\d.]+) .*\| bsz (\d+)"
+    single = re.findall(pattern, one.stdout + one.stderr)
+    ranks = re.findall(pattern, two.stdout + two.stderr)
+    assert len(single) == 1 and single[0][1] == "754", one.stderr[-3000:]
+    assert float(single[0][0]) > 5
+    assert ranks and set(ranks) == set(single), two.stderr[-3000:]
 
 
 def test_hydra_train_with_shipped_gec_config(corpus, tmp_path):

@@ -395,3 +395,23 @@ def test_runs_under_bf16_autocast(variant):
         assert grads and all(torch.isfinite(g).all() for g in grads)
     finally:
         model.zero_grad(set_to_none=True)
+
+
+def test_every_parameter_gets_a_gradient_unless_ddp_is_told(variant):
+    """What DDP needs without --find-unused-parameters: one backward pass reaches every
+    parameter. Frozen embeddings (detached in forward) are the plugin's one exception,
+    and the model says so (``ddp_find_unused_parameters``, read by compat.distributed)."""
+    task, model = variant
+    model.train()
+    try:
+        model.zero_grad(set_to_none=True)
+        lp, _ = log_probs(model, batch(task)["net_input"])
+        lp.sum().backward()
+        unused = {name for name, p in model.named_parameters() if p.grad is None}
+    finally:
+        model.zero_grad(set_to_none=True)
+        model.eval()
+    if model.ddp_find_unused_parameters:
+        assert unused and all("embed_tokens" in name for name in unused), unused
+    else:
+        assert not unused

@@ -1,0 +1,345 @@
+"""fairseq's data-parallel training runs on CPU (gloo), and stops with one line when it cannot.
+
+fairseq 0.12 counts CUDA devices only, so on a CPU:
+
+- ``fairseq-train --cpu --distributed-world-size N`` fails its assertion
+  "world size is N but have 0 available devices";
+- under ``torchrun --nproc_per_node N ... --distributed-world-size N`` every rank divides
+  by ``torch.cuda.device_count()`` (ZeroDivisionError);
+- under ``torchrun`` without ``--distributed-world-size`` (whose default is the number of
+  GPUs, 1 without one) every process trains the whole corpus alone: N identical runs;
+- ``DistributedDataParallel`` is given ``device_ids=[0]``, which PyTorch refuses for a
+  module on the CPU, and ``all_gather_list`` (validation and some logging) allocates a
+  CUDA buffer.
+
+What this fix does, on CPU and GPU alike unless it says CPU:
+
+- ``--distributed-world-size N`` without a launcher spawns N processes (CPU: at most one
+  per core, each with ``cores // N`` threads unless ``OMP_NUM_THREADS`` is set), through a
+  target that imports the plugin first, so that its fixes hold in every rank from the
+  start; a free port is chosen unless ``--distributed-port`` names one, which must be free.
+- Under ``torchrun`` (``WORLD_SIZE``, ``RANK``, ``MASTER_ADDR``, ``MASTER_PORT`` set) the
+  job's world size is torchrun's; ``--distributed-world-size`` may repeat it and may not
+  contradict it.
+- On CPU the backend is gloo: nccl, fairseq's default, is replaced (and the log says so)
+  unless the user asked for it, which is an error.
+- Joining the process group is bounded by ``--heartbeat-timeout`` seconds (300 when it is
+  not set), instead of torch's 30 minutes: a rank whose peers never come stops with one
+  line that says how many ranks it waited for and where.
+- DDP looks for unused parameters when the model says it needs to
+  (``ddp_find_unused_parameters``: frozen embeddings get no gradient), and logs that.
+- At every checkpoint each rank hashes its parameters; rank 0 logs the hash when all
+  ranks agree, and every rank stops with an error naming the ranks when they do not.
+
+Anything that cannot be honoured raises :class:`fairseq_plugins.errors.DistributedError`:
+one line, no traceback, in the launching process or in the rank that met it.
+"""
+import argparse
+import datetime
+import hashlib
+import logging
+import os
+import socket
+import sys
+import warnings
+
+import torch
+import torch.distributed as dist
+from fairseq import checkpoint_utils
+from fairseq.distributed import utils as distributed_utils
+from fairseq.models import distributed_fairseq_model
+
+from fairseq_plugins.errors import DistributedError
+from preprocess.errors import InputError
+
+PROBLEM = ("fairseq's data-parallel training needs CUDA: on CPU it asserts, divides by zero "
+           "or, under torchrun, silently trains N copies of one job")
+FAIRSEQ_VERSIONS = ("0.12.0", "0.13")
+TEST = ("tests/integration/test_distributed.py::"
+        "test_two_cpu_ranks_train_one_job_in_sync_whichever_launcher")
+
+logger = logging.getLogger("fairseq_plugins.distributed")
+
+#: seconds a rank waits for all the others to join when --heartbeat-timeout is not set
+DEFAULT_JOIN_TIMEOUT_S = 300
+_TORCHRUN_ENV = ("MASTER_ADDR", "MASTER_PORT", "WORLD_SIZE", "RANK")
+
+_original = {}
+
+
+# ------------------------------------------------------------------ what the user asked for
+
+def _on_cpu(cfg) -> bool:
+    return bool(cfg.common.cpu) or not torch.cuda.is_available()
+
+
+def _given(flag: str, argv=None) -> bool:
+    """Whether ``--flag`` (argparse) or ``distributed_training.key=`` (hydra) is in argv."""
+    argv = sys.argv if argv is None else argv
+    key = "distributed_training." + flag.lstrip("-").replace("-", "_") + "="
+    return any(a == flag or a.startswith(flag + "=") or a.startswith(key) for a in argv)
+
+
+def _cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+def _port_is_free(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        try:
+            sock.bind(("", port))
+        except OSError:
+            return False
+    return True
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("", 0))
+        return sock.getsockname()[1]
+
+
+# ------------------------------------------------------------------ the launch plan
+
+def _check_backend(cfg):
+    dt = cfg.distributed_training
+    if not _on_cpu(cfg) or dt.distributed_backend != "nccl":
+        return
+    if _given("--distributed-backend"):
+        raise DistributedError("--distributed-backend nccl needs CUDA GPUs; this run is on "
+                               "the CPU (--cpu or no GPU): use --distributed-backend gloo")
+    dt.distributed_backend = "gloo"
+    logger.info("distributed training on the CPU: backend gloo (nccl needs GPUs)")
+
+
+def _adopt_torchrun(cfg) -> bool:
+    """Take world size and rank from torchrun's environment; False when not under torchrun."""
+    if not all(key in os.environ for key in _TORCHRUN_ENV):
+        return False
+    dt = cfg.distributed_training
+    world = int(os.environ["WORLD_SIZE"])
+    asked = dt.distributed_world_size
+    if asked != world and _given("--distributed-world-size"):
+        raise DistributedError(
+            f"torchrun started {world} process(es) but --distributed-world-size is {asked}: "
+            f"drop the option (the world size is torchrun's) or start {asked} processes")
+    if world == 1:
+        return False
+    dt.distributed_world_size = world
+    dt.distributed_rank = int(os.environ["RANK"])
+    local_rank = int(os.environ.get("LOCAL_RANK", "0"))
+    dt.device_id = local_rank if _on_cpu(cfg) else local_rank % torch.cuda.device_count()
+    dt.distributed_init_method = "env://"
+    dt.distributed_no_spawn = True
+    return True
+
+
+def _plan_spawn(cfg) -> int:
+    """Check a single-machine spawn of the world size; return how many processes to start."""
+    dt = cfg.distributed_training
+    world = dt.distributed_world_size
+    if _on_cpu(cfg):
+        if world > _cores():
+            raise DistributedError(
+                f"--distributed-world-size {world} on the CPU, but this machine gives the "
+                f"job {_cores()} core(s): one rank needs one core; use at most {_cores()}")
+    elif world > torch.cuda.device_count():
+        raise DistributedError(
+            f"--distributed-world-size {world}, but this machine has "
+            f"{torch.cuda.device_count()} GPU(s): start the other ranks on other machines "
+            f"(torchrun --nnodes, docs/distributed.md) or lower the world size")
+    if dt.distributed_port > 0:
+        if not _port_is_free(dt.distributed_port):
+            raise DistributedError(f"--distributed-port {dt.distributed_port} is in use on "
+                                   f"this machine: choose another port, or leave it out")
+    else:
+        dt.distributed_port = _free_port()
+    dt.distributed_init_method = f"tcp://localhost:{dt.distributed_port}"
+    return world
+
+
+def _slurm_job() -> bool:
+    return any(k in os.environ for k in ("SLURM_STEP_NODELIST", "SLURM_JOB_NODELIST"))
+
+
+def call_main(cfg, main, **kwargs):
+    """fairseq's ``call_main``, with the launch decided here where fairseq's would fail."""
+    dt = cfg.distributed_training
+    if dt.distributed_init_method is not None or cfg.common.tpu:
+        if _on_cpu(cfg) and dt.distributed_world_size > 1 and not dt.distributed_no_spawn:
+            raise DistributedError(
+                "--distributed-init-method on the CPU: start each rank yourself with "
+                "--distributed-no-spawn --distributed-rank R, or use torchrun")
+        _check_backend(cfg)
+        return _original["call_main"](cfg, main, **kwargs)
+    if _adopt_torchrun(cfg):
+        _check_backend(cfg)
+        return distributed_utils.distributed_main(dt.device_id, main, cfg, kwargs)
+    if dt.distributed_world_size > 1 and not _slurm_job():
+        nprocs = _plan_spawn(cfg)
+        _check_backend(cfg)
+        return _spawn(cfg, main, kwargs, nprocs)
+    if dt.distributed_world_size > 1 and _on_cpu(cfg):
+        raise DistributedError("SLURM on the CPU: launch the ranks with torchrun inside "
+                               "the job (docs/distributed.md)")
+    return _original["call_main"](cfg, main, **kwargs)
+
+
+# ------------------------------------------------------------------ the ranks
+
+def _spawn(cfg, main, kwargs, nprocs):
+    """Start the ranks of one machine; a rank's one-line error becomes the job's."""
+    dt = cfg.distributed_training
+    kwargs = dict(kwargs, start_rank=dt.distributed_rank)
+    dt.distributed_rank = None  # each rank's own, from its index
+    threads = max(1, _cores() // nprocs) if _on_cpu(cfg) else 0
+    errors = torch.multiprocessing.get_context("spawn").SimpleQueue()
+    logger.info("starting %d ranks on this machine (%s, %s)", nprocs,
+                dt.distributed_init_method, dt.distributed_backend)
+    try:
+        torch.multiprocessing.spawn(fn=_spawned_rank, nprocs=nprocs, join=True,
+                                    args=(main, cfg, kwargs, threads, errors))
+    except torch.multiprocessing.ProcessExitedException as exc:
+        if not errors.empty():
+            raise RankError(errors.get()) from None
+        raise DistributedError(f"rank {exc.error_index} stopped "
+                               f"({exc.signal_name or f'exit status {exc.exit_code}'}); "
+                               f"the job stopped with it") from None
+
+
+class RankError(InputError):
+    """The one-line error of a rank, raised again in the process that started it."""
+
+
+def _spawned_rank(index, main, cfg, kwargs, threads, errors):
+    """One rank, in a fresh process: the plugin's fixes first, then fairseq's rank."""
+    import fairseq_plugins  # noqa: F401  (applies the fixes in this process)
+
+    if threads and "OMP_NUM_THREADS" not in os.environ:
+        torch.set_num_threads(threads)
+    try:
+        distributed_utils.distributed_main(index, main, cfg, kwargs)
+    except InputError as exc:  # the parent prints it, once for the job
+        errors.put(" ".join(str(exc).split()))
+        sys.exit(1)
+
+
+def _join_timeout(dt) -> datetime.timedelta:
+    seconds = dt.heartbeat_timeout if dt.heartbeat_timeout > 0 else DEFAULT_JOIN_TIMEOUT_S
+    return datetime.timedelta(seconds=seconds)
+
+
+def _explain_join_failure(exc, dt, timeout) -> str:
+    text = " ".join(str(exc).split())
+    where = dt.distributed_init_method
+    if "address already in use" in text.lower() or "EADDRINUSE" in text:
+        return (f"the port of {where} is in use: choose another --distributed-port "
+                f"(or torchrun --master-port)")
+    if "timed out" in text.lower() or "timeout" in text.lower():
+        return (f"rank {dt.distributed_rank} waited {int(timeout.total_seconds())} s at "
+                f"{where} for all {dt.distributed_world_size} ranks to join, and they did "
+                f"not: start {dt.distributed_world_size} ranks, or lower "
+                f"--distributed-world-size (--heartbeat-timeout sets the wait)")
+    return f"rank {dt.distributed_rank} could not join {where}: {text[:300]}"
+
+
+def distributed_init(cfg):
+    """Join the process group with a bounded wait, then let fairseq do the rest."""
+    if isinstance(cfg, argparse.Namespace):
+        return _original["distributed_init"](cfg)  # fairseq converts it, then joins
+    dt = cfg.distributed_training
+    if not cfg.common.tpu and not dist.is_initialized():
+        timeout = _join_timeout(dt)
+        logger.info("distributed init (rank %s): %s", dt.distributed_rank,
+                    dt.distributed_init_method)
+        try:
+            dist.init_process_group(backend=dt.distributed_backend,
+                                    init_method=dt.distributed_init_method,
+                                    world_size=dt.distributed_world_size,
+                                    rank=dt.distributed_rank, timeout=timeout)
+        except (RuntimeError, ValueError) as exc:  # DistNetworkError, DistStoreError, ...
+            raise DistributedError(_explain_join_failure(exc, dt, timeout)) from None
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Distributed is already initialized")
+        return _original["distributed_init"](cfg)
+
+
+def all_gather_list(data, group=None, max_size=16384):
+    """fairseq's gather of Python objects; through gloo when the group is not nccl."""
+    if group is None:
+        group = distributed_utils.get_global_group()
+    if torch.cuda.is_available() and dist.get_backend(group) == "nccl":
+        return _original["all_gather_list"](data, group=group, max_size=max_size)
+    from fairseq import utils
+
+    gathered = [None] * dist.get_world_size(group=group)
+    dist.all_gather_object(gathered, utils.move_to_cpu(data), group=group)
+    return gathered
+
+
+# ------------------------------------------------------------------ the model under DDP
+
+class PluginDDP(torch.nn.parallel.DistributedDataParallel):
+    """fairseq's DDP, fit for a CPU module and for the plugin's frozen embeddings."""
+
+    def __init__(self, module, device_ids=None, output_device=None,
+                 find_unused_parameters=False, **kwargs):
+        if all(p.device.type == "cpu" for p in module.parameters()):
+            device_ids = output_device = None  # PyTorch: only for GPU modules
+        if not find_unused_parameters and getattr(module, "ddp_find_unused_parameters", False):
+            find_unused_parameters = True
+            logger.info("frozen embeddings get no gradient: DDP looks for unused "
+                        "parameters (as --find-unused-parameters would)")
+        with warnings.catch_warnings():  # fairseq passes it; torch 2.13 renamed it
+            warnings.filterwarnings("ignore", message="`broadcast_buffers` is deprecated")
+            super().__init__(module, device_ids=device_ids, output_device=output_device,
+                             find_unused_parameters=find_unused_parameters, **kwargs)
+
+
+def parameter_digest(model) -> str:
+    """sha256 of every parameter and buffer of ``model``, by name, bit for bit."""
+    digest = hashlib.sha256()
+    for name, tensor in sorted(model.state_dict().items()):
+        digest.update(name.encode("utf-8"))
+        flat = tensor.detach().cpu().contiguous().reshape(-1)
+        digest.update(flat.view(torch.uint8).numpy().tobytes())
+    return digest.hexdigest()
+
+
+def check_ranks_in_sync(trainer):
+    """Every rank hashes its parameters; all must agree (data parallelism's one promise)."""
+    group = trainer.data_parallel_process_group
+    mine = parameter_digest(trainer.get_model())
+    digests = [None] * trainer.data_parallel_world_size
+    dist.all_gather_object(digests, mine, group=group)
+    update = trainer.get_num_updates()
+    if len(set(digests)) != 1:
+        listed = ", ".join(f"rank {r} {d[:12]}" for r, d in enumerate(digests))
+        raise DistributedError(f"the ranks hold different parameters at update {update} "
+                               f"({listed}): data-parallel training went out of sync")
+    if trainer.data_parallel_rank == 0:
+        logger.info("parameters identical on all %d ranks at update %d (sha256 %s)",
+                    len(digests), update, mine[:16])
+
+
+def save_checkpoint(cfg, trainer, epoch_itr, val_loss):
+    if trainer.data_parallel_world_size > 1:
+        check_ranks_in_sync(trainer)
+    return _original["save_checkpoint"](cfg, trainer, epoch_itr, val_loss)
+
+
+def apply():
+    if "call_main" in _original:
+        return
+    _original["call_main"] = distributed_utils.call_main
+    _original["distributed_init"] = distributed_utils.distributed_init
+    _original["all_gather_list"] = distributed_utils.all_gather_list
+    _original["save_checkpoint"] = checkpoint_utils.save_checkpoint
+    distributed_utils.call_main = call_main
+    distributed_utils.distributed_init = distributed_init
+    distributed_utils.all_gather_list = all_gather_list
+    checkpoint_utils.save_checkpoint = save_checkpoint
+    distributed_fairseq_model.DistributedDataParallel = PluginDDP
