@@ -7,8 +7,10 @@ Corpora::
     jfleg [--source spellchecked[-cased]]  JFLEG dev/test: plain normalised text, 4 references
     parallel --train-src F --train-tgt F --src-lang X --tgt-lang Y
              [--valid-src F --valid-tgt F] [--test-src F --test-tgt F]
+    qa --format {squad,coqa,cmu-qa,twcs} --input PATH [DEV]
+                                      question answering / dialogue -> src/tgt (see qa.py)
 
-Translation pipeline (multi30k, anki, parallel), all under ``--out OUT``:
+Translation pipeline (multi30k, anki, parallel, qa), all under ``--out OUT``:
 
 1. read (gz/zip/plain) and check that both sides have the same number of lines;
 2. decode each line strictly as UTF-8, NFKC + whitespace normalisation, skip pairs that are
@@ -39,7 +41,7 @@ from pathlib import Path
 from typing import Optional
 
 from . import binarize as binarize_mod
-from . import corpora, subword
+from . import corpora, qa, subword
 from .cli import run_main
 from .errors import InputError
 from .lines import read_parallel, write_lines
@@ -131,12 +133,13 @@ def _check_langs(src_lang, tgt_lang):
         raise InputError(f"source and target language are both {src_lang!r}")
 
 
-def build(corpus, src_lang, tgt_lang, splits, stats, out, opts, inputs):
+def build(corpus, src_lang, tgt_lang, splits, stats, out, opts, inputs, extra=None):
     """Subword-train, segment, filter, write and binarise cleaned ``splits``.
 
     ``splits`` maps split name -> ``[(lineno, src_text, tgt_text), ...]`` (already
-    cleaned); ``stats`` maps split name (and optionally ``"all"``) -> ``SplitStats``.
-    Returns the manifest (also written to ``OUT/prepare.json``).
+    cleaned); ``stats`` maps split name (and optionally ``"all"``) -> ``SplitStats``;
+    ``extra`` is added to the manifest. Returns the manifest (also written to
+    ``OUT/prepare.json``).
     """
     out = Path(out)
     if not splits["train"]:
@@ -201,6 +204,7 @@ def build(corpus, src_lang, tgt_lang, splits, stats, out, opts, inputs):
         "inputs": inputs,
         "options": options,
         "counts": {name: s.as_dict() for name, s in stats.items()},
+        **(extra or {}),
     })
 
 
@@ -296,6 +300,57 @@ def prepare_anki(out, src="en", tgt="fr", raw_dir=None, base_url=None, cache_dir
                                 {"test": opts.test_size, "valid": opts.valid_size}, opts)
     inputs = {"all": path, "split": f"seeded carve (seed {opts.seed}), test then valid"}
     return build("anki", src, tgt, splits, stats, out, opts, inputs)
+
+
+# --- question answering -----------------------------------------------------------------
+
+#: what each QA format keeps whole when valid/test are carved
+QA_GROUPS = {"squad": "article", "coqa": "story", "cmu-qa": "article", "twcs": "conversation"}
+
+
+def prepare_qa(fmt, inputs, out, sep=qa.SEP, context_window=0, keep_unanswerable=False,
+               no_answer_token=qa.NO_ANSWER, history=2, **opts):
+    """A QA corpus (``qa.FORMATS``) as ``src -> tgt``; returns the prepare.json dict.
+
+    ``inputs`` is the corpus as distributed: for squad/coqa the train file and optionally
+    the official dev file (which becomes test: the official test sets are hidden); for
+    cmu-qa the folder of S08/ S09/ S10/, for twcs the twcs.csv. valid (and test, without
+    a dev file) are carved from the first input, seeded, keeping each ``QA_GROUPS`` unit
+    and each repeated sentence in one split.
+    """
+    opts = _options(opts)
+    qopts = qa.QAOptions(sep, context_window, keep_unanswerable, no_answer_token,
+                         history).check()
+    if fmt not in qa.FORMATS:
+        raise InputError(f"qa: --format must be one of {', '.join(qa.FORMATS)}")
+    most = 2 if fmt in ("squad", "coqa") else 1
+    if not 1 <= len(inputs) <= most:
+        takes = "a train file and optionally a dev file" if most == 2 else "one --input"
+        raise InputError(f"qa --format {fmt} takes {takes}, got {len(inputs)} inputs")
+    sizes = {"valid": opts.valid_size}
+    if len(inputs) == 1:
+        sizes = {"test": opts.test_size, **sizes}
+    for name, n in sizes.items():
+        if n < 1:
+            raise InputError(f"qa: --{name}-size must be at least 1")
+    out = check_out(out, opts.force)
+    pool, stats_all, notes_all = qa.read(fmt, inputs[0], qopts, opts.lowercase)
+    notes = {"all": notes_all}
+    dev = qa.read(fmt, inputs[1], qopts, opts.lowercase) if len(inputs) == 2 else None
+    splits, stats = _carve_from(pool, stats_all, sizes, opts)
+    for name, n in sizes.items():
+        if not splits[name]:
+            raise InputError(f"qa: no whole {QA_GROUPS[fmt]} fits in --{name}-size {n} "
+                             f"({len(pool)} usable pairs); raise it")
+    if dev:
+        splits["test"], stats["test"], notes["test"] = dev
+    unit = QA_GROUPS[fmt]
+    described = {"all": str(inputs[0]), "test": str(inputs[1]) if dev else "carved",
+                 "split": f"seeded carve (seed {opts.seed}) by {unit}, "
+                          + ("valid" if dev else "test then valid")}
+    extra = {"qa": {"format": fmt, **dataclasses.asdict(qopts),
+                    "notes": {k: dict(sorted(v.items())) for k, v in notes.items()}}}
+    return build("qa", "src", "tgt", splits, stats, out, opts, described, extra)
 
 
 # --- JFLEG ----------------------------------------------------------------------------
@@ -420,6 +475,24 @@ def build_parser():
                    help="the input: the learner's sentence, JFLEG's spellchecked version, "
                         "or that with the learner's case (test's file is all lowercase)")
     p.add_argument("--spm-model", help="also write tok/ segmented with this sentencepiece model")
+    p = sub.add_parser("qa", parents=[tr], help="SQuAD, CoQA, CMU QA or Twitter support "
+                       "as src -> tgt pairs")
+    p.add_argument("--format", required=True, choices=qa.FORMATS, dest="fmt")
+    p.add_argument("--input", required=True, nargs="+", dest="inputs", metavar="PATH",
+                   help="squad/coqa: train JSON [official dev JSON, which becomes test]; "
+                        "cmu-qa: the folder holding S08/ S09/ S10/; twcs: twcs.csv")
+    g = p.add_argument_group("question answering")
+    g.add_argument("--sep", default=qa.SEP, help=f"token between question, history and "
+                   f"context (default {qa.SEP})")
+    g.add_argument("--context-window", type=int, default=0, metavar="N",
+                   help="squad/coqa: keep only N context words centred on the answer (0 = all)")
+    g.add_argument("--history", type=int, default=2, metavar="K",
+                   help="coqa: previous turns (question and answer) before the story")
+    g.add_argument("--keep-unanswerable", action="store_true",
+                   help="squad/coqa: write unanswerable questions with --no-answer-token "
+                        "(default: skip and count them)")
+    g.add_argument("--no-answer-token", default=qa.NO_ANSWER)
+    seeded(p)
     return parser
 
 
@@ -433,6 +506,9 @@ def run(args):
     if corpus == "jfleg":
         return prepare_jfleg(**a)
     opts = {f.name: a[f.name] for f in dataclasses.fields(Options) if f.name in a}
+    if corpus == "qa":
+        questions = {f.name: a[f.name] for f in dataclasses.fields(qa.QAOptions)}
+        return prepare_qa(a["fmt"], a["inputs"], a["out"], **questions, **opts)
     if corpus == "parallel":
         return prepare_parallel(a["train_src"], a["train_tgt"], a["src_lang"], a["tgt_lang"],
                                 a["out"], a["valid_src"], a["valid_tgt"], a["test_src"],
@@ -446,6 +522,8 @@ def summary(manifest, out):
     """A few lines saying what was written, for the terminal."""
     if manifest["corpus"] == "jfleg":
         head = f"jfleg ({manifest['source']} source, {manifest['references']} references)"
+    elif manifest["corpus"] == "qa":
+        head = f"qa ({manifest['qa']['format']}) {manifest['src_lang']}->{manifest['tgt_lang']}"
     else:
         head = f"{manifest['corpus']} {manifest['src_lang']}->{manifest['tgt_lang']}"
     lines = [f"{head}: wrote {out}"]
@@ -455,6 +533,9 @@ def summary(manifest, out):
         s.skipped.update(c["skipped"])
         s.examples = c["skipped_lines"]
         lines.append(f"  {name}: {s.describe()}")
+    for name, notes in manifest.get("qa", {}).get("notes", {}).items():
+        if notes:
+            lines.append(f"  {name} notes: " + ", ".join(f"{k} {v}" for k, v in notes.items()))
     if manifest.get("subword_models"):
         models = ", ".join(sorted(set(manifest["subword_models"].values())))
         if manifest["corpus"] == "jfleg":

@@ -1,0 +1,497 @@
+"""Question-answering and dialogue corpora as (source, target) pairs, one reader per format.
+
+``python -m preprocess.prepare qa --format FORMAT --input PATH...`` reads the corpus as it
+is distributed, turns every record into one ``(where, source, target, group)`` tuple and
+hands the pairs to the translation pipeline (subwords, ``fairseq-preprocess``,
+``prepare.json``):
+
+- ``squad``  -- SQuAD v1.1 / v2.0 JSON: ``question <sep> context`` -> the first gold answer;
+- ``coqa``   -- CoQA JSON: ``question <sep> <q> q <a> a ... <sep> story`` (the previous K
+  turns) -> the free-form answer;
+- ``cmu-qa`` -- CMU Question-Answer dataset v1.2 (``S08/ S09/ S10/question_answer_pairs.txt``):
+  question -> answer;
+- ``twcs``   -- Customer Support on Twitter (``twcs.csv``): inbound customer tweet -> the
+  company's first reply, handles and URLs replaced by ``<user>`` and ``<url>``.
+
+``where`` names the record in skip reports (a question id, ``story:turn``, ``S08:12`` or
+the CSV line); ``group`` is the unit kept whole when valid/test are carved (SQuAD article,
+CoQA story, CMU article, Twitter conversation), so no document is in two splits.
+
+Each reader counts every record in a :class:`~preprocess.text.SplitStats` (``read``, and
+skips with a reason: ``unanswerable``, ``unknown``, ``no_answer``, ``null_answer``,
+``no_reply``, ``malformed``: a CMU line with too few fields, a twcs row without id or
+``inbound``) and other events in a ``Counter`` of notes (answers kept as
+``<no_answer>``, truncated contexts, Latin-1 lines). :func:`clean` then normalises the
+text like every other corpus and counts ``empty``, ``invalid_utf8`` and ``duplicate``.
+A file that is missing or not in the format is an :class:`InputError` naming it.
+"""
+import csv
+import dataclasses
+import json
+import re
+import sys
+from collections import Counter
+from datetime import datetime
+from pathlib import Path
+
+from .errors import InputError
+from .lines import read_lines
+from .text import SplitStats, normalize
+
+FORMATS = ("squad", "coqa", "cmu-qa", "twcs")
+SEP = "<sep>"
+NO_ANSWER = "<no_answer>"
+HISTORY_Q, HISTORY_A = "<q>", "<a>"
+USER, URL = "<user>", "<url>"
+
+
+@dataclasses.dataclass
+class QAOptions:
+    """How records become lines (CLI flags of the same name)."""
+    sep: str = SEP
+    context_window: int = 0         # SQuAD/CoQA: context words kept around the answer, 0 = all
+    keep_unanswerable: bool = False  # SQuAD impossible / CoQA unknown -> no_answer_token
+    no_answer_token: str = NO_ANSWER
+    history: int = 2                # CoQA: previous turns put before the story
+
+    def check(self):
+        if self.context_window < 0:
+            raise InputError("--context-window must be >= 0")
+        if self.history < 0:
+            raise InputError("--history must be >= 0")
+        for name in ("sep", "no_answer_token"):
+            value = getattr(self, name)
+            if not value or value != " ".join(value.split()) or " " in value:
+                raise InputError(f"--{name.replace('_', '-')} must be one token, "
+                                 f"got {value!r}")
+        return self
+
+
+def one_line(text):
+    """Collapse all whitespace (newlines too) to single spaces: one example per line."""
+    return " ".join(text.split())
+
+
+# --- JSON (SQuAD, CoQA) -----------------------------------------------------------------
+
+class _Shape(InputError):
+    """A JSON document that is not shaped like the format: the reader adds the file name."""
+
+
+def require(obj, key, where, kind=None):
+    """``obj[key]``, or :class:`InputError` naming the JSON location that lacks it."""
+    if not isinstance(obj, dict):
+        raise _Shape(f"{where}: expected a JSON object, got {type(obj).__name__}")
+    if key not in obj:
+        raise _Shape(f"{where}: missing key {key!r}")
+    value = obj[key]
+    if kind is not None and not isinstance(value, kind):
+        names = kind.__name__ if isinstance(kind, type) else "/".join(k.__name__ for k in kind)
+        raise _Shape(f"{where}.{key}: expected {names}, got {type(value).__name__}")
+    return value
+
+
+def load_json(path):
+    """The parsed JSON file; a missing, unreadable, non-UTF-8 or invalid file is an error."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"missing corpus file {path}")
+    try:
+        with open(path, encoding="utf-8-sig") as f:
+            return json.load(f)
+    except OSError as e:
+        raise InputError(f"cannot read {path}: {e.strerror}") from None
+    except UnicodeDecodeError as e:
+        raise InputError(f"{path} is not valid UTF-8 ({e.reason} at byte {e.start})") from None
+    except json.JSONDecodeError as e:
+        raise InputError(f"{path} is not valid JSON: {e}") from None
+
+
+def _shaped(reader, path, what, *args):
+    """Run ``reader(path, *args)``, naming ``path`` in a shape error."""
+    try:
+        return reader(path, *args)
+    except _Shape as e:
+        raise InputError(f"{path} is not {what} JSON: {e}") from None
+
+
+def answer_char_span(context, answer, where):
+    """Character span of a SQuAD answer in the context, or None if it cannot be located.
+
+    ``answer_start`` is trusted when the text really is there; otherwise (hand-edited or
+    re-normalised files) the first occurrence of the answer text is used.
+    """
+    text = require(answer, "text", where, str)
+    start = answer.get("answer_start")
+    if isinstance(start, int) and context[start:start + len(text)] == text:
+        return start, start + len(text)
+    found = context.find(text)
+    return (found, found + len(text)) if found >= 0 and text else None
+
+
+def context_window(context, span, n_words):
+    """At most ``n_words`` whitespace words of the context, centred on ``span``.
+
+    Words overlapping the answer's character span are always kept (even if the answer
+    alone is longer than the window); the remaining budget is split evenly before and
+    after it and shifted inwards at the paragraph's edges. Without a span (unanswerable
+    or unlocatable answer) the first ``n_words`` words are kept.
+    """
+    words, offsets, pos = context.split(), [], 0
+    for word in words:
+        pos = context.index(word, pos)
+        offsets.append((pos, pos + len(word)))
+        pos += len(word)
+    if len(words) <= n_words:
+        return " ".join(words)
+    if span is None:
+        return " ".join(words[:n_words])
+    inside = [i for i, (s, e) in enumerate(offsets) if s < span[1] and e > span[0]]
+    first, last = (inside[0], inside[-1]) if inside else (0, 0)
+    spare = max(n_words - (last - first + 1), 0)
+    lo = max(first - spare // 2, 0)
+    hi = min(lo + max(n_words, last - first + 1), len(words))
+    lo = max(min(lo, hi - n_words), 0)
+    return " ".join(words[lo:hi])
+
+
+def _window(context, span, opts, notes):
+    """The context as one line, cut to ``--context-window`` words (counted when cut)."""
+    if not opts.context_window:
+        return one_line(context)
+    window = context_window(context, span, opts.context_window)
+    if len(window.split()) < len(context.split()):
+        notes["truncated_contexts"] += 1
+    return window
+
+
+# SQuAD: {"data": [{"title", "paragraphs": [{"context", "qas": [{"id", "question",
+#         "answers": [{"text", "answer_start"}], "is_impossible" (v2.0 only)}]}]}]}
+
+def squad_questions(squad):
+    """``(where, article_no, context, qa)`` for every question, checking the nesting."""
+    for a, article in enumerate(require(squad, "data", "top level", list)):
+        for p, paragraph in enumerate(require(article, "paragraphs", f"data[{a}]", list)):
+            where = f"data[{a}].paragraphs[{p}]"
+            context = require(paragraph, "context", where, str)
+            for q, qa in enumerate(require(paragraph, "qas", where, list)):
+                yield f"{where}.qas[{q}]", a, context, qa
+
+
+def squad_pair(where, context, qa, opts, stats, notes):
+    """``(source, target)`` of one SQuAD question, or None when it is skipped (counted)."""
+    question = one_line(require(qa, "question", where, str))
+    name = str(qa.get("id", where))
+    if qa.get("is_impossible", False):
+        notes["unanswerable"] += 1
+        if not opts.keep_unanswerable:
+            stats.skip("unanswerable", name)
+            return None
+        answer, span = opts.no_answer_token, None
+    else:
+        answers = require(qa, "answers", where, list)
+        if not answers:
+            stats.skip("no_answer", name)
+            return None
+        answer = require(answers[0], "text", f"{where}.answers[0]", str)
+        span = answer_char_span(context, answers[0], f"{where}.answers[0]")
+        if span is None:
+            notes["answer_not_in_context"] += 1
+    return f"{question} {opts.sep} {_window(context, span, opts, notes)}", one_line(answer)
+
+
+def _read_squad(path, opts, stats, notes):
+    records = []
+    for where, article, context, qa in squad_questions(load_json(path)):
+        stats.read += 1
+        pair = squad_pair(where, context, qa, opts, stats, notes)
+        if pair:
+            records.append((str(qa.get("id", where)), *pair, f"article {article}"))
+    return records
+
+
+def read_squad(path, opts, stats, notes):
+    """SQuAD v1.1/v2.0 file -> ``(id, "question <sep> context", answer, article)`` tuples."""
+    return _shaped(_read_squad, path, "SQuAD", opts, stats, notes)
+
+
+# CoQA: {"data": [{"id", "story", "questions": [{"input_text", "turn_id"}],
+#        "answers": [{"input_text", "span_start", "span_end", "span_text", "turn_id"}]}]}
+
+def is_unknown(answer):
+    """CoQA's unanswerable turns: the answer ``unknown`` (any case, final period)."""
+    return answer.lower().rstrip(".").strip() == "unknown"
+
+
+def _coqa_span(story, answer):
+    """The answer's rationale span in the story, or None (``-1`` for unknown answers)."""
+    start, end = answer.get("span_start"), answer.get("span_end")
+    if isinstance(start, int) and isinstance(end, int) and 0 <= start < end <= len(story):
+        return start, end
+    return None
+
+
+def _coqa_source(question, history, story, span, opts, notes):
+    turns = " ".join(f"{HISTORY_Q} {q} {HISTORY_A} {a}" for q, a in history)
+    window = _window(story, span, opts, notes)
+    return f"{question} {opts.sep} {turns} {opts.sep} {window}" if turns else \
+        f"{question} {opts.sep} {window}"
+
+
+def coqa_story(where, story, opts, stats, notes):
+    """``(name, source, target)`` for each answered turn of one CoQA story."""
+    text = require(story, "story", where, str)
+    sid = str(story.get("id", where))
+    answers = {}
+    for i, ans in enumerate(require(story, "answers", where, list)):
+        answers[require(ans, "turn_id", f"{where}.answers[{i}]")] = ans
+    history, rows = [], []
+    for i, q in enumerate(require(story, "questions", where, list)):
+        qwhere = f"{where}.questions[{i}]"
+        turn = require(q, "turn_id", qwhere)
+        question = one_line(require(q, "input_text", qwhere, str))
+        name, ans = f"{sid}:{turn}", answers.get(turn)
+        stats.read += 1
+        if ans is None:
+            stats.skip("no_answer", name)
+            continue
+        answer = one_line(require(ans, "input_text", f"{where}.answers[turn {turn}]", str))
+        recent = history[-opts.history:] if opts.history else []
+        source = _coqa_source(question, recent, text, _coqa_span(text, ans), opts, notes)
+        history.append((question, answer))
+        if is_unknown(answer):
+            notes["unknown"] += 1
+            if not opts.keep_unanswerable:
+                stats.skip("unknown", name)
+                continue
+            answer = opts.no_answer_token
+        rows.append((name, source, answer))
+    return rows
+
+
+def _read_coqa(path, opts, stats, notes):
+    records = []
+    for s, story in enumerate(require(load_json(path), "data", "top level", list)):
+        for row in coqa_story(f"data[{s}]", story, opts, stats, notes):
+            records.append((*row, f"story {story.get('id', s)}"))
+    return records
+
+
+def read_coqa(path, opts, stats, notes):
+    """CoQA file -> ``(story:turn, question+history+story, answer, story)`` tuples."""
+    return _shaped(_read_coqa, path, "CoQA", opts, stats, notes)
+
+
+# --- CMU Question-Answer dataset v1.2 -----------------------------------------------------
+# S08/, S09/, S10/, each a question_answer_pairs.txt: tab-separated, a header row, then
+# ArticleTitle, Question, Answer, DifficultyFromQuestioner, DifficultyFromAnswerer,
+# ArticleFile; UTF-8 or Latin-1 (Windows-1252) line by line; a missing answer is NULL.
+
+CMU_FILE = "question_answer_pairs.txt"
+CMU_HEADER = ("ArticleTitle", "Question", "Answer", "DifficultyFromQuestioner",
+              "DifficultyFromAnswerer", "ArticleFile")
+
+
+def cmu_files(path):
+    """The ``question_answer_pairs.txt`` files of a CMU folder (or the file itself)."""
+    path = Path(path)
+    if path.is_file():
+        return [path]
+    if not path.is_dir():
+        raise InputError(f"missing corpus folder {path}")
+    files = sorted(path.glob(f"*/{CMU_FILE}")) + sorted(path.glob(CMU_FILE))
+    if not files:
+        raise InputError(f"{path} holds no {CMU_FILE} (expected S08/ S09/ S10/ each with one)")
+    return files
+
+
+def decode_cmu(raw, notes):
+    """One line of bytes as text: UTF-8, else Windows-1252, else Latin-1 (counted)."""
+    raw = raw.rstrip(b"\r")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        notes["latin1_lines"] += 1
+    try:   # Latin-1 files made on Windows: 0x80-0x9f are quotes and dashes, not controls
+        return raw.decode("cp1252")
+    except UnicodeDecodeError:
+        return raw.decode("latin-1")
+
+
+def _cmu_columns(path, header):
+    """Column index of each header name; no header row is an error naming the file."""
+    names = [n.strip() for n in header.split("\t")]
+    missing = [n for n in CMU_HEADER[:3] if n not in names]
+    if missing:
+        raise InputError(f"{path}: first line is not the header {' '.join(CMU_HEADER)} "
+                         f"(no column {missing[0]})")
+    return {n: names.index(n) for n in CMU_HEADER if n in names}
+
+
+def read_cmu_file(path, stats, notes):
+    """One ``question_answer_pairs.txt`` -> ``(S08:line, question, answer, article)``."""
+    lines = read_lines(path)
+    if not lines:
+        raise InputError(f"{path} is empty (expected the header {' '.join(CMU_HEADER)})")
+    cols = _cmu_columns(path, decode_cmu(lines[0], notes))
+    need = max(cols[n] for n in CMU_HEADER[:3])
+    records = []
+    for lineno, raw in enumerate(lines[1:], start=2):
+        name = f"{Path(path).parent.name}:{lineno}"
+        fields = decode_cmu(raw, notes).split("\t")
+        stats.read += 1
+        if len(fields) <= need:
+            stats.skip("malformed", name)
+            continue
+        title, question, answer = (fields[cols[n]] for n in CMU_HEADER[:3])
+        if answer.strip() == "NULL":
+            stats.skip("null_answer", name)
+            continue
+        records.append((name, question, answer, f"article {title.strip().lower()}"))
+    return records
+
+
+def read_cmu_qa(path, stats, notes):
+    """Every file of a CMU Question-Answer folder (S08/ S09/ S10/)."""
+    return [r for f in cmu_files(path) for r in read_cmu_file(f, stats, notes)]
+
+
+# --- Customer Support on Twitter ---------------------------------------------------------
+# twcs.csv: tweet_id, author_id, inbound (True/False), created_at ("Tue Oct 31 22:10:47
+# +0000 2017"), text (may hold quoted newlines), response_tweet_id ("1,2"),
+# in_response_to_tweet_id (empty for the first tweet of a conversation).
+
+TWCS_COLUMNS = ("tweet_id", "author_id", "inbound", "created_at", "text",
+                "response_tweet_id", "in_response_to_tweet_id")
+_HANDLE = re.compile(r"(?<![\w@])@\w+")
+_URL = re.compile(r"\b(?:https?://|www\.)\S+")
+_TIME_FORMAT = "%a %b %d %H:%M:%S %z %Y"
+
+
+def anonymise(text):
+    """Replace user handles and URLs by ``<user>`` and ``<url>``."""
+    return _HANDLE.sub(USER, _URL.sub(URL, text))
+
+
+def _time(created_at):
+    """Seconds since the epoch, or infinity when the date cannot be read (sorted last)."""
+    try:
+        return datetime.strptime(created_at, _TIME_FORMAT).timestamp()
+    except ValueError:
+        return float("inf")
+
+
+def twcs_rows(path):
+    """``(line, row dict)`` of a twcs.csv, checking the header; quoted newlines work."""
+    path = Path(path)
+    if path.is_dir():
+        path = path / "twcs.csv"
+    if not path.is_file():
+        raise InputError(f"missing corpus file {path}")
+    csv.field_size_limit(min(sys.maxsize, 2 ** 31 - 1))
+    with open(path, encoding="utf-8", errors="surrogateescape", newline="") as f:
+        reader = csv.DictReader(f)
+        missing = [c for c in TWCS_COLUMNS if c not in (reader.fieldnames or ())]
+        if missing:
+            raise InputError(f"{path}: no column {missing[0]} in the header "
+                             f"(a twcs.csv has {', '.join(TWCS_COLUMNS)})")
+        start = reader.line_num + 1
+        for row in reader:
+            yield start, row
+            start = reader.line_num + 1
+
+
+class _Conversations:
+    """Union-find over reply links: the conversation each tweet belongs to."""
+
+    def __init__(self):
+        self.parent = {}
+
+    def find(self, x):
+        self.parent.setdefault(x, x)
+        while self.parent[x] != x:
+            self.parent[x] = self.parent[self.parent[x]]
+            x = self.parent[x]
+        return x
+
+    def join(self, a, b):
+        self.parent[self.find(a)] = self.find(b)
+
+
+def read_twcs(path, stats, notes):
+    """twcs.csv -> ``(line, customer tweet, first company reply, conversation)`` tuples."""
+    tweets, first_reply, talks = {}, {}, _Conversations()
+    for line, row in twcs_rows(path):
+        tid, inbound = row["tweet_id"], row["inbound"]
+        if not tid or inbound not in ("True", "False") or row["text"] is None:
+            stats.read += 1
+            stats.skip("malformed", line)
+            continue
+        tweets[tid] = (line, inbound == "True", row["text"])
+        parent = row["in_response_to_tweet_id"]
+        if parent:
+            talks.join(tid, parent)
+        if parent and inbound == "False":       # a company answering tweet `parent`
+            key = (_time(row["created_at"]), line)
+            if parent not in first_reply or key < first_reply[parent][0]:
+                first_reply[parent] = (key, tid)
+    notes["tweets"] = len(tweets)
+    return _twcs_pairs(tweets, first_reply, talks, stats)
+
+
+def _twcs_pairs(tweets, first_reply, talks, stats):
+    records = []
+    for tid, (line, inbound, text) in tweets.items():
+        if not inbound:
+            continue
+        stats.read += 1
+        if tid not in first_reply:
+            stats.skip("no_reply", line)
+            continue
+        reply = tweets[first_reply[tid][1]][2]
+        records.append((line, anonymise(text), anonymise(reply),
+                        f"conversation {talks.find(tid)}"))
+    return records
+
+
+# --- all formats ----------------------------------------------------------------------------
+
+def _has_surrogates(text):
+    return any("\udc80" <= ch <= "\udcff" for ch in text)
+
+
+def clean(records, stats, lowercase=False, dedupe=False):
+    """Normalise both sides like every corpus; skip (counted) invalid UTF-8, empty sides and,
+    with ``dedupe``, a pair already seen. ``stats.read`` was counted by the reader."""
+    kept, seen = [], set()
+    for where, src, tgt, group in records:
+        if _has_surrogates(src) or _has_surrogates(tgt):
+            stats.skip("invalid_utf8", where)
+            continue
+        src, tgt = normalize(src, lowercase), normalize(tgt, lowercase)
+        if not src or not tgt:
+            stats.skip("empty", where)
+            continue
+        if dedupe and (src, tgt) in seen:
+            stats.skip("duplicate", where)
+            continue
+        seen.add((src, tgt))
+        kept.append((where, src, tgt, group))
+    stats.kept = len(kept)
+    return kept
+
+
+def read(fmt, path, opts, lowercase=False):
+    """One input of ``fmt`` -> cleaned ``(where, src, tgt, group)`` tuples, stats, notes."""
+    stats, notes = SplitStats(), Counter()
+    if fmt == "squad":
+        records = read_squad(path, opts, stats, notes)
+    elif fmt == "coqa":
+        records = read_coqa(path, opts, stats, notes)
+    elif fmt == "cmu-qa":
+        records = read_cmu_qa(path, stats, notes)
+    elif fmt == "twcs":
+        records = read_twcs(path, stats, notes)
+    else:
+        raise InputError(f"unknown QA format {fmt!r} (choose from {', '.join(FORMATS)})")
+    return clean(records, stats, lowercase, dedupe=fmt == "cmu-qa"), stats, notes
