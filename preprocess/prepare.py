@@ -215,9 +215,17 @@ def _clean_splits(raw_splits, opts):
     return cleaned, stats
 
 
-def _carve_from(pool, stats_all, sizes, opts):
-    """Carve evaluation splits out of cleaned ``pool``; returns splits and their stats."""
-    parts = carve(pool, sizes, opts.seed)
+def _carve_from(pool, stats_all, sizes, opts, key=None):
+    """Carve evaluation splits out of cleaned ``pool``; returns splits and their stats.
+
+    Pairs sharing a sentence stay in one split; with ``key``, pairs with the same
+    ``key(pair)`` stay together instead (and only those).
+    """
+    if key:
+        keyed = carve([(i, key(p)) for i, p in enumerate(pool)], sizes, opts.seed)
+        parts = {name: [pool[i] for i, _ in part] for name, part in keyed.items()}
+    else:
+        parts = carve(pool, sizes, opts.seed)
     if opts.train_limit:
         parts["train"] = parts["train"][:opts.train_limit]
     splits = {"train": parts["train"], **{n: parts[n] for n in ("valid", "test") if n in parts}}
@@ -316,7 +324,7 @@ def prepare_qa(fmt, inputs, out, sep=qa.SEP, context_window=0, keep_unanswerable
     the official dev file (which becomes test: the official test sets are hidden); for
     cmu-qa the folder of S08/ S09/ S10/, for twcs the twcs.csv. valid (and test, without
     a dev file) are carved from the first input, seeded, keeping each ``QA_GROUPS`` unit
-    and each repeated sentence in one split.
+    in one split.
     """
     opts = _options(opts)
     qopts = qa.QAOptions(sep, context_window, keep_unanswerable, no_answer_token,
@@ -337,7 +345,8 @@ def prepare_qa(fmt, inputs, out, sep=qa.SEP, context_window=0, keep_unanswerable
     pool, stats_all, notes_all = qa.read(fmt, inputs[0], qopts, opts.lowercase)
     notes = {"all": notes_all}
     dev = qa.read(fmt, inputs[1], qopts, opts.lowercase) if len(inputs) == 2 else None
-    splits, stats = _carve_from(pool, stats_all, sizes, opts)
+    # by the group alone: sharing "yes" or "unknown" with another story is no leak
+    splits, stats = _carve_from(pool, stats_all, sizes, opts, key=lambda p: p[3])
     for name, n in sizes.items():
         if not splits[name]:
             raise InputError(f"qa: no whole {QA_GROUPS[fmt]} fits in --{name}-size {n} "

@@ -216,8 +216,9 @@ def no_fairseq(monkeypatch):
 
 
 def many_articles(root, n=8):
-    rows = [f"Article_{a}\tQuestion {q} about {a}?\tAnswer {q}{a}\teasy\teasy\tdata/a{a}".encode()
-            for a in range(n) for q in range(3)]
+    """n articles of 3 questions; the first answered ``yes`` in every article."""
+    rows = [f"Article_{a}\tQuestion {q} about {a}?\t{f'Answer {q}{a}' if q else 'yes'}\teasy\t"
+            f"easy\tdata/a{a}".encode() for a in range(n) for q in range(3)]
     return cmu_folder(root, {"S08": rows[:12], "S10": rows[12:]})
 
 
