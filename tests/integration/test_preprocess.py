@@ -1,7 +1,8 @@
 """Tests of the data-preparation package (``python -m preprocess.prepare``).
 
 Everything runs the real tools (sentencepiece, subword-nmt, fairseq-preprocess) on small
-slices of the shared corpora; bad-input cases use tiny files built in ``tmp_path``.
+slices of the shared corpora; bad-input cases use tiny files built in ``tmp_path``, and so
+does the QA test (none of the QA corpora is in the shared data), which also trains and generates.
 Expensive runs are module-scoped fixtures shared by several tests.
 """
 import gzip
@@ -12,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import assert_one_line_error, run
+from conftest import PLUGIN_DIR, assert_one_line_error, cli, run, train_cmd
 
 from preprocess import corpora
 from preprocess.split import carve
@@ -340,3 +341,55 @@ def test_missing_and_empty_folders_and_files(tmp_path, data_dir):
                       tmp_path / "x.en", "--src-lang", "de", "--tgt-lang", "en",
                       "--out", tmp_path / "o", check=False)
     assert_one_line_error(nofile2, "missing corpus file", "x.de")
+
+
+# --- qa: a CoQA-format fixture through prepare, fairseq-train and fairseq-generate -----------
+
+def _coqa_file(path, names):
+    """A CoQA v1.0 file: one story per name, 3 turns each, the last answered ``unknown``."""
+    data = []
+    for i, name in enumerate(names):
+        story = f"{name} has a red cat. The cat sleeps in the garden. {name} is {i + 20}."
+        turns = [("What does {} have?", "a red cat"), ("Where does the cat sleep?", "garden"),
+                 ("Is the cat happy?", "unknown")]
+        questions, answers = [], []
+        for turn, (question, answer) in enumerate(turns, start=1):
+            start = story.find(answer)
+            questions.append({"input_text": question.format(name), "turn_id": turn})
+            answers.append({"input_text": answer, "span_text": answer, "turn_id": turn,
+                            "span_start": start, "span_end": start + len(answer) if start >= 0
+                            else -1})
+        data.append({"source": "mctest", "id": f"story{i}", "filename": f"{name}.txt",
+                     "story": story, "questions": questions, "answers": answers})
+    path.write_text(json.dumps({"version": "1.0", "data": data}), encoding="utf-8")
+    return path
+
+
+def test_qa_end_to_end(tmp_path):
+    """prepare qa (CoQA, official dev file as test) -> rnn_bahdanau, 16 units -> generate."""
+    names = ["Anna", "Ben", "Carla", "David", "Emma", "Felix", "Greta", "Hugo"]
+    train = _coqa_file(tmp_path / "coqa-train-v1.0.json", names[:6])
+    dev = _coqa_file(tmp_path / "coqa-dev-v1.0.json", names[6:])
+    out = tmp_path / "out"
+    proc = prepare("qa", "--format", "coqa", "--input", train, dev, "--out", out,
+                   "--valid-size", "2", "--vocab-size", "60", "--joint", "--joined-dictionary")
+    m = manifest(out)
+    assert {k: (c["read"], c["kept"]) for k, c in m["counts"].items()} == \
+        {"all": (18, 12), "train": (10, 10), "valid": (2, 2), "test": (6, 4)}
+    assert m["counts"]["all"]["skipped"] == {"unknown": 6}
+    assert "unknown 6: lines story0:3" in proc.stdout
+    assert lines(out / "raw/test.src")[1] == (
+        "Where does the cat sleep? <sep> <q> What does Greta have? <a> a red cat <sep> "
+        "Greta has a red cat. The cat sleeps in the garden. Greta is 20.")
+    for name in ("dict.src.txt", "train.src-tgt.src.bin", "valid.src-tgt.tgt.idx",
+                 "test.src-tgt.src.bin"):
+        assert (out / "bin" / name).is_file(), name
+
+    save = tmp_path / "save"
+    small = ["--encoder-embed-dim", "16", "--encoder-hidden-size", "16",
+             "--decoder-hidden-size", "16"]
+    run(train_cmd(out / "bin", save, arch="rnn_bahdanau", updates=3, extra=small))
+    gen = run([cli("fairseq-generate"), out / "bin", "--user-dir", PLUGIN_DIR, "--path",
+               save / "checkpoint_last.pt", "--beam", "2", "--batch-size", "16",
+               "--post-process", "sentencepiece", "--max-len-b", "5"])
+    assert len([line for line in gen.stdout.splitlines() if line.startswith("H-")]) == 4
