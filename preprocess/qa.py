@@ -340,6 +340,9 @@ def read_cmu_file(path, stats, notes):
         name = f"{Path(path).parent.name}:{lineno}"
         fields = decode_cmu(raw, notes).split("\t")
         stats.read += 1
+        if not raw.strip():
+            stats.skip("empty", name)
+            continue
         if len(fields) <= need:
             stats.skip("malformed", name)
             continue

@@ -83,7 +83,8 @@ def cmu_folder(root, rows_by_year=None):
                 b"Alessandro_Volta\tWhere was Volta born?\tNULL\tmedium\tNULL\tdata/set4/a10",
                 b"Amp\xe8re\tWho named the unit ampere?\tAndr\xe9-Marie Amp\xe8re\thard\t"
                 b"hard\tdata/set4/a2",                                     # Latin-1 bytes
-                b"Amp\xe8re\ttoo few fields"],
+                b"Amp\xe8re\ttoo few fields",
+                b" "],
         "S09": [b"Beetle\tHow many legs does a beetle have?\tSix.\teasy\teasy\tdata/set1/a1\r"],
     }
     for year, rows in rows_by_year.items():
@@ -177,9 +178,9 @@ def test_cmu_latin1_null_duplicate_malformed(tmp_path):
         ("S08:5", "Who named the unit ampere?", "André-Marie Ampère"),
         ("S09:2", "How many legs does a beetle have?", "Six."),
     ]
-    assert stats["read"] == 6 and stats["kept"] == 3
-    assert stats["skipped_lines"] == {"duplicate": ["S08:3"], "malformed": ["S08:6"],
-                                      "null_answer": ["S08:4"]}
+    assert stats["read"] == 7 and stats["kept"] == 3
+    assert stats["skipped_lines"] == {"duplicate": ["S08:3"], "empty": ["S08:7"],
+                                      "malformed": ["S08:6"], "null_answer": ["S08:4"]}
     assert notes == {"latin1_lines": 2}
     # one file given directly works too
     one = read("cmu-qa", folder / "S09" / "question_answer_pairs.txt")[0]
