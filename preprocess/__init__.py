@@ -12,6 +12,7 @@ One concept per module, so each can be read (and reused) on its own:
                   UTF-8 text files, writing lines.
 - ``download`` -- fetching corpus files into a cache (public or mirror base URL).
 - ``corpora``  -- where each known corpus lives and which files make which split.
+- ``qa``       -- SQuAD, CoQA, CMU Question-Answer and Twitter support files -> pairs.
 - ``split``    -- seeded, leakage-free carving of valid/test sets from one pool.
 - ``subword``  -- sentencepiece / subword-nmt BPE training and segmentation.
 - ``binarize`` -- running the real ``fairseq-preprocess``.
