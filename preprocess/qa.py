@@ -244,11 +244,11 @@ def coqa_story(where, story, opts, stats, notes):
     sid = str(story.get("id", where))
     answers = {}
     for i, ans in enumerate(require(story, "answers", where, list)):
-        answers[require(ans, "turn_id", f"{where}.answers[{i}]")] = ans
+        answers[require(ans, "turn_id", f"{where}.answers[{i}]", (int, str))] = ans
     history, rows = [], []
     for i, q in enumerate(require(story, "questions", where, list)):
         qwhere = f"{where}.questions[{i}]"
-        turn = require(q, "turn_id", qwhere)
+        turn = require(q, "turn_id", qwhere, (int, str))
         question = one_line(require(q, "input_text", qwhere, str))
         name, ans = f"{sid}:{turn}", answers.get(turn)
         stats.read += 1
@@ -320,7 +320,7 @@ def decode_cmu(raw, notes):
 
 def _cmu_columns(path, header):
     """Column index of each header name; no header row is an error naming the file."""
-    names = [n.strip() for n in header.split("\t")]
+    names = [n.strip() for n in header.lstrip("\ufeff").split("\t")]
     missing = [n for n in CMU_HEADER[:3] if n not in names]
     if missing:
         raise InputError(f"{path}: first line is not the header {' '.join(CMU_HEADER)} "
@@ -380,7 +380,7 @@ def _time(created_at):
     """Seconds since the epoch, or infinity when the date cannot be read (sorted last)."""
     try:
         return datetime.strptime(created_at, _TIME_FORMAT).timestamp()
-    except ValueError:
+    except (TypeError, ValueError):
         return float("inf")
 
 

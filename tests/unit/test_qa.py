@@ -288,6 +288,11 @@ def test_bad_json_inputs(tmp_path):
                    f"{coqa} is not SQuAD JSON", "data[0]: missing key 'paragraphs'")
     assert_refused(tmp_path, prepare_qa(tmp_path, "coqa", squad),
                    f"{squad} is not CoQA JSON", "data[0]: missing key 'story'")
+    doc = coqa_doc()
+    doc["data"][0]["answers"][1]["turn_id"] = [2]
+    bad_turn = write_json(tmp_path / "turn.json", doc)
+    assert_refused(tmp_path, prepare_qa(tmp_path, "coqa", bad_turn), f"{bad_turn} is not CoQA",
+                   "data[0].answers[1].turn_id: expected int/str, got list")
     listed = write_json(tmp_path / "list.json", [1, 2])
     assert_refused(tmp_path, prepare_qa(tmp_path, "squad", listed),
                    str(listed), "top level: expected a JSON object, got list")
