@@ -362,13 +362,20 @@ def read_cmu_qa(path, stats, notes):
 # --- Customer Support on Twitter ---------------------------------------------------------
 # twcs.csv: tweet_id, author_id, inbound (True/False), created_at ("Tue Oct 31 22:10:47
 # +0000 2017"), text (may hold quoted newlines), response_tweet_id ("1,2"),
-# in_response_to_tweet_id (empty for the first tweet of a conversation).
+# in_response_to_tweet_id (empty for the first tweet of a conversation; 3.0 in copies re-saved
+# by pandas).
 
 TWCS_COLUMNS = ("tweet_id", "author_id", "inbound", "created_at", "text",
                 "response_tweet_id", "in_response_to_tweet_id")
 _HANDLE = re.compile(r"(?<![\w@])@\w+")
 _URL = re.compile(r"\b(?:https?://|www\.)\S+")
 _TIME_FORMAT = "%a %b %d %H:%M:%S %z %Y"
+
+
+def tweet_id(value):
+    """A tweet id as text; ``3.0`` (ids re-saved as floats, e.g. by pandas) is ``3``."""
+    value = (value or "").strip()
+    return value[:-2] if value.endswith(".0") and value[:-2].isdigit() else value
 
 
 def anonymise(text):
@@ -425,13 +432,13 @@ def read_twcs(path, stats, notes):
     """twcs.csv -> ``(line, customer tweet, first company reply, conversation)`` tuples."""
     tweets, first_reply, talks = {}, {}, _Conversations()
     for line, row in twcs_rows(path):
-        tid, inbound = row["tweet_id"], row["inbound"]
+        tid, inbound = tweet_id(row["tweet_id"]), row["inbound"]
         if not tid or inbound not in ("True", "False") or row["text"] is None:
             stats.read += 1
             stats.skip("malformed", line)
             continue
         tweets[tid] = (line, inbound == "True", row["text"])
-        parent = row["in_response_to_tweet_id"]
+        parent = tweet_id(row["in_response_to_tweet_id"])
         if parent:
             talks.join(tid, parent)
         if parent and inbound == "False":       # a company answering tweet `parent`

@@ -99,7 +99,8 @@ TWCS_HEADER = ("tweet_id,author_id,inbound,created_at,text,response_tweet_id,"
                "in_response_to_tweet_id\n")
 #: the first conversation of twcs.csv (a reply chain: 5 -> 4 -> 3 -> 1 -> 2, and 6 a later
 #: second reply to 5), a tweet with a URL, handles and a newline inside quotes, a bad row,
-#: a customer answering their own tweet before the company does (13 -> 14, 15)
+#: a customer answering their own tweet before the company does (13 -> 14, 15), an id
+#: written as a float (10.0, as in copies re-saved by pandas)
 TWCS = TWCS_HEADER + """\
 1,sprintcare,False,Tue Oct 31 22:10:47 +0000 2017,@115712 I understand. I would like to help.,2,3
 2,115712,True,Tue Oct 31 22:11:45 +0000 2017,@sprintcare and how do you propose we do that,,1
@@ -109,7 +110,7 @@ TWCS = TWCS_HEADER + """\
 5,115712,True,Tue Oct 31 21:49:35 +0000 2017,@sprintcare is the worst customer service,"4,6",
 10,115713,True,Wed Nov 01 08:00:00 +0000 2017,"@AppleSupport my phone
 won't charge, see www.example.com/x (ask me@home.org)",11,
-11,AppleSupport,False,Wed Nov 01 08:05:00 +0000 2017,"@115713 Let's take a look, DM us: https://t.co/dm",,10
+11,AppleSupport,False,Wed Nov 01 08:05:00 +0000 2017,"@115713 Let's take a look, DM us: https://t.co/dm",,10.0
 12,115714,maybe,Wed Nov 01 09:00:00 +0000 2017,what,,
 13,115715,True,Thu Nov 02 10:00:00 +0000 2017,@AskPlayStation my download is stuck,"14,15",
 14,115715,True,Thu Nov 02 10:01:00 +0000 2017,@AskPlayStation still stuck,,13
