@@ -49,6 +49,13 @@ def _train_bpe(lines, path, vocab_size):
     # learn_bpe reports "no pair has frequency >= 2" etc. on stderr: keep the summary clean.
     with open(path, "w", encoding="utf-8") as out, contextlib.redirect_stderr(io.StringIO()):
         learn_bpe(lines, out, vocab_size, min_frequency=2, total_symbols=True)
+    # total_symbols: the characters count against --vocab-size, and with fewer symbols
+    # than characters no merge is learnt (subword-nmt then refuses its own codes file)
+    merges = path.read_text(encoding="utf-8").splitlines()[1:]
+    if not merges:
+        chars = len({ch for line in lines for ch in line if not ch.isspace()})
+        raise InputError(f"--vocab-size {vocab_size} leaves bpe no merges to learn: the "
+                         f"training text has {chars} distinct characters; raise --vocab-size")
     return path
 
 

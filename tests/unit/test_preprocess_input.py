@@ -44,3 +44,16 @@ def test_normalize():
     assert normalize("Cours\u202f!") == "Cours !"
     assert normalize("ﬁne \u2028 Straße", lowercase=True) == "fine straße"
     assert normalize("\ufeff\x00 ") == ""
+
+
+def test_bpe_vocabulary_below_the_characters_is_one_line(tmp_path):
+    """subword-nmt counts the characters against the symbols: with fewer symbols than
+    characters it learns no merge and then exits on its own codes file."""
+    rows = ["der hund läuft schnell", "die katze schläft im haus"] * 10
+    a = _write(tmp_path / "a.de", rows)
+    b = _write(tmp_path / "b.en", [r.upper() for r in rows])
+    proc = prepare("parallel", "--train-src", a, "--train-tgt", b, "--src-lang", "de",
+                   "--tgt-lang", "en", "--tokenizer", "bpe", "--vocab-size", "5",
+                   "--valid-size", "2", "--out", tmp_path / "out", check=False)
+    assert_one_line_error(proc, "--vocab-size 5 leaves bpe no merges", "raise --vocab-size")
+    assert not (tmp_path / "out" / "bin").exists()
