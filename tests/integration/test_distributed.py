@@ -14,11 +14,12 @@ do not depend on each other go side by side.
 import re
 import shutil
 import socket
+import sys
 from concurrent.futures import ThreadPoolExecutor
 
 import torch
 
-from conftest import assert_cli_error, cli, run, train_cmd
+from conftest import assert_cli_error, cli, hydra_train_cmd, run, train_cmd
 
 DDP = ["--cpu", "--dropout", "0", "--max-tokens", "1000", "--log-interval", "2",
        "--disable-validation"]
@@ -122,7 +123,16 @@ def test_impossible_distributed_runs_stop_with_one_line(m30k_bin, tmp_path):
         "--teacher-forcing-ratio must be in [0, 1]":
             ["--distributed-world-size", "2", "--teacher-forcing-ratio", "2"],
     }
-    procs = side_by_side(*[train(m30k_bin, tmp_path / str(i), updates=2, extra=extra)
-                           for i, extra in enumerate(cases.values())], check=False)
+    # fairseq-hydra-train decides the launch before it imports the plugin: the plugin's
+    # entry point imports it first
+    hydra = [sys.executable, "-m", "fairseq_plugins.hydra_train",
+             *hydra_train_cmd("multi30k_luong", m30k_bin, tmp_path / "hydra",
+                              "common.cpu=true", "distributed_training.distributed_world_size=2",
+                              "distributed_training.distributed_backend=nccl")[1:]]
+    *procs, hydra = side_by_side(*[train(m30k_bin, tmp_path / str(i), updates=2, extra=extra)
+                                   for i, extra in enumerate(cases.values())], hydra,
+                                 check=False)
     for message, proc in zip(cases, procs):
         assert_cli_error(proc, message)
+    assert hydra.returncode == 1 and "Traceback" not in hydra.stderr, hydra.stderr[-3000:]
+    assert "\n--distributed-backend nccl needs CUDA GPUs" in hydra.stderr, hydra.stderr[-3000:]
