@@ -37,6 +37,7 @@ FIXES = (
     "distributed",
     "sharded_validation",
     "checkpoint_broadcast",
+    "fast_decoding_options",
 )
 
 _applied = set()

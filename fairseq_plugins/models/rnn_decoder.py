@@ -38,6 +38,9 @@ State = Dict[str, Optional[Tensor]]
 
 
 class RNNDecoder(FairseqIncrementalDecoder):
+    #: set by --fast-decoding (fairseq_plugins.fast_decoding): a faster incremental step
+    fast_step = None
+
     def __init__(self, dictionary, embed_tokens, encoder_output_dim: int, encoder_hidden: int,
                  encoder_directions: int, cfg):
         super().__init__(dictionary)
@@ -78,6 +81,10 @@ class RNNDecoder(FairseqIncrementalDecoder):
     def forward(self, prev_output_tokens: Tensor, encoder_out: Dict[str, List[Tensor]],
                 incremental_state: Optional[Dict[str, Dict[str, Optional[Tensor]]]] = None,
                 **kwargs) -> Tuple[Tensor, Dict]:
+        if incremental_state is not None and self.fast_step is not None:
+            with cpu_autocast(self.cpu_bf16):
+                return self.fast_step.step(self, prev_output_tokens, encoder_out,
+                                           incremental_state)
         with cpu_autocast(self.cpu_bf16):  # logits B x T x V in bf16 under --cpu-bf16
             features, attn = self.extract_features(prev_output_tokens, encoder_out,
                                                    incremental_state)
@@ -99,6 +106,14 @@ class RNNDecoder(FairseqIncrementalDecoder):
         else:
             features, attn = self._all_steps(prev_output_tokens, memory, state)
         return features, attn
+
+    def get_normalized_probs(self, net_output, log_probs, sample=None):
+        if isinstance(net_output[1], dict) and net_output[1].get("shortlist") is not None:
+            from fairseq_plugins.fast_decoding import normalized_shortlist_probs
+
+            return normalized_shortlist_probs(net_output[0], net_output[1]["shortlist"],
+                                              len(self.dictionary), log_probs)
+        return super().get_normalized_probs(net_output, log_probs, sample)
 
     def output_layer(self, features: Tensor) -> Tensor:
         # features: B x T x F -> logits B x T x V

@@ -1,0 +1,458 @@
+"""A faster decoding step for the plugin's RNN models: ``--fast-decoding MODE``.
+
+fairseq's beam search (``SequenceGenerator``) asks the decoder for one step at a time, and
+on a CPU most of a step is matrix products: the output layer (readout x vocabulary), the
+decoder RNN and, for Luong's attention, the combine layer. The modes, set with the
+generation option ``--fast-decoding`` (:mod:`fairseq_plugins.compat.fast_decoding_options`
+adds it to ``fairseq-generate``, ``fairseq-interactive`` and every task's generator):
+
+``none`` (default)
+    the model's own step, unchanged.
+``int8`` (CPU only)
+    the decoder's matrix products in int8: the output layer, the combine layer, the bridge
+    and the RNN's gates (LSTM: one product of ``[x; h]`` per layer; GRU: one of ``x`` and
+    one of ``h``) as dynamically quantised linear layers (``torch.ao``: weights int8 per
+    output row, activations quantised per step). Approximate: scores move by about 1e-2,
+    outputs rarely.
+``shortlist``
+    the output layer over a list of target tokens per batch instead of the whole
+    vocabulary: the most frequent ``--shortlist-frequent`` tokens, ``<eos>`` and ``<unk>``,
+    the source tokens themselves where source and target share a dictionary (GEC), and, for
+    each source token, its targets in ``--shortlist FILE`` (a lexical table,
+    ``scripts/build_shortlist.py`` builds one from the training data; required except for
+    the ``gec`` task). The search's log-probabilities are normalised over the list;
+    every hypothesis returned is then scored again with the whole vocabulary, so its
+    score (and each positional score) is the one the standard path gives that sentence.
+``int8-shortlist``
+    both. Weights are quantised per output row, so a shortlisted logit is exactly the int8
+    model's logit for that token, and the exact rescoring uses the int8 model.
+
+What equality holds, and what is tested (``tests/unit/test_fast_decoding.py``):
+
+* any sentence a shortlist mode returns has the score the standard path (``shortlist``)
+  or the ``int8`` path (``int8-shortlist``) gives that sentence (up to float rounding);
+* greedy search (``--beam 1``): whenever every token the standard path outputs is in the
+  list, the shortlist outputs the same sentence, hence with the same score (the argmax over
+  the whole vocabulary is in the list, so it is the argmax over the list, step by step);
+* beam search: the same sentence is likely but not guaranteed, because normalising over
+  the list raises the scores of different prefixes by different amounts, which can change
+  which prefixes the beam keeps. ``scripts/benchmark.py --inference`` measures how often.
+
+The quantised layers live in a plain object beside the decoder, not in its modules:
+``state_dict()`` is unchanged, and a checkpoint saved from a model prepared here is the
+checkpoint that was loaded. Nothing is quantised before decoding.
+
+Bad combinations end in one line (:class:`FastDecodingError`): a model that is not the
+plugin's RNN, ``int8`` on CUDA, a shortlist without its table (or with a table that does
+not fit the dictionaries), ``--cpu-bf16`` with int8, constraints.
+"""
+import logging
+import warnings
+from typing import Dict, List, Optional
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from torch import Tensor
+
+from fairseq_plugins.errors import ModelOptionError
+
+logger = logging.getLogger(__name__)
+
+MODES = ("none", "int8", "shortlist", "int8-shortlist")
+DEFAULT_FREQUENT = 1000
+
+
+class FastDecodingError(ModelOptionError):
+    """A --fast-decoding mode that cannot run with this model, device or file."""
+
+
+# --------------------------------------------------------------------------- int8 layers
+def quantize_linear(linear: nn.Linear) -> nn.Module:
+    """A dynamically quantised copy of ``linear``: int8 weights, one scale per output row
+    (so any subset of rows quantises exactly as in the whole), int8 activations per call."""
+    from torch.ao.quantization import per_channel_dynamic_qconfig, quantize_dynamic
+
+    holder = nn.Sequential(linear)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")   # torch.ao.quantization's deprecation notice
+        quantized = quantize_dynamic(holder, {nn.Linear: per_channel_dynamic_qconfig},
+                                     dtype=torch.qint8, inplace=False)
+    return quantized[0]
+
+
+def _linear_from(weight: Tensor, bias: Optional[Tensor]) -> nn.Linear:
+    out_features, in_features = weight.shape
+    layer = nn.Linear(in_features, out_features, bias=bias is not None)
+    with torch.no_grad():
+        layer.weight.copy_(weight.detach().float())
+        if bias is not None:
+            layer.bias.copy_(bias.detach().float())
+    return layer
+
+
+class _Int8LSTMLayer:
+    """One LSTM layer's step as one int8 product of ``[x; h]``: gates i, f, g, o as
+    PyTorch orders them, both biases summed."""
+
+    def __init__(self, rnn: nn.LSTM, layer: int):
+        w = torch.cat([getattr(rnn, f"weight_ih_l{layer}"), getattr(rnn, f"weight_hh_l{layer}")],
+                      dim=1)
+        b = getattr(rnn, f"bias_ih_l{layer}") + getattr(rnn, f"bias_hh_l{layer}")
+        self.gates = quantize_linear(_linear_from(w, b))
+
+    def __call__(self, x: Tensor, h: Tensor, c: Tensor):
+        i, f, g, o = self.gates(torch.cat([x, h], dim=-1)).chunk(4, dim=-1)
+        c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+        return torch.sigmoid(o) * torch.tanh(c), c
+
+
+class _Int8GRULayer:
+    """One GRU layer's step: int8 products of ``x`` and of ``h`` (the candidate's reset gate
+    multiplies the recurrent product alone, as in PyTorch's GRU)."""
+
+    def __init__(self, rnn: nn.GRU, layer: int):
+        self.ih = quantize_linear(_linear_from(getattr(rnn, f"weight_ih_l{layer}"),
+                                               getattr(rnn, f"bias_ih_l{layer}")))
+        self.hh = quantize_linear(_linear_from(getattr(rnn, f"weight_hh_l{layer}"),
+                                               getattr(rnn, f"bias_hh_l{layer}")))
+
+    def __call__(self, x: Tensor, h: Tensor, c=None):
+        xr, xz, xn = self.ih(x).chunk(3, dim=-1)
+        hr, hz, hn = self.hh(h).chunk(3, dim=-1)
+        r, z = torch.sigmoid(xr + hr), torch.sigmoid(xz + hz)
+        n = torch.tanh(xn + r * hn)
+        return (1 - z) * n + z * h, None
+
+
+# --------------------------------------------------------------------------- shortlist
+class Shortlist:
+    """Which target tokens a batch may output: see the module's docstring."""
+
+    def __init__(self, src_dict, tgt_dict, table: Optional[Dict[int, List[int]]],
+                 frequent: int, include_source: bool):
+        self.tgt_size = len(tgt_dict)
+        always = set(range(tgt_dict.nspecial, min(len(tgt_dict), tgt_dict.nspecial + frequent)))
+        always |= {tgt_dict.eos(), tgt_dict.unk()}
+        self.always = torch.tensor(sorted(always), dtype=torch.long)
+        self.include_source = include_source
+        self.pad = src_dict.pad()
+        # the table as one lookup: source id -> row of target ids (padded with eos)
+        self.lookup = None
+        if table:
+            width = max(len(v) for v in table.values())
+            lookup = torch.full((len(src_dict), max(width, 1)), tgt_dict.eos(), dtype=torch.long)
+            for s, targets in table.items():
+                lookup[s, :len(targets)] = torch.tensor(targets, dtype=torch.long)
+            self.lookup = lookup
+
+    def select(self, src_tokens: Tensor, extra: Optional[Tensor] = None) -> Tensor:
+        """The sorted target ids for a batch of source tokens (B x S)."""
+        src = src_tokens[src_tokens != self.pad].unique().cpu()
+        parts = [self.always]
+        if self.lookup is not None:
+            parts.append(self.lookup[src].flatten())
+        if self.include_source:
+            parts.append(src[src < self.tgt_size])
+        if extra is not None:
+            parts.append(extra.flatten().cpu())
+        return torch.cat(parts).unique()   # sorted
+
+
+def read_table(path: str, src_dict, tgt_dict) -> Dict[int, List[int]]:
+    """A lexical table file: ``source-token<TAB>target-token target-token ...`` a line."""
+    import os
+
+    if not os.path.isfile(path):
+        raise FastDecodingError(f"--shortlist {path}: no such file")
+    table, unknown_src, known = {}, 0, 0
+    unk_src, unk_tgt = src_dict.unk(), tgt_dict.unk()
+    with open(path, encoding="utf-8", errors="strict") as f:
+        try:
+            for number, line in enumerate(f, 1):
+                if not line.strip():
+                    continue
+                if "\t" not in line:
+                    raise FastDecodingError(
+                        f"--shortlist {path}: line {number} is not 'source<TAB>targets' (a "
+                        f"lexical table from scripts/build_shortlist.py)")
+                src, targets = line.rstrip("\n").split("\t", 1)
+                s = src_dict.index(src)
+                if s == unk_src and src != src_dict.unk_word:
+                    unknown_src += 1
+                    continue
+                ids = [t for t in (tgt_dict.index(w) for w in targets.split()) if t != unk_tgt]
+                table[s] = ids
+                known += 1
+        except UnicodeDecodeError as e:
+            raise FastDecodingError(f"--shortlist {path}: not UTF-8 text ({e.reason} at byte "
+                                    f"{e.start})")
+    if known == 0:
+        raise FastDecodingError(f"--shortlist {path}: none of its {unknown_src} source tokens is "
+                                f"in the source dictionary: a table for another model's data?")
+    return table
+
+
+# --------------------------------------------------------------------------- the step
+class FastStep:
+    """The incremental step the decoder runs when a fast mode is set (see the module)."""
+
+    def __init__(self, decoder, mode: str, shortlist: Optional[Shortlist]):
+        self.mode = mode
+        self.int8 = mode in ("int8", "int8-shortlist")
+        self.shortlist = shortlist
+        self.batch_ids: Optional[Tensor] = None   # the current batch's shortlist
+        self._batch_out = None
+        d = decoder
+        self.output = self._output_linear(d)   # fp32 nn.Linear (readout or E -> V)
+        self.out_proj = d.out_proj
+        self.combine = d.combine
+        self.layers = None
+        if self.int8:
+            self.output_q = quantize_linear(self.output)
+            if d.out_proj is not None:
+                self.out_proj = quantize_linear(d.out_proj)
+            if d.combine is not None:
+                self.combine = quantize_linear(d.combine)
+            layer = _Int8LSTMLayer if d.cell == "lstm" else _Int8GRULayer
+            self.layers = [layer(d.rnn, i) for i in range(d.num_layers)]
+
+    @staticmethod
+    def _output_linear(d) -> nn.Linear:
+        if d.output_projection is not None:
+            return d.output_projection
+        return _linear_from(d.embed_tokens.effective_weight(), None)   # tied: E -> V
+
+    # ---------------------------------------------------------------- per batch
+    def set_batch(self, ids: Optional[Tensor]):
+        """Restrict the output layer to ``ids`` (sorted target ids) until the next batch."""
+        self.batch_ids = ids
+        self._batch_out = None
+        if ids is None:
+            return
+        weight = self.output.weight.index_select(0, ids)
+        bias = self.output.bias.index_select(0, ids) if self.output.bias is not None else None
+        layer = _linear_from(weight, bias)
+        self._batch_out = quantize_linear(layer) if self.int8 else layer
+
+    # ---------------------------------------------------------------- one step
+    def step(self, d, prev_output_tokens: Tensor, encoder_out, incremental_state,
+             full_vocab: bool = False):
+        """One decoding step of ``d`` (an RNNDecoder): (logits B x 1 x (V or K), extra)."""
+        cached = d._get_cached(incremental_state)
+        memory = d._memory(encoder_out, cached["keys"] if cached is not None else None)
+        state = cached if cached is not None else self._initial_state(d, encoder_out)
+        emb = d.embed_tokens(prev_output_tokens[:, -1:])   # B x 1 x E
+        parts, context, attn = [emb], None, None
+        if d.input_feeding:
+            parts.append(state["input_feed"].unsqueeze(1))
+        if d.attention_type == "additive":
+            context, attn = d.attention(state["hidden"][-1].unsqueeze(1), memory["keys"],
+                                        memory["values"], memory["mask"])
+        elif d.context_every_step:
+            context = memory["summary"].unsqueeze(1)
+        if context is not None:
+            parts.append(context)
+        x = torch.cat(parts, dim=-1)
+        if self.layers is None:
+            out, state = d._rnn(x, state)   # B x 1 x H, the model's own RNN
+        else:
+            state = dict(state)
+            x, hs, cs = x.squeeze(1), [], []
+            for i, layer in enumerate(self.layers):
+                h, c = layer(x, state["hidden"][i],
+                             state["cell"][i] if state["cell"] is not None else None)
+                hs.append(h)
+                cs.append(c)
+                x = h
+            state["hidden"] = torch.stack(hs)
+            state["cell"] = torch.stack(cs) if d.cell == "lstm" else None
+            out = x.unsqueeze(1)
+        if d.luong:
+            context, attn = d.attention(out, memory["keys"], memory["values"], memory["mask"])
+            feat = torch.tanh(self.combine(torch.cat([context, out], dim=-1)))
+        else:
+            feat = d._readout(out, emb, context)
+        if d.input_feeding:
+            state["input_feed"] = feat.squeeze(1)
+        state["keys"] = memory["keys"]
+        d._set_cached(incremental_state, state)
+        if self.out_proj is not None:
+            feat = self.out_proj(feat)
+        extra = {"attn": [attn]}
+        if self._batch_out is not None and not full_vocab:
+            extra["shortlist"] = self.batch_ids
+            return self._batch_out(feat), extra
+        out_layer = self.output_q if self.int8 else self.output
+        return out_layer(feat), extra
+
+    def _initial_state(self, d, encoder_out):
+        state = d._initial_state(encoder_out)
+        return state
+
+    # ---------------------------------------------------------------- exact rescoring
+    @torch.no_grad()
+    def rescore(self, d, sample, hypos: List[List[dict]], nbest: int, lenpen: float,
+                encoder_out) -> None:
+        """Score each sentence's first ``nbest`` hypotheses over the whole vocabulary (in
+        place: ``positional_scores`` and ``score``), re-sort them by it, drop the rest."""
+        rows, tokens = [], []
+        for i, sent in enumerate(hypos):
+            del sent[nbest:]
+            for hyp in sent:
+                rows.append(i)
+                tokens.append(hyp["tokens"])
+        if not rows:
+            return
+        eos, pad = d.dictionary.eos(), d.dictionary.pad()
+        length = max(len(t) for t in tokens)
+        target = torch.full((len(rows), length), pad, dtype=torch.long)
+        for r, t in enumerate(tokens):
+            target[r, :len(t)] = t.cpu()
+        device = encoder_out["encoder_out"][0].device
+        target = target.to(device)
+        prev = torch.cat([target.new_full((len(rows), 1), eos), target[:, :-1]], dim=1)
+        enc = d_reorder(d, encoder_out, torch.tensor(rows, device=device))
+        incremental_state: Dict[str, Dict[str, Optional[Tensor]]] = {}
+        scores = []
+        for t in range(length):
+            logits, _ = self.step(d, prev[:, :t + 1], enc, incremental_state, full_vocab=True)
+            lprobs = F.log_softmax(logits[:, -1].float(), dim=-1)
+            scores.append(lprobs.gather(1, target[:, t:t + 1]))
+        scores = torch.cat(scores, dim=1)
+        r = 0
+        for sent in hypos:
+            for hyp in sent:
+                n = len(hyp["tokens"])
+                pos = scores[r, :n].to(hyp["positional_scores"].device)
+                hyp["positional_scores"] = pos
+                hyp["score"] = pos.sum() / (n ** lenpen)
+                r += 1
+            sent.sort(key=lambda h: -float(h["score"]))
+
+
+def d_reorder(d, encoder_out, order: Tensor):
+    """The encoder output of the rows ``order`` (one per hypothesis to rescore)."""
+    return {
+        "encoder_out": [encoder_out["encoder_out"][0].index_select(0, order)],
+        "encoder_padding_mask": [encoder_out["encoder_padding_mask"][0].index_select(0, order)],
+        "final_hidden": [encoder_out["final_hidden"][0].index_select(2, order)],
+        "final_cell": [c.index_select(2, order) for c in encoder_out["final_cell"]],
+    }
+
+
+def normalized_shortlist_probs(logits: Tensor, ids: Tensor, vocab: int, log_probs: bool):
+    """Log-probabilities (or probabilities) over the vocabulary from logits over ``ids``:
+    normalised over the list, -inf (0) for every other token."""
+    lp = F.log_softmax(logits.float(), dim=-1)
+    full = lp.new_full(lp.shape[:-1] + (vocab,), float("-inf"))
+    full.index_copy_(lp.dim() - 1, ids.to(lp.device), lp)
+    return full if log_probs else full.exp()
+
+
+# --------------------------------------------------------------------------- set-up
+def _is_plugin_rnn(model) -> bool:
+    from fairseq_plugins.models.rnn_decoder import RNNDecoder
+
+    return isinstance(getattr(model, "decoder", None), RNNDecoder)
+
+
+def prepare(models, args, task) -> Optional["FastGenerator"]:
+    """Set up ``--fast-decoding`` on every model of the ensemble; None for ``none``."""
+    mode = getattr(args, "fast_decoding", None) or "none"
+    if mode == "none":
+        return None
+    if mode not in MODES:
+        raise FastDecodingError(f"--fast-decoding {mode}: choose one of {', '.join(MODES)}")
+    for model in models:
+        if not _is_plugin_rnn(model):
+            name = getattr(getattr(model, "cfg", None), "_name", None) or type(model).__name__
+            raise FastDecodingError(
+                f"--fast-decoding {mode} is for the plugin's RNN models (--arch rnn_*); "
+                f"this model is {name}")
+        device = next(model.parameters()).device
+        if mode.startswith("int8") and device.type != "cpu":
+            raise FastDecodingError(
+                f"--fast-decoding {mode}: int8 runs on a CPU only and the model is on "
+                f"{device.type}; add --cpu, or use --fast-decoding shortlist")
+        if mode.startswith("int8") and model.decoder.cpu_bf16:
+            raise FastDecodingError(
+                f"--fast-decoding {mode} with a --cpu-bf16 1 model: add --model-overrides "
+                "\"{'cpu_bf16': 0}\" (int8 replaces bf16)")
+    shortlist = None
+    if mode.endswith("shortlist"):
+        if len(models) > 1:
+            raise FastDecodingError(f"--fast-decoding {mode} takes one model, not an ensemble "
+                                    f"of {len(models)} (use int8)")
+        shortlist = build_shortlist(args, task, mode)
+    steps = []
+    for model in models:
+        step = FastStep(model.decoder, mode, shortlist)
+        model.decoder.fast_step = step
+        steps.append(step)
+    logger.info("--fast-decoding %s%s", mode, "" if shortlist is None else
+                f" (list: {len(shortlist.always)} frequent and special tokens"
+                + (", the lexical table" if shortlist.lookup is not None else "")
+                + (", the source tokens" if shortlist.include_source else "") + ")")
+    return FastGenerator(models, steps, shortlist, args)
+
+
+def build_shortlist(args, task, mode) -> Shortlist:
+    src_dict, tgt_dict = task.source_dictionary, task.target_dictionary
+    path = getattr(args, "shortlist", None)
+    frequent = getattr(args, "shortlist_frequent", None)
+    frequent = DEFAULT_FREQUENT if frequent is None else int(frequent)
+    if frequent < 0:
+        raise FastDecodingError(f"--shortlist-frequent must be >= 0, got {frequent}")
+    joined = src_dict is tgt_dict or src_dict.symbols == tgt_dict.symbols
+    from fairseq_plugins.tasks.gec import GECTask
+
+    is_gec = isinstance(task, GECTask)
+    if not path and not is_gec:
+        raise FastDecodingError(
+            f"--fast-decoding {mode} needs a lexical table, --shortlist FILE (build one with "
+            f"scripts/build_shortlist.py); only the gec task lists the source tokens instead")
+    table = read_table(path, src_dict, tgt_dict) if path else None
+    return Shortlist(src_dict, tgt_dict, table, frequent, include_source=joined and is_gec)
+
+
+class FastGenerator:
+    """Wraps fairseq's generator: sets each batch's shortlist, and scores what it returns
+    over the whole vocabulary (see the module's docstring). Everything else is the
+    wrapped generator's."""
+
+    def __init__(self, models, steps, shortlist, args):
+        self.models, self.steps, self.shortlist = models, steps, shortlist
+        self.nbest = int(getattr(args, "nbest", 1) or 1)
+        self.lenpen = float(getattr(args, "lenpen", 1.0) if getattr(args, "lenpen", None)
+                            is not None else 1.0)
+        self.generator = None
+
+    def wrap(self, generator):
+        self.generator = generator
+        return self
+
+    def __getattr__(self, name):
+        return getattr(self.__dict__["generator"], name)
+
+    @torch.no_grad()
+    def generate(self, models, sample, **kwargs):
+        if self.shortlist is None:
+            return self.generator.generate(models, sample, **kwargs)
+        if kwargs.get("constraints") is not None:
+            raise FastDecodingError("--fast-decoding with a shortlist does not take "
+                                    "--constraints")
+        src = sample["net_input"]["src_tokens"]
+        ids = self.shortlist.select(src, kwargs.get("prefix_tokens"))
+        for step in self.steps:
+            step.set_batch(ids)
+        try:
+            hypos = self.generator.generate(models, sample, **kwargs)
+        finally:
+            for step in self.steps:
+                step.set_batch(None)
+        model = self.models[0]
+        encoder_out = model.encoder.forward(src, sample["net_input"]["src_lengths"])
+        self.steps[0].rescore(model.decoder, sample, hypos, self.nbest, self.lenpen,
+                              encoder_out)
+        return hypos

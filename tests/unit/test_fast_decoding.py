@@ -1,0 +1,246 @@
+"""``--fast-decoding`` (fairseq_plugins.fast_decoding) on toy models, through fairseq's own
+task.build_generator and SequenceGenerator, as fairseq-generate builds them.
+
+What is exact is tested for equality with the standard path: the fast step over the whole
+vocabulary (hypotheses and scores, every architecture), the score of every sentence a
+shortlist returns, and greedy search with a shortlist holding the standard output. What
+approximates (int8) is tested for closeness; the bad combinations for their one error.
+"""
+from argparse import Namespace
+
+import pytest
+import torch
+import torch.nn.functional as F
+from fairseq import options, tasks
+from fairseq.sequence_generator import SequenceGenerator
+
+from conftest import PLUGIN_DIR
+from unit.test_model import SMALL, VARIANTS, batch, build, write_toy_corpus
+
+from fairseq_plugins import fast_decoding
+from fairseq_plugins.fast_decoding import FastDecodingError
+
+
+@pytest.fixture(scope="module")
+def toy(tmp_path_factory):
+    return write_toy_corpus(tmp_path_factory.mktemp("toy_fast"), joined=False)
+
+
+@pytest.fixture(scope="module")
+def toy_joined(tmp_path_factory):
+    return write_toy_corpus(tmp_path_factory.mktemp("toy_fast_joined"), joined=True)
+
+
+@pytest.fixture(scope="module", params=list(VARIANTS))
+def variant(request, toy, toy_joined):
+    arch, extra = VARIANTS[request.param]
+    task, model = build(toy_joined if arch == "rnn_gec" else toy, arch, extra)
+    return task, model.eval()
+
+
+def gen_args(mode="none", beam=5, **kw):
+    return Namespace(beam=beam, max_len_a=0, max_len_b=12, min_len=1, fast_decoding=mode,
+                     shortlist=kw.pop("shortlist", None), nbest=1, lenpen=1.0,
+                     shortlist_frequent=kw.pop("shortlist_frequent", 0), **kw)
+
+
+def decode(task, model, args, sample):
+    model.decoder.fast_step = None
+    generator = task.build_generator([model], args)
+    with torch.no_grad():
+        hypos = task.inference_step(generator, [model], sample)
+    model.decoder.fast_step = None
+    return [h[0] for h in hypos]
+
+
+def forward_score(model, sample, i, tokens):
+    """The standard model's score of ``tokens`` for sentence ``i``: the full forward pass,
+    teacher-forced (no incremental step involved), length-normalised as fairseq does."""
+    eos = model.decoder.dictionary.eos()
+    net = sample["net_input"]
+    prev = torch.cat([tokens.new_tensor([eos]), tokens[:-1]]).unsqueeze(0)
+    with torch.no_grad():
+        out = model(net["src_tokens"][i:i + 1], net["src_lengths"][i:i + 1], prev)
+        lp = model.get_normalized_probs(out, log_probs=True)[0]
+    pos = lp.gather(1, tokens.unsqueeze(1)).squeeze(1)
+    return pos, pos.sum() / len(tokens)
+
+
+def write_table(path, src_dict, tgt_dict, targets):
+    """A lexical table giving every source word the same ``targets`` (target ids)."""
+    words = " ".join(tgt_dict[t] for t in targets)
+    lines = [f"{src_dict[s]}\t{words}" for s in range(src_dict.nspecial, len(src_dict))]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return str(path)
+
+
+# --------------------------------------------------------------------------- exact
+def test_fast_step_over_the_whole_vocabulary_equals_the_standard_path(variant, tmp_path):
+    """A shortlist of every entry (also <s> and <pad>, which fairseq's normaliser counts):
+    the fast step, its shortlist normalisation and the rescoring change nothing
+    (hypotheses equal, scores equal to rounding), beam 5."""
+    task, model = variant
+    sample = batch(task)
+    standard = decode(task, model, gen_args(), sample)
+    tgt = task.target_dictionary
+    table = write_table(tmp_path / "all.tsv", task.source_dictionary, tgt, range(len(tgt)))
+    fast = decode(task, model, gen_args("shortlist", shortlist=table), sample)
+    for s, f in zip(standard, fast):
+        assert f["tokens"].tolist() == s["tokens"].tolist()
+        assert torch.allclose(f["positional_scores"], s["positional_scores"], atol=1e-5)
+        assert float(f["score"]) == pytest.approx(float(s["score"]), abs=1e-5)
+
+
+@pytest.mark.parametrize("arch,extra", [VARIANTS["luong"], VARIANTS["bahdanau"]])
+def test_greedy_shortlist_holding_the_standard_output_gives_the_same_sentence_and_score(
+        toy, tmp_path, arch, extra):
+    task, model = build(toy, arch, extra)
+    model.eval()
+    sample = batch(task)
+    standard = decode(task, model, gen_args(beam=1), sample)
+    tgt = task.target_dictionary
+    used = {t for h in standard for t in h["tokens"].tolist()}
+    unused = [t for t in range(tgt.nspecial, len(tgt)) if t not in used]
+    # the standard output's tokens and a few others: most of the vocabulary is left out
+    targets = sorted(used | set(unused[:3]))
+    assert len(targets) + 2 < len(tgt) - 6
+    table = write_table(tmp_path / "t.tsv", task.source_dictionary, tgt, targets)
+    fast = decode(task, model, gen_args("shortlist", beam=1, shortlist=table), sample)
+    for s, f in zip(standard, fast):
+        assert f["tokens"].tolist() == s["tokens"].tolist()
+        assert float(f["score"]) == pytest.approx(float(s["score"]), abs=1e-5)
+    # and the list really restricted the search: leave out one output token, and the
+    # sentences that held it change
+    dropped = standard[0]["tokens"][0].item()
+    table = write_table(tmp_path / "t2.tsv", task.source_dictionary, tgt,
+                        [t for t in targets if t != dropped])
+    fewer = decode(task, model, gen_args("shortlist", beam=1, shortlist=table), sample)
+    assert all(dropped not in f["tokens"].tolist() for f in fewer)
+
+
+@pytest.mark.parametrize("mode", ["shortlist", "int8-shortlist"])
+def test_every_sentence_a_shortlist_returns_has_its_exact_score(toy, tmp_path, mode):
+    """Beam 5, a list of half the vocabulary: whatever sentence comes out, its score and
+    positional scores are the ones the whole-vocabulary model gives it (the standard model
+    for shortlist; for int8-shortlist, the int8 model, checked against the standard one
+    loosely)."""
+    task, model = build(toy, "rnn_luong")
+    model.eval()
+    sample = batch(task)
+    tgt = task.target_dictionary
+    table = write_table(tmp_path / "half.tsv", task.source_dictionary, tgt,
+                        range(tgt.nspecial, len(tgt), 2))
+    fast = decode(task, model, gen_args(mode, shortlist=table), sample)
+    for i, hyp in enumerate(fast):
+        pos, score = forward_score(model, sample, i, hyp["tokens"])
+        tol = 1e-5 if mode == "shortlist" else 0.05
+        assert torch.allclose(hyp["positional_scores"], pos, atol=tol)
+        assert float(hyp["score"]) == pytest.approx(float(score), abs=tol)
+        assert set(hyp["tokens"].tolist()) <= set(range(tgt.nspecial, len(tgt), 2)) | {tgt.eos()}
+
+
+def test_gec_shortlist_is_the_source_tokens_and_the_frequent_ones(toy_joined):
+    """--task gec needs no table: the list is the batch's source tokens, the first
+    --shortlist-frequent entries of the dictionary, <eos> and <unk>."""
+    parser = options.get_training_parser()
+    args = options.parse_args_and_arch(parser, [
+        str(toy_joined), "--user-dir", str(PLUGIN_DIR), "--task", "gec", "--arch", "rnn_gec",
+        "--source-lang", "de", "--target-lang", "en", "--dataset-impl", "raw",
+        *SMALL, "--decoder-hidden-size", "24"])
+    task = tasks.setup_task(args)
+    task.load_dataset("valid")
+    model = task.build_model(args).eval()
+    sample = batch(task, range(2))
+    fast = task.build_generator([model], gen_args("shortlist", shortlist_frequent=5))
+    ids = fast.shortlist.select(sample["net_input"]["src_tokens"]).tolist()
+    d = task.target_dictionary
+    src = set(sample["net_input"]["src_tokens"].flatten().tolist()) - {d.pad()}
+    assert set(ids) == src | set(range(d.nspecial, d.nspecial + 5)) | {d.eos(), d.unk()}
+    assert len(ids) < len(d) - 10
+    with torch.no_grad():
+        hypos = task.inference_step(fast, [model], sample)
+    assert all(set(h[0]["tokens"].tolist()) <= set(ids) for h in hypos)
+    model.decoder.fast_step = None
+
+
+# --------------------------------------------------------------------------- approximate
+@pytest.mark.parametrize("name", ["luong", "cho", "bahdanau", "gec", "gru_sum_2layer"])
+def test_int8_step_stays_close_to_the_standard_step(toy, toy_joined, name):
+    arch, extra = VARIANTS[name]
+    task, model = build(toy_joined if arch == "rnn_gec" else toy, arch, extra)
+    model.eval()
+    sample = batch(task)
+    net = sample["net_input"]
+    prev = sample["net_input"]["prev_output_tokens"]
+    with torch.no_grad():
+        full = model.get_normalized_probs(model(**net), log_probs=True)
+        step = fast_decoding.FastStep(model.decoder, "int8", None)
+        enc = model.encoder(net["src_tokens"], net["src_lengths"])
+        state, lps = {}, []
+        for t in range(prev.size(1)):
+            logits, _ = step.step(model.decoder, prev[:, :t + 1], enc, state)
+            lps.append(F.log_softmax(logits, dim=-1))
+    lp = torch.cat(lps, dim=1)
+    mask = sample["target"] != task.target_dictionary.pad()
+    diff = (lp - full).abs()[mask]
+    assert diff.max() < 0.05 and diff.max() > 0   # int8, not the fp32 step
+
+
+def test_preparing_leaves_the_checkpoint_weights_alone(toy):
+    task, model = build(toy, "rnn_luong")
+    model.eval()
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    decode(task, model, gen_args("int8"), batch(task))
+    model.decoder.fast_step = fast_decoding.FastStep(model.decoder, "int8", None)
+    after = model.state_dict()
+    assert list(after) == list(before)
+    assert all(torch.equal(after[k], before[k]) for k in before)
+    model.decoder.fast_step = None
+
+
+# --------------------------------------------------------------------------- bad input
+def test_unsupported_combinations_are_one_error_each(toy, tmp_path):
+    task, model = build(toy, "rnn_luong")
+    model.eval()
+
+    def error(args, models=(model,)):
+        with pytest.raises(FastDecodingError) as e:
+            fast_decoding.prepare(list(models), args, task)
+        model.decoder.fast_step = None
+        return str(e.value)
+
+    assert "needs a lexical table, --shortlist FILE" in error(gen_args("shortlist"))
+    assert "no such file" in error(gen_args("int8-shortlist", shortlist=str(tmp_path / "x")))
+    (tmp_path / "other.tsv").write_text("Haus\thouse\n", encoding="utf-8")
+    assert "none of its 1 source tokens" in error(
+        gen_args("shortlist", shortlist=str(tmp_path / "other.tsv")))
+    (tmp_path / "bad.tsv").write_text("no tab here\n", encoding="utf-8")
+    assert "line 1 is not 'source<TAB>targets'" in error(
+        gen_args("shortlist", shortlist=str(tmp_path / "bad.tsv")))
+    assert "not an ensemble of 2" in error(gen_args("shortlist"), models=(model, model))
+    assert "choose one of" in error(gen_args("fp4"))
+    meta = build(toy, "rnn_luong")[1].to("meta")
+    assert "int8 runs on a CPU only and the model is on meta" in error(gen_args("int8"),
+                                                                        models=(meta,))
+    bf16 = build(toy, "rnn_luong", ["--cpu-bf16", "1"])[1]
+    assert "--cpu-bf16 1 model" in error(gen_args("int8"), models=(bf16,))
+    # fairseq's own lstm: the plugin's step cannot run it, and says so
+    _, lstm = build(toy, "lstm", ["--decoder-embed-dim", "24", "--decoder-out-embed-dim", "24"])
+    assert "for the plugin's RNN models" in error(gen_args("int8"), models=(lstm,))
+
+
+def test_constraints_with_a_shortlist_are_refused(toy, tmp_path):
+    task, model = build(toy, "rnn_luong")
+    model.eval()
+    tgt = task.target_dictionary
+    table = write_table(tmp_path / "t.tsv", task.source_dictionary, tgt, [tgt.nspecial])
+    generator = task.build_generator([model], gen_args("shortlist", shortlist=table))
+    with pytest.raises(FastDecodingError, match="--constraints"):
+        generator.generate([model], batch(task), constraints=torch.zeros(8, 1).long())
+    model.decoder.fast_step = None
+
+
+def test_default_none_builds_fairseqs_own_generator(toy):
+    task, model = build(toy, "rnn_luong")
+    generator = task.build_generator([model], gen_args("none"))
+    assert type(generator) is SequenceGenerator and model.decoder.fast_step is None
