@@ -34,6 +34,22 @@ show on that machine.
 It prints one table and the ratios against fairseq's lstm. It reports; it asserts nothing.
 
     python scripts/benchmark.py --data-bin data/multi30k-de-en/bin
+
+``--inference`` measures decoding instead, on trained checkpoints (docs/speed.md, "Fast
+decoding"): it prepares Multi30k de-en and a GEC corpus from ``SEQ2SEQ_DATA_DIR`` (default
+``../shared/data``) into ``--work-dir``, builds the lexical table
+(``scripts/build_shortlist.py``), trains fairseq's ``lstm`` and ``rnn_luong`` at equal sizes
+on the same data and updates and a small ``rnn_gec`` (side by side; a checkpoint already in
+``--work-dir`` is reused), then, in one process holding the three checkpoints, decodes
+test2016 and JFLEG test with beam ``--beam`` and greedy on the standard path and every
+``--fast-decoding`` path, ``--repeats`` rounds (each round every path once; the best round
+is reported): sentences/s, tokens/s, the memory decoding adds, sacreBLEU / GLEU, how many
+sentences equal the standard path's. It ends with ``fastest path: <name> <R>x fairseq lstm
+sentences/s, BLEU <delta> vs standard path``. ``--quick``: smaller models, fewer updates,
+300 test sentences (minutes, for checking; the full run's figures are the documented ones).
+
+    python scripts/benchmark.py --inference --threads 2 --json inference.json
+    python scripts/benchmark.py --inference --quick --threads 2
 """
 import argparse
 import json
@@ -248,6 +264,427 @@ def worker(opts, system):
     print("RESULT " + json.dumps(result), flush=True)
 
 
+# =========================================================================== --inference
+# Decoding speed on trained checkpoints: fairseq's lstm and rnn_luong trained on the same
+# data and updates, then the test set decoded through task.build_generator (what
+# fairseq-generate and fairseq-interactive call) on the standard path and each
+# --fast-decoding path; the same for a small rnn_gec on JFLEG test.
+FAST_PATHS = ("none", "int8", "shortlist", "int8-shortlist")
+MT_SYSTEMS = ("fairseq lstm", "rnn_luong")
+SIZES = {  # (embed, encoder hidden per direction, decoder hidden)
+    "full": ("256", "256", "512"),
+    "quick": ("128", "128", "256"),
+}
+
+
+def inference_settings(opts):
+    quick = opts.quick
+    s = dict(
+        updates=opts.inference_updates or (150 if quick else 300),
+        gec_updates=opts.gec_updates or (150 if quick else 400),
+        max_tokens=2000 if quick else 4000,
+        train_limit=8000 if quick else 0,
+        vocab=4000 if quick else 8000,
+        gec_sentences=5000 if quick else 20000,
+        test_sentences=opts.test_sentences or (300 if quick else 0),
+        repeats=opts.repeats or (1 if quick else 2),
+    )
+    s["embed"], s["hidden"], s["dec_hidden"] = SIZES["quick" if quick else "full"]
+    return s
+
+
+def shared_data_dir():
+    env = os.environ.get("SEQ2SEQ_DATA_DIR")
+    return Path(env) if env else REPO.parent / "shared" / "data"
+
+
+def _run(cmd, log, env=None, what="command"):
+    full_env = dict(os.environ, **(env or {}))
+    full_env["PYTHONPATH"] = str(REPO) + os.pathsep + full_env.get("PYTHONPATH", "")
+    with open(log, "w") as f:
+        proc = subprocess.run([str(c) for c in cmd], stdout=f, stderr=subprocess.STDOUT,
+                              env=full_env)
+    if proc.returncode != 0:
+        tail = Path(log).read_text(errors="replace").splitlines()[-15:]
+        sys.exit(f"error: {what} failed (log {log}):\n" + "\n".join(tail))
+
+
+def bin_dir(name):
+    return Path(sys.executable).parent / name
+
+
+def prepare_inference_data(opts, s, work):
+    """Multi30k de-en (joint sentencepiece, joined dictionary), its lexical table, and the
+    GEC corpus (synthetic errors on Multi30k English + JFLEG dev, as recipe_gec.sh builds
+    it, fewer sentences), each once per work folder."""
+    data = shared_data_dir()
+    for need in ("multi30k", "jfleg"):
+        if not (data / need).is_dir():
+            sys.exit(f"error: {data / need} not found (set SEQ2SEQ_DATA_DIR to the folder "
+                     f"holding multi30k/ and jfleg/)")
+    mt = work / "multi30k"
+    if not (mt / "prepare.json").is_file():
+        print("preparing Multi30k de-en ...", file=sys.stderr, flush=True)
+        cmd = [sys.executable, "-m", "preprocess.prepare", "multi30k", "--src", "de", "--tgt",
+               "en", "--raw-dir", data / "multi30k", "--out", mt, "--vocab-size", s["vocab"],
+               "--joint", "--joined-dictionary", "--workers", "1"]
+        if s["train_limit"]:
+            cmd += ["--train-limit", s["train_limit"]]
+        _run(cmd, work / "prepare-multi30k.log", what="preparing Multi30k")
+    table = mt / "shortlist.de-en.tsv"
+    if not table.is_file():
+        _run([sys.executable, REPO / "scripts" / "build_shortlist.py", "--data-bin", mt / "bin",
+              "--source-lang", "de", "--target-lang", "en", "--out", table],
+             work / "build-shortlist.log", what="building the lexical table")
+    gec = work / "gec"
+    if not (gec / "gec_data.json").is_file():
+        print("preparing the GEC corpus ...", file=sys.stderr, flush=True)
+        _run([sys.executable, "-m", "preprocess.gec_data", "--out", gec, "--multi30k-dir",
+              data / "multi30k", "--jfleg-dir", data / "jfleg", "--jfleg-source",
+              "spellchecked-cased", "--jfleg-dev-copies", "4", "--jfleg-dev-holdout", "200",
+              "--max-sentences", s["gec_sentences"], "--join-sentences", "3",
+              "--vocab-size", "4000", "--workers", "1"],
+             work / "prepare-gec.log", what="preparing the GEC corpus")
+    return mt, table, gec
+
+
+def train_args(opts, s, system, data_bin, save_dir):
+    updates = s["gec_updates"] if system == "rnn_gec" else s["updates"]
+    common = ["--user-dir", REPO / "fairseq_plugins", "--optimizer", "adam", "--clip-norm",
+              "1.0", "--max-tokens", s["max_tokens"], "--seed", "1", "--cpu",
+              "--max-update", updates, "--save-dir", save_dir, "--no-epoch-checkpoints",
+              "--disable-validation", "--num-workers", "0", "--log-format", "simple",
+              "--log-interval", "50", "--required-batch-size-multiple", "1"]
+    if system == "rnn_gec":
+        # gec_rnn.yaml's model and optimiser (recipe_gec.sh), for fewer updates
+        return [data_bin, "--task", "gec", "--source-lang", "err", "--target-lang", "cor",
+                "--arch", "rnn_gec", "--encoder-embed-dim", s["embed"],
+                "--encoder-hidden-size", s["hidden"], "--decoder-hidden-size", s["hidden"],
+                "--encoder-layers", "1", "--decoder-layers", "1", "--freeze-embeddings", "0",
+                "--dropout", "0.2", "--criterion", "label_smoothed_cross_entropy",
+                "--label-smoothing", "0.1", "--adam-betas", "(0.9, 0.98)", "--lr", "0.003",
+                "--lr-scheduler", "polynomial_decay", "--warmup-updates", "100",
+                "--total-num-update", updates, "--end-learning-rate", "0.0003", *common]
+    sized = argparse.Namespace(embed=s["embed"], hidden=s["hidden"], dec_hidden=s["dec_hidden"],
+                               dropout="0.2")
+    arch = (SYSTEMS["fairseq lstm"] if system == "fairseq lstm"
+            else ["--arch", "rnn_luong", "--input-feeding", "1"])
+    sizes = size_args(sized, "fairseq lstm" if system == "fairseq lstm" else "rnn_luong")
+    return ([data_bin, "--task", "translation", "--lr", "0.002", "--criterion",
+             "cross_entropy", *common] + arch + [str(a) for a in sizes])
+
+
+def train_systems(opts, s, jobs, work):
+    """Train each (system, data) not trained yet, side by side with the threads split among
+    them (training time is not what this benchmark measures); {system: checkpoint}."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    ckpts, todo = {}, []
+    for system, data_bin in jobs:
+        save = work / "checkpoints" / system.replace(" ", "_")
+        ckpts[system] = save / "checkpoint_last.pt"
+        if not ckpts[system].is_file():
+            todo.append((system, data_bin, save))
+    threads = str(max(1, opts.threads // max(1, len(todo))))
+
+    def train(job):
+        system, data_bin, save = job
+        save.mkdir(parents=True, exist_ok=True)
+        _run([bin_dir("fairseq-train"), *train_args(opts, s, system, data_bin, save)],
+             save / "train.log", env={"OMP_NUM_THREADS": threads, "MKL_NUM_THREADS": threads},
+             what=f"training {system}")
+
+    if todo:
+        print(f"training {', '.join(j[0] for j in todo)} side by side ...", file=sys.stderr,
+              flush=True)
+        with ThreadPoolExecutor(len(todo)) as pool:
+            list(pool.map(train, todo))
+    return ckpts
+
+
+def _rss_mb(field="VmRSS"):
+    with open("/proc/self/status") as f:
+        return next(int(line.split()[1]) for line in f if line.startswith(field)) / 1024
+
+
+def _reset_peak_rss():
+    """Start a new peak-RSS window (Linux >= 4.0: clear_refs 5 resets VmHWM)."""
+    try:
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+        return True
+    except OSError:
+        return False
+
+
+class Decoder:
+    """One checkpoint, loaded once, decoded on any path through task.build_generator,
+    which is where fairseq-generate and fairseq-interactive get their generator (and so
+    where --fast-decoding quantises and sets up the shortlist)."""
+
+    def __init__(self, opts, spec):
+        from fairseq import checkpoint_utils, tasks, utils
+
+        self.opts, self.spec = opts, spec
+        self.gec = spec["task"] == "gec"
+        cfg = self.generation_cfg("none", opts.beam)
+        self.task = tasks.setup_task(cfg.task)
+        models, _ = checkpoint_utils.load_model_ensemble(
+            [spec["ckpt"]], arg_overrides={"data": spec["data"]}, task=self.task)
+        self.model = models[0].eval()
+        self.task.load_dataset("test")
+        test = self.task.dataset("test")
+        limit = spec["limit"] or len(test)
+        itr = self.task.get_batch_iterator(
+            dataset=test, max_sentences=opts.gen_batch,
+            max_positions=utils.resolve_max_positions(self.task.max_positions(),
+                                                      self.model.max_positions()),
+            required_batch_size_multiple=1, seed=1).next_epoch_itr(shuffle=False)
+        self.batches = []
+        for b in itr:   # the first `limit` sentences of the file
+            ids = b["id"]
+            if (ids < limit).all():
+                self.batches.append(b)
+            elif (ids < limit).any():
+                self.batches.append(test.collater([test[i] for i in ids[ids < limit].tolist()]))
+        self.params_mb = sum(p.numel() * p.element_size()
+                             for p in self.model.parameters()) / 2**20
+
+    def generation_cfg(self, path, beam):
+        from fairseq import options
+        from fairseq.dataclass.utils import convert_namespace_to_omegaconf
+
+        spec = self.spec
+        args = [spec["data"], "--user-dir", str(REPO / "fairseq_plugins"), "--task",
+                spec["task"], "--path", spec["ckpt"], "--cpu", "--batch-size",
+                str(self.opts.gen_batch), "--required-batch-size-multiple", "1",
+                "--fast-decoding", path, "--beam", str(beam)]
+        args += (["--source-lang", "err", "--target-lang", "cor", "--max-len-a", "1.1",
+                  "--max-len-b", "10"] if spec["task"] == "gec" else
+                 ["--source-lang", "de", "--target-lang", "en", "--max-len-a", "1.2",
+                  "--max-len-b", "10"])
+        if path.endswith("shortlist") and spec.get("table"):
+            args += ["--shortlist", spec["table"]]
+        parser = options.get_generation_parser()
+        return convert_namespace_to_omegaconf(options.parse_args_and_arch(parser, args))
+
+    def decode(self, path, beam):
+        import torch
+
+        task, model = self.task, self.model
+        model.decoder.fast_step = None
+        generator = task.build_generator([model], self.generation_cfg(path, beam).generation)
+        tgt_dict = task.target_dictionary
+        hyps, tokens, lists, gen_tokens, sentences = {}, {}, {}, 0, 0
+        with torch.no_grad():
+            start = time.perf_counter()
+            for sample in self.batches:
+                out = task.inference_step(generator, [model], sample)
+                for i, sid in enumerate(sample["id"].tolist()):
+                    toks = out[i][0]["tokens"]
+                    gen_tokens += len(toks)
+                    tokens[sid] = toks.tolist()
+                    hyps[sid] = tgt_dict.string(toks, "sentencepiece")
+                sentences += len(sample["id"])
+            seconds = time.perf_counter() - start
+        step = model.decoder.fast_step
+        if step is not None and step.shortlist is not None:
+            for sample in self.batches:   # the list each sentence was decoded with (untimed)
+                ids = step.shortlist.select(sample["net_input"]["src_tokens"]).tolist()
+                for sid in sample["id"].tolist():
+                    lists[sid] = ids
+        model.decoder.fast_step = None
+        order = sorted(hyps)
+        r = {"seconds": seconds, "sentences_per_s": sentences / seconds,
+             "tokens_per_s": gen_tokens / seconds, "sentences": sentences,
+             "hyps": [hyps[i] for i in order], "tokens": [tokens[i] for i in order]}
+        if lists:
+            r["list_sizes"] = [len(lists[i]) for i in order]
+            r["lists"] = [lists[i] for i in order]
+        r.update(self.score(r["hyps"], order))
+        return r
+
+    def score(self, hyps, order):
+        from fairseq import utils
+
+        if self.gec:
+            from preprocess import gleu
+
+            raw = Path(self.spec["data"]).parent / "raw"
+            src = raw.joinpath("test.gleu-source").read_text(encoding="utf-8").splitlines()
+            refs = [raw.joinpath(f"test.ref{k}").read_text(encoding="utf-8").splitlines()
+                    for k in range(4)]
+            return {"gleu": gleu.corpus_gleu([src[i] for i in order],
+                                             [[ref[i] for i in order] for ref in refs], hyps)}
+        import sacrebleu
+
+        tgt_dict, refs = self.task.target_dictionary, {}
+        for sample in self.batches:
+            for i, sid in enumerate(sample["id"].tolist()):
+                ref = utils.strip_pad(sample["target"][i], tgt_dict.pad())
+                refs[sid] = tgt_dict.string(ref, "sentencepiece")
+        return {"bleu": sacrebleu.corpus_bleu(hyps, [[refs[i] for i in order]]).score}
+
+
+def decode_worker(opts):
+    """Every (system, path) of the spec list: load each checkpoint once, then ``rounds``
+    rounds, each decoding every path with each beam; print RESULT json. In one process, so
+    that each round meets the machine's load of the moment on every path alike."""
+    import torch
+    from fairseq import utils
+
+    torch.set_num_threads(opts.threads)
+    # the plugin first: fairseq's parser takes --user-dir from sys.argv, not from its list,
+    # and the plugin adds --fast-decoding to the generation options
+    utils.import_user_module(argparse.Namespace(user_dir=str(REPO / "fairseq_plugins")))
+    job = json.loads(Path(opts.decode).read_text())
+    decoders = {name: Decoder(opts, spec) for name, spec in job["systems"].items()}
+    results = {}
+    for rnd in range(job["rounds"]):
+        for name, path in job["runs"]:
+            d = decoders[name]
+            label = path_name(name, path)
+            print(f"round {rnd + 1}/{job['rounds']}: {label}", file=sys.stderr, flush=True)
+            before = _rss_mb()
+            peak_ok = _reset_peak_rss()
+            out = {str(b): d.decode(path, b) for b in job["beams"]}
+            peak = (_rss_mb("VmHWM") if peak_ok else float("nan")) - before
+            if label not in results:
+                results[label] = dict(out, rounds_seconds={b: [] for b in out},
+                                      decode_mem_mb=peak, params_mb=d.params_mb)
+            r = results[label]
+            r["decode_mem_mb"] = max(r["decode_mem_mb"], peak)
+            for b, x in out.items():
+                r["rounds_seconds"][b].append(x["seconds"])
+                if x["seconds"] < r[b]["seconds"]:
+                    for key in ("seconds", "sentences_per_s", "tokens_per_s"):
+                        r[b][key] = x[key]
+    print("RESULT " + json.dumps(results), flush=True)
+
+
+def path_name(system, path):
+    return system if path == "none" else f"{system} {path}"
+
+
+def agreement(fast, standard, beam):
+    """Share of sentences identical to the standard path's; for a shortlist path also the
+    sentences whose standard output is all in the list, and how many of those are the same."""
+    f, s = fast[str(beam)], standard[str(beam)]
+    same = sum(a == b for a, b in zip(f["tokens"], s["tokens"]))
+    out = {"same": same, "n": len(s["tokens"])}
+    if "lists" in f:
+        covered = [set(toks) <= set(lst) for lst, toks in zip(f["lists"], s["tokens"])]
+        out["covered"] = sum(covered)
+        out["same_when_covered"] = sum(c and a == b for c, a, b in
+                                       zip(covered, f["tokens"], s["tokens"]))
+        out["mean_list"] = sum(f["list_sizes"]) / len(f["list_sizes"])
+    return out
+
+
+def inference_main(opts):
+    s = inference_settings(opts)
+    work = Path(opts.work_dir or REPO / "runs" / ("bench-inference-quick" if opts.quick
+                                                  else "bench-inference"))
+    work.mkdir(parents=True, exist_ok=True)
+    t0 = time.time()
+    mt, table, gec = prepare_inference_data(opts, s, work)
+    ckpts = train_systems(opts, s, [(system, mt / "bin") for system in MT_SYSTEMS]
+                          + [("rnn_gec", gec / "bin")], work)
+    train_minutes = (time.time() - t0) / 60
+    beams = [opts.beam, 1]
+    systems = {name: {"task": "gec" if name == "rnn_gec" else "translation",
+                      "data": str((gec if name == "rnn_gec" else mt) / "bin"),
+                      "ckpt": str(ckpts[name]), "table": None if name == "rnn_gec" else str(table),
+                      "limit": s["test_sentences"]} for name in ckpts}
+    runs = [("fairseq lstm", "none")] + [("rnn_luong", p) for p in FAST_PATHS] + [
+        ("rnn_gec", p) for p in FAST_PATHS]
+    job = work / "decode-job.json"
+    job.write_text(json.dumps({"systems": systems, "runs": runs, "beams": beams,
+                               "rounds": s["repeats"]}))
+    print(f"decoding: {len(runs)} paths x beams {beams} x {s['repeats']} round(s) "
+          f"(log {work / 'decode.log'}) ...", file=sys.stderr, flush=True)
+    results = run_decode(opts, job, work / "decode.log")
+    report = inference_report(opts, s, results, beams, train_minutes)
+    if opts.json:
+        slim = {name: {key: ({k: v for k, v in value.items() if k not in ("hyps", "tokens",
+                                                                          "lists")}
+                             if key in map(str, beams) else value)
+                       for key, value in r.items()} for name, r in results.items()}
+        Path(opts.json).write_text(json.dumps({"settings": s, "report": report,
+                                               "results": slim}, indent=2))
+
+
+def run_decode(opts, job, log):
+    cmd = [sys.executable, __file__, "--inference", "--threads", str(opts.threads),
+           "--gen-batch", str(opts.gen_batch), "--beam", str(opts.beam), "--decode", str(job)]
+    env = dict(os.environ, OMP_NUM_THREADS=str(opts.threads),
+               PYTHONPATH=str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    with open(log, "w") as err:
+        proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=err, text=True, env=env)
+    line = next((x for x in proc.stdout.splitlines() if x.startswith("RESULT ")), None)
+    if proc.returncode != 0 or line is None:
+        tail = Path(log).read_text(errors="replace")[-3000:]
+        sys.exit(f"error: decoding failed (log {log}):\n{tail}")
+    return json.loads(line[len("RESULT "):])
+
+
+def inference_report(opts, s, results, beams, train_minutes):
+    lstm = results["fairseq lstm"]
+    std = results["rnn_luong"]
+    gec_std = results["rnn_gec"]
+    print(f"machine: {machine_description('cpu')}; threads {opts.threads}")
+    print(f"sizes: embed {s['embed']}, encoder {s['hidden']} x2 (bidirectional), decoder "
+          f"{s['dec_hidden']}, 1 layer; {s['updates']} updates of <= {s['max_tokens']} "
+          f"tokens each (rnn_gec: {s['gec_updates']}); test sentences: "
+          f"{s['test_sentences'] or 'all'}; batches of {opts.gen_batch}; best of "
+          f"{s['repeats']} round(s); preparation and training {train_minutes:.1f} min")
+    report = {"mt": [], "gec": []}
+    for b in beams:
+        print(f"\nMulti30k test2016 de->en, beam {b}:")
+        print("| system / path | sent/s | x lstm | tok/s | x lstm | decode MB | BLEU | "
+              "same as standard | list (mean) |")
+        print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+        for name in ["fairseq lstm"] + [path_name("rnn_luong", p) for p in FAST_PATHS]:
+            r = results[name]
+            x = r[str(b)]
+            same = lst = "-"
+            if name.startswith("rnn_luong "):
+                a = agreement(r, std, b)
+                same = f"{a['same']}/{a['n']}"
+                if "covered" in a:
+                    same += f" ({a['same_when_covered']}/{a['covered']} in list)"
+                    lst = f"{a['mean_list']:.0f}"
+            ratio = x["sentences_per_s"] / lstm[str(b)]["sentences_per_s"]
+            tratio = x["tokens_per_s"] / lstm[str(b)]["tokens_per_s"]
+            print(f"| {name} | {x['sentences_per_s']:.1f} | {ratio:.2f} | "
+                  f"{x['tokens_per_s']:.0f} | {tratio:.2f} | {r['decode_mem_mb']:.0f} | "
+                  f"{x['bleu']:.2f} | {same} | {lst} |")
+            report["mt"].append({"beam": b, "name": name, "x_lstm": ratio,
+                                 "bleu_delta": x["bleu"] - std[str(b)]["bleu"]})
+    for b in beams:
+        print(f"\nJFLEG test (GEC), beam {b}:")
+        print("| path | sent/s | x standard | decode MB | GLEU | same as standard |")
+        print("| --- | ---: | ---: | ---: | ---: | ---: |")
+        for p in FAST_PATHS:
+            name = path_name("rnn_gec", p)
+            r = results[name]
+            x = r[str(b)]
+            a = agreement(r, gec_std, b)
+            same = f"{a['same']}/{a['n']}" + (f" ({a['same_when_covered']}/{a['covered']} in "
+                                              f"list)" if "covered" in a else "")
+            ratio = x["sentences_per_s"] / gec_std[str(b)]["sentences_per_s"]
+            print(f"| {name} | {x['sentences_per_s']:.1f} | {ratio:.2f} | "
+                  f"{r['decode_mem_mb']:.0f} | {x['gleu']:.2f} | {same} |")
+            report["gec"].append({"beam": b, "name": name, "x_standard": ratio,
+                                  "gleu_delta": x["gleu"] - gec_std[str(b)]["gleu"]})
+    fastest = max((r for r in report["mt"] if r["beam"] == opts.beam and
+                   r["name"].startswith("rnn_luong")), key=lambda r: r["x_lstm"])
+    print(f"\nfastest path: {fastest['name']} {fastest['x_lstm']:.2f}x fairseq lstm "
+          f"sentences/s, BLEU {fastest['bleu_delta']:+.2f} vs standard path")
+    report["fastest"] = fastest
+    return report
+
+
 # --------------------------------------------------------------------------- driver
 def machine_description(device):
     import platform
@@ -288,7 +725,8 @@ def table(results, device):
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--data-bin", required=True, help="binarised corpus (preprocess/ output bin/)")
+    p.add_argument("--data-bin", help="binarised corpus (preprocess/ output bin/); training "
+                   "benchmark only")
     p.add_argument("--updates", type=int, default=200, help="timed training updates")
     p.add_argument("--warmup", type=int, default=10, help="untimed updates first")
     p.add_argument("--max-tokens", type=int, default=4000)
@@ -307,8 +745,29 @@ def main(argv=None):
     p.add_argument("--systems", nargs="*", default=DEFAULT_SYSTEMS, choices=list(SYSTEMS),
                    help="add floor for the bound on any model of these sizes")
     p.add_argument("--json", help="also write the results here")
+    g = p.add_argument_group("decoding benchmark (--inference)")
+    g.add_argument("--inference", action="store_true",
+                   help="decoding speed on trained checkpoints: fairseq lstm, rnn_luong on "
+                        "the standard path and each --fast-decoding path, rnn_gec on JFLEG")
+    g.add_argument("--quick", action="store_true",
+                   help="with --inference: small models, few updates, 300 test sentences")
+    g.add_argument("--work-dir", help="data and checkpoints (reused when present); default "
+                                      "runs/bench-inference[-quick]")
+    g.add_argument("--inference-updates", type=int, help="training updates of each MT model")
+    g.add_argument("--gec-updates", type=int, help="training updates of rnn_gec")
+    g.add_argument("--test-sentences", type=int, help="decode the first N (0: all)")
+    g.add_argument("--repeats", type=int, help="decoding rounds; the best is reported")
     p.add_argument("--worker", help=argparse.SUPPRESS)
+    p.add_argument("--decode", help=argparse.SUPPRESS)
     opts = p.parse_args(argv)
+    if opts.decode:
+        return decode_worker(opts)
+    if opts.inference:
+        return inference_main(opts)
+    if opts.quick:
+        sys.exit("error: --quick is for --inference")
+    if not opts.data_bin:
+        sys.exit("error: --data-bin is required (or --inference)")
     if opts.cpu_bf16 and opts.autocast_bf16:
         sys.exit("error: --cpu-bf16 and --autocast-bf16 exclude each other")
     if not Path(opts.data_bin).is_dir():

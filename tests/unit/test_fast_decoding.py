@@ -183,7 +183,7 @@ def test_int8_step_stays_close_to_the_standard_step(toy, toy_joined, name):
     lp = torch.cat(lps, dim=1)
     mask = sample["target"] != task.target_dictionary.pad()
     diff = (lp - full).abs()[mask]
-    assert diff.max() < 0.05 and diff.max() > 0   # int8, not the fp32 step
+    assert 1e-4 < diff.max() < 0.05   # int8 (fp32 rounding alone is below 1e-5)
 
 
 def test_preparing_leaves_the_checkpoint_weights_alone(toy):

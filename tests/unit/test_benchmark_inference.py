@@ -1,0 +1,66 @@
+"""``scripts/benchmark.py --inference``: its report and lexical table builder, on made-up
+results and toy data (the benchmark itself trains three models: too slow for the suite).
+The decoding it times is fairseq's generator with --fast-decoding, tested in
+test_fast_decoding.py."""
+import importlib.util
+import re
+import sys
+from argparse import Namespace
+
+import numpy as np
+
+from conftest import SCRIPTS
+
+
+def load(name):
+    sys.path.insert(0, str(SCRIPTS))
+    spec = importlib.util.spec_from_file_location(name, SCRIPTS / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def fake(seconds, bleu, tokens, lists=None):
+    beam = {"seconds": seconds, "sentences_per_s": 4 / seconds, "tokens_per_s": 12 / seconds,
+            "bleu": bleu, "gleu": bleu, "tokens": tokens, "hyps": [""] * len(tokens)}
+    if lists is not None:
+        beam["lists"], beam["list_sizes"] = lists, [len(x) for x in lists]
+    return {"5": beam, "1": dict(beam), "decode_mem_mb": 100.0}
+
+
+def test_report_ends_with_the_fastest_path_line(capsys):
+    bench = load("benchmark")
+    std = [[5, 6, 2], [7, 2], [8, 2], [9, 9, 2]]
+    lists = [[2, 5, 6, 7, 8], [2, 5, 6, 7, 8], [2, 5, 6, 7, 8], [2, 5, 6, 7, 8]]
+    results = {"fairseq lstm": fake(2.0, 30.0, std),
+               "rnn_luong": fake(1.6, 31.0, std),
+               "rnn_luong int8": fake(1.0, 30.9, std[:3] + [[9, 2]]),
+               "rnn_luong shortlist": fake(0.8, 31.0, std[:3] + [[5, 2]], lists),
+               "rnn_luong int8-shortlist": fake(0.5, 30.5, std[:2] + [[6, 2], [5, 2]], lists)}
+    for p in bench.FAST_PATHS:
+        results[bench.path_name("rnn_gec", p)] = fake(1.0, 50.0, std, lists if "short" in p
+                                                      else None)
+    opts = Namespace(beam=5, threads=2, gen_batch=64)
+    s = dict(embed="8", hidden="8", dec_hidden="16", updates=1, gec_updates=1,
+             max_tokens=10, test_sentences=4, repeats=1)
+    report = bench.inference_report(opts, s, results, [5, 1], 0.1)
+    out = capsys.readouterr().out.strip().splitlines()
+    assert out[-1] == ("fastest path: rnn_luong int8-shortlist 4.00x fairseq lstm "
+                       "sentences/s, BLEU -0.50 vs standard path")
+    assert report["fastest"]["name"] == "rnn_luong int8-shortlist"
+    # same-as-standard counts, and among the sentences whose standard output is in the
+    # list (3 of 4: 9 is not), how many came out the same
+    row = next(line for line in out if line.startswith("| rnn_luong int8-shortlist |"))
+    assert "| 2/4 (2/3 in list) | 5 |" in row
+    assert re.search(r"\| rnn_luong \| 2\.5 \| 1\.25 \|", "\n".join(out))
+
+
+def test_cooccurrence_table_ranks_by_dice():
+    shortlist = load("build_shortlist")
+    # source 1 always with target 5; target 4 is everywhere (frequent), 6 with source 2
+    src = [np.array([1, 2]), np.array([1]), np.array([2]), np.array([1, 3])]
+    tgt = [np.array([4, 5, 6]), np.array([4, 5]), np.array([4, 6]), np.array([4, 5])]
+    table = shortlist.cooccurrence_table(src, tgt, 4, 7, per_source=2, min_count=1)
+    assert table[1] == [5, 4]          # dice 1.0 before 0.86
+    assert table[2] == [6, 4]
+    assert table[3] == [5, 4]          # 0.5 before 0.4
