@@ -364,7 +364,8 @@ def train_args(opts, s, system, data_bin, save_dir):
                 "--dropout", "0.2", "--criterion", "label_smoothed_cross_entropy",
                 "--label-smoothing", "0.1", "--adam-betas", "(0.9, 0.98)", "--lr", "0.003",
                 "--lr-scheduler", "polynomial_decay", "--warmup-updates", "100",
-                "--total-num-update", updates, "--end-learning-rate", "0.0003", *common]
+                "--total-num-update", updates, "--end-learning-rate", "0.0003",
+                "--curriculum", "1", *common]   # short sentences first: it learns to copy sooner
     sized = argparse.Namespace(embed=s["embed"], hidden=s["hidden"], dec_hidden=s["dec_hidden"],
                                dropout="0.2")
     arch = (SYSTEMS["fairseq lstm"] if system == "fairseq lstm"
@@ -381,7 +382,8 @@ def train_systems(opts, s, jobs, work):
 
     ckpts, todo = {}, []
     for system, data_bin in jobs:
-        save = work / "checkpoints" / system.replace(" ", "_")
+        updates = s["gec_updates"] if system == "rnn_gec" else s["updates"]
+        save = work / "checkpoints" / f"{system.replace(' ', '_')}-{updates}u"
         ckpts[system] = save / "checkpoint_last.pt"
         if not ckpts[system].is_file():
             todo.append((system, data_bin, save))
