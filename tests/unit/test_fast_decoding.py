@@ -91,10 +91,9 @@ def test_fast_step_over_the_whole_vocabulary_equals_the_standard_path(variant, t
         assert float(f["score"]) == pytest.approx(float(s["score"]), abs=1e-5)
 
 
-@pytest.mark.parametrize("arch,extra", [VARIANTS["luong"], VARIANTS["bahdanau"]])
 def test_greedy_shortlist_holding_the_standard_output_gives_the_same_sentence_and_score(
-        toy, tmp_path, arch, extra):
-    task, model = build(toy, arch, extra)
+        toy, tmp_path):
+    task, model = build(toy, "rnn_luong")
     model.eval()
     sample = batch(task)
     standard = decode(task, model, gen_args(beam=1), sample)
@@ -164,7 +163,7 @@ def test_gec_shortlist_is_the_source_tokens_and_the_frequent_ones(toy_joined):
 
 
 # --------------------------------------------------------------------------- approximate
-@pytest.mark.parametrize("name", ["luong", "cho", "bahdanau", "gec", "gru_sum_2layer"])
+@pytest.mark.parametrize("name", ["luong", "gec", "gru_sum_2layer"])   # LSTM, tied, GRU
 def test_int8_step_stays_close_to_the_standard_step(toy, toy_joined, name):
     arch, extra = VARIANTS[name]
     task, model = build(toy_joined if arch == "rnn_gec" else toy, arch, extra)
