@@ -11,8 +11,7 @@ import re
 import sys
 from concurrent.futures import ThreadPoolExecutor
 
-from conftest import PLUGIN_DIR, SCRIPTS, cli, run, small_test_bin
-from integration.test_cli_errors import assert_one_line_error
+from conftest import PLUGIN_DIR, SCRIPTS, assert_cli_error, cli, run, small_test_bin
 
 
 def hypotheses(out):
@@ -62,5 +61,5 @@ def test_fast_decoding_runs_through_generate_and_interactive(tiny_checkpoint, tm
         if gec[i][1] == standard[i][1]:
             assert abs(gec[i][0] - standard[i][0]) < 1e-3
     assert len(hypotheses(procs[3].stdout)) == 2, procs[3].stdout
-    assert_one_line_error(procs[4], "--fast-decoding shortlist needs a lexical table",
+    assert_cli_error(procs[4], "--fast-decoding shortlist needs a lexical table",
                           "scripts/build_shortlist.py")
