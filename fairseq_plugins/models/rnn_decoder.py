@@ -30,6 +30,7 @@ from fairseq.incremental_decoding_utils import with_incremental_state  # noqa: F
 from fairseq.models import FairseqIncrementalDecoder
 from torch import Tensor
 
+from fairseq_plugins.models import input_feeding
 from fairseq_plugins.models.attention import build_attention
 from fairseq_plugins.models.bridges import Bridge
 from fairseq_plugins.models.rnn_encoder import build_rnn, cpu_autocast
@@ -94,7 +95,9 @@ class RNNDecoder(FairseqIncrementalDecoder):
             return features, attn
         state = self._initial_state(encoder_out)
         sampling = self.training and self.teacher_forcing_ratio < 1.0
-        if self.input_feeding or self.attention_type == "additive" or sampling:
+        if not sampling and input_feeding.supports(self):  # skips the padding's steps
+            features, attn = input_feeding.input_fed_steps(self, prev_output_tokens, memory, state)
+        elif self.input_feeding or self.attention_type == "additive" or sampling:
             features, attn, _ = self._steps(prev_output_tokens, memory, state, sample=sampling)
         else:
             features, attn = self._all_steps(prev_output_tokens, memory, state)
