@@ -8,8 +8,9 @@ combination layer alike. :func:`input_fed_steps` computes the same features with
 
 * the rows are sorted longest target first, so the sentences still running at step t are
   the first n_t rows, and each step runs on that prefix (as a packed sequence does);
-* features and attention of a padding position are zero (no criterion reads them: their
-  targets are padding too);
+* features and attention of a padding position are zero, and :func:`output_layer` scores
+  only the real positions (padding's logits are zero): no criterion reads them, their
+  targets being padding too;
 * the dropout masks of every step are drawn before the loop, for all rows and in the order
   :meth:`_steps` draws them, so a seed gives the same masks, hence the same loss and
   gradients.
@@ -79,6 +80,16 @@ def input_fed_steps(decoder, tokens: Tensor, memory, state) -> Tuple[Tensor, Ten
         inverse = order.argsort()
         features_bth, attn_bts = features_bth[inverse], attn_bts[inverse]
     return features_bth, attn_bts  # B x T x H, B x T x S
+
+
+def output_layer(decoder, features: Tensor, tokens: Tensor) -> Tensor:
+    """Logits B x T x V of the real positions of ``tokens`` (B x T), zero at padding: the
+    output layer, the largest product of a step, skips what input_fed_steps skipped."""
+    real = tokens.ne(decoder.dictionary.pad())  # B x T
+    if bool(real.all()):
+        return decoder.output_layer(features)
+    logits = decoder.output_layer(features[real])  # N x V, N real positions
+    return logits.new_zeros(*tokens.shape, logits.size(-1)).index_put((real,), logits)
 
 
 def _rnn_step(decoder, x: Tensor, hidden: Tensor, cell: Optional[Tensor]):

@@ -82,6 +82,10 @@ class RNNDecoder(FairseqIncrementalDecoder):
         with cpu_autocast(self.cpu_bf16):  # logits B x T x V in bf16 under --cpu-bf16
             features, attn = self.extract_features(prev_output_tokens, encoder_out,
                                                    incremental_state)
+            if incremental_state is None and self._input_fed_steps():
+                # its padding positions hold no features: only the real ones are scored
+                logits = input_feeding.output_layer(self, features, prev_output_tokens)
+                return logits, {"attn": [attn]}
             return self.output_layer(features), {"attn": [attn]}
 
     def extract_features(self, prev_output_tokens, encoder_out, incremental_state=None):
@@ -95,13 +99,18 @@ class RNNDecoder(FairseqIncrementalDecoder):
             return features, attn
         state = self._initial_state(encoder_out)
         sampling = self.training and self.teacher_forcing_ratio < 1.0
-        if not sampling and input_feeding.supports(self):  # skips the padding's steps
+        if self._input_fed_steps():  # skips the padding's steps
             features, attn = input_feeding.input_fed_steps(self, prev_output_tokens, memory, state)
         elif self.input_feeding or self.attention_type == "additive" or sampling:
             features, attn, _ = self._steps(prev_output_tokens, memory, state, sample=sampling)
         else:
             features, attn = self._all_steps(prev_output_tokens, memory, state)
         return features, attn
+
+    def _input_fed_steps(self) -> bool:
+        """Whether a whole-target forward runs input_feeding.input_fed_steps."""
+        sampling = self.training and self.teacher_forcing_ratio < 1.0
+        return not sampling and input_feeding.supports(self)
 
     def output_layer(self, features: Tensor) -> Tensor:
         # features: B x T x F -> logits B x T x V

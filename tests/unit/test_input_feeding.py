@@ -1,6 +1,6 @@
 """Input feeding's training loop (``models/input_feeding.py``, which runs only the sentences
 still running at each step) computes what the decoder's plain step loop (``RNNDecoder._steps``,
-every row every step) computes: the same features and attention at every real target
+every row every step) computes: the same logits and attention at every real target
 position, the same loss and gradients, on a toy model, in training mode with dropout (same
 seed, so the same masks) and in evaluation mode.
 """
@@ -32,24 +32,23 @@ def toy_data(tmp_path_factory):
 
 
 def forward_and_grads(model, net_input, target, lean: bool, seed: int):
-    """Features, attention, loss and every parameter's gradient, from one path."""
+    """Logits, attention, loss and every parameter's gradient, from one path."""
     model.zero_grad(set_to_none=True)
     supports = input_feeding.supports
     torch.manual_seed(seed)
     try:
         if not lean:  # the decoder's plain step loop
             input_feeding.supports = lambda decoder: False
-        decoder = model.decoder
-        encoder_out = model.encoder(net_input["src_tokens"])
-        features, attn = decoder.extract_features(net_input["prev_output_tokens"], encoder_out)
-        lprobs = torch.log_softmax(decoder.output_layer(features), dim=-1)
+        logits, extra = model(**net_input)  # B x T x V
+        attn = extra["attn"][0]  # B x T x S
+        lprobs = torch.log_softmax(logits, dim=-1)
     finally:
         input_feeding.supports = supports
     real = target.ne(model.decoder.dictionary.pad())  # B x T
     loss = -lprobs.gather(-1, target.unsqueeze(-1)).squeeze(-1)[real].mean()
     loss.backward()
     grads = {n: p.grad.clone() for n, p in model.named_parameters() if p.grad is not None}
-    return features, attn, loss, grads
+    return logits, attn, loss, grads
 
 
 def assert_same(task, model):
@@ -59,7 +58,7 @@ def assert_same(task, model):
     real = sample["target"].ne(task.target_dictionary.pad())
     assert not real.all()  # the batch has padding, which the lean loop does not compute:
     assert (new[0][~real] == 0).all() and (new[1][~real] == 0).all()  # zero there
-    for name, a, b in zip(("features", "attention", "loss"), ref[:3], new[:3]):
+    for name, a, b in zip(("logits", "attention", "loss"), ref[:3], new[:3]):
         assert a.shape == b.shape, name
         if a.dim() == 3:
             a, b = a[real], b[real]
