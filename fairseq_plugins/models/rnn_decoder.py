@@ -30,6 +30,7 @@ from fairseq.incremental_decoding_utils import with_incremental_state  # noqa: F
 from fairseq.models import FairseqIncrementalDecoder
 from torch import Tensor
 
+from fairseq_plugins.models import input_feeding
 from fairseq_plugins.models.attention import build_attention
 from fairseq_plugins.models.bridges import Bridge
 from fairseq_plugins.models.rnn_encoder import build_rnn, cpu_autocast
@@ -88,6 +89,10 @@ class RNNDecoder(FairseqIncrementalDecoder):
         with cpu_autocast(self.cpu_bf16):  # logits B x T x V in bf16 under --cpu-bf16
             features, attn = self.extract_features(prev_output_tokens, encoder_out,
                                                    incremental_state)
+            if incremental_state is None and self._input_fed_steps():
+                # its padding positions hold no features: only the real ones are scored
+                logits = input_feeding.output_layer(self, features, prev_output_tokens)
+                return logits, {"attn": [attn]}
             return self.output_layer(features), {"attn": [attn]}
 
     def extract_features(self, prev_output_tokens, encoder_out, incremental_state=None):
@@ -101,7 +106,9 @@ class RNNDecoder(FairseqIncrementalDecoder):
             return features, attn
         state = self._initial_state(encoder_out)
         sampling = self.training and self.teacher_forcing_ratio < 1.0
-        if self.input_feeding or self.attention_type == "additive" or sampling:
+        if self._input_fed_steps():  # skips the padding's steps
+            features, attn = input_feeding.input_fed_steps(self, prev_output_tokens, memory, state)
+        elif self.input_feeding or self.attention_type == "additive" or sampling:
             features, attn, _ = self._steps(prev_output_tokens, memory, state, sample=sampling)
         else:
             features, attn = self._all_steps(prev_output_tokens, memory, state)
@@ -114,6 +121,11 @@ class RNNDecoder(FairseqIncrementalDecoder):
             return normalized_shortlist_probs(net_output[0], net_output[1]["shortlist"],
                                               len(self.dictionary), log_probs)
         return super().get_normalized_probs(net_output, log_probs, sample)
+
+    def _input_fed_steps(self) -> bool:
+        """Whether a whole-target forward runs input_feeding.input_fed_steps."""
+        sampling = self.training and self.teacher_forcing_ratio < 1.0
+        return not sampling and input_feeding.supports(self)
 
     def output_layer(self, features: Tensor) -> Tensor:
         # features: B x T x F -> logits B x T x V
