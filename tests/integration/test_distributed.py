@@ -13,13 +13,14 @@ do not depend on each other go side by side.
 """
 import re
 import shutil
-import socket
 import sys
 from concurrent.futures import ThreadPoolExecutor
 
 import torch
 
 from conftest import assert_cli_error, cli, hydra_train_cmd, run, train_cmd
+
+from fairseq_plugins.compat.distributed import _free_port
 
 DDP = ["--cpu", "--dropout", "0", "--max-tokens", "1000", "--log-interval", "2",
        "--disable-validation"]
@@ -99,12 +100,6 @@ def test_frozen_embeddings_stay_identical_on_every_rank_until_the_unfreeze_updat
         assert moved == [False, False, False, True, True], name
     assert not torch.equal(checkpoints[0]["decoder.output_projection.weight"],
                            checkpoints[1]["decoder.output_projection.weight"])
-
-
-def _free_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("", 0))
-        return sock.getsockname()[1]
 
 
 def test_impossible_distributed_runs_stop_with_one_line(m30k_bin, tmp_path):
