@@ -41,6 +41,10 @@ State = Dict[str, Optional[Tensor]]
 class RNNDecoder(FairseqIncrementalDecoder):
     #: set by --fast-decoding (fairseq_plugins.fast_decoding): a faster incremental step
     fast_step = None
+    #: whether incremental steps return their attention; fairseq-generate and
+    #: fairseq-interactive ask for it only with --print-alignment (make_generation_fast_),
+    #: and without it the beam search copies no attention at each step
+    need_attn = True
 
     def __init__(self, dictionary, embed_tokens, encoder_output_dim: int, encoder_hidden: int,
                  encoder_directions: int, cfg):
@@ -89,6 +93,8 @@ class RNNDecoder(FairseqIncrementalDecoder):
         with cpu_autocast(self.cpu_bf16):  # logits B x T x V in bf16 under --cpu-bf16
             features, attn = self.extract_features(prev_output_tokens, encoder_out,
                                                    incremental_state)
+            if incremental_state is not None and not self.need_attn:
+                attn = None
             if incremental_state is None and self._input_fed_steps():
                 # its padding positions hold no features: only the real ones are scored
                 logits = input_feeding.output_layer(self, features, prev_output_tokens)
@@ -250,6 +256,9 @@ class RNNDecoder(FairseqIncrementalDecoder):
             if state.get(key) is not None:
                 state[key] = state[key].index_select(dim, new_order)
         self._set_cached(incremental_state, state)
+
+    def make_generation_fast_(self, need_attn: bool = False, **kwargs):
+        self.need_attn = need_attn   # as fairseq's LSTMDecoder
 
     def max_positions(self):
         return int(1e5)
