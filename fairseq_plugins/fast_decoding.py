@@ -8,6 +8,12 @@ adds it to ``fairseq-generate``, ``fairseq-interactive`` and every task's genera
 
 ``none`` (default)
     the model's own step, unchanged.
+``lean``
+    the model's own weights and arithmetic, with less copying: beam search keeps the
+    encoder's output and the attention keys one row a sentence instead of one per
+    hypothesis, so that no step copies them (:func:`reorder_by_sentence`). Exact: the
+    same hypotheses and scores as ``none`` (to float rounding). Every mode below does
+    this too.
 ``int8`` (CPU only)
     the decoder's matrix products in int8: the output layer (and a tied output's
     projection), the combine layer and the RNN's gates (LSTM: one product of ``[x; h]`` per
@@ -60,7 +66,7 @@ from fairseq_plugins.errors import ModelOptionError
 
 logger = logging.getLogger(__name__)
 
-MODES = ("none", "int8", "shortlist", "int8-shortlist")
+MODES = ("none", "lean", "int8", "shortlist", "int8-shortlist")
 DEFAULT_FREQUENT = 1000
 
 
@@ -133,8 +139,10 @@ class Shortlist:
     def __init__(self, src_dict, tgt_dict, table: Optional[Dict[int, List[int]]],
                  frequent: int, include_source: bool):
         self.tgt_size = len(tgt_dict)
-        always = set(range(tgt_dict.nspecial, min(len(tgt_dict), tgt_dict.nspecial + frequent)))
-        always |= {tgt_dict.eos(), tgt_dict.unk()}
+        # the special symbols first: each keeps its id in the list (bos, pad, eos, unk are
+        # 0..3), which is what lets fairseq's search run over list positions
+        always = set(range(min(len(tgt_dict), tgt_dict.nspecial + frequent)))
+        always |= {tgt_dict.bos(), tgt_dict.pad(), tgt_dict.eos(), tgt_dict.unk()}
         self.always = torch.tensor(sorted(always), dtype=torch.long)
         self.include_source = include_source
         self.pad = src_dict.pad()
@@ -203,6 +211,7 @@ class FastStep:
         self.int8 = mode in ("int8", "int8-shortlist")
         self.shortlist = shortlist
         self.batch_ids: Optional[Tensor] = None   # the current batch's shortlist
+        self.list_space = False
         self._batch_out = None
         d = decoder
         self.output = self._output_linear(d)   # fp32 nn.Linear (readout or E -> V)
@@ -225,9 +234,12 @@ class FastStep:
         return _linear_from(d.embed_tokens.effective_weight(), None)   # tied: E -> V
 
     # ---------------------------------------------------------------- per batch
-    def set_batch(self, ids: Optional[Tensor]):
-        """Restrict the output layer to ``ids`` (sorted target ids) until the next batch."""
+    def set_batch(self, ids: Optional[Tensor], list_space: bool = False):
+        """Restrict the output layer to ``ids`` (sorted target ids) until the next batch.
+        With ``list_space`` the search runs over positions in the list: the step reads its
+        tokens as positions and returns logits over the list alone (K, not V)."""
         self.batch_ids = ids
+        self.list_space = list_space and ids is not None
         self._batch_out = None
         if ids is None:
             return
@@ -239,24 +251,32 @@ class FastStep:
     # ---------------------------------------------------------------- one step
     def step(self, d, prev_output_tokens: Tensor, encoder_out, incremental_state,
              full_vocab: bool = False):
-        """One decoding step of ``d`` (an RNNDecoder): (logits B x 1 x (V or K), extra)."""
+        """One decoding step of ``d`` (an RNNDecoder): (logits B x 1 x (V or K), extra).
+
+        ``encoder_out`` is either the encoder's output with a row per hypothesis (the
+        rescoring) or beam search's, kept with one row per sentence
+        (:func:`reorder_by_sentence`): then the attention scores the k hypotheses of
+        each sentence as k query steps of that sentence, which is the same arithmetic.
+        """
         cached = d._get_cached(incremental_state)
-        memory = d._memory(encoder_out, cached["keys"] if cached is not None else None)
+        memory = self._memory(d, encoder_out, cached)
         state = cached if cached is not None else self._initial_state(d, encoder_out)
-        emb = d.embed_tokens(prev_output_tokens[:, -1:])   # B x 1 x E
+        tokens = prev_output_tokens[:, -1:]   # R x 1
+        if self.list_space and not full_vocab:
+            tokens = self.batch_ids[tokens]   # list positions -> target ids
+        emb = d.embed_tokens(tokens)   # R x 1 x E
         parts, context, attn = [emb], None, None
         if d.input_feeding:
             parts.append(state["input_feed"].unsqueeze(1))
         if d.attention_type == "additive":
-            context, attn = d.attention(state["hidden"][-1].unsqueeze(1), memory["keys"],
-                                        memory["values"], memory["mask"])
+            context, attn = self._attend(d, state["hidden"][-1].unsqueeze(1), memory)
         elif d.context_every_step:
             context = memory["summary"].unsqueeze(1)
         if context is not None:
             parts.append(context)
         x = torch.cat(parts, dim=-1)
         if self.layers is None:
-            out, state = d._rnn(x, state)   # B x 1 x H, the model's own RNN
+            out, state = d._rnn(x, state)   # R x 1 x H, the model's own RNN
         else:
             state = dict(state)
             x, hs, cs = x.squeeze(1), [], []
@@ -270,25 +290,62 @@ class FastStep:
             state["cell"] = torch.stack(cs) if d.cell == "lstm" else None
             out = x.unsqueeze(1)
         if d.luong:
-            context, attn = d.attention(out, memory["keys"], memory["values"], memory["mask"])
+            context, attn = self._attend(d, out, memory)
             feat = torch.tanh(self.combine(torch.cat([context, out], dim=-1)))
         else:
             feat = d._readout(out, emb, context)
         if d.input_feeding:
             state["input_feed"] = feat.squeeze(1)
-        state["keys"] = memory["keys"]
+        # per sentence the keys travel with encoder_out: nothing for the state's reorder
+        state["keys"] = None if memory["group"] else memory["keys"]
         d._set_cached(incremental_state, state)
         if self.out_proj is not None:
             feat = self.out_proj(feat)
-        extra = {"attn": [attn]}
+        extra = {"attn": [attn if d.need_attn else None]}
         if self._batch_out is not None and not full_vocab:
-            extra["shortlist"] = self.batch_ids
+            if not self.list_space:   # the search's vocabulary is V: spread the list over it
+                extra["shortlist"] = self.batch_ids
             return self._batch_out(feat), extra
         out_layer = self.output_q if self.int8 else self.output
         return out_layer(feat), extra
 
-    def _initial_state(self, d, encoder_out):
+    @staticmethod
+    def _memory(d, encoder_out, cached):
+        group = encoder_out.get("beam_group", 0)
+        if not group:   # a row per hypothesis: the model's own
+            memory = d._memory(encoder_out, cached["keys"] if cached is not None else None)
+            memory["group"] = 0
+            return memory
+        if "attention_keys" not in encoder_out and d.attention is not None:
+            # once per batch, and per sentence: reorder_by_sentence carries them along
+            encoder_out["attention_keys"] = [d.attention.project_keys(
+                encoder_out["encoder_out"][0])]
+        memory = d._memory(encoder_out, encoder_out.get("attention_keys", [None])[0])
+        if memory["summary"] is not None:   # n x C -> R x C
+            memory["summary"] = memory["summary"].repeat_interleave(group, dim=0)
+        memory["group"] = group
+        return memory
+
+    @staticmethod
+    def _attend(d, query: Tensor, memory):
+        """The attention of R x 1 x Q queries; per sentence, as n x k x Q."""
+        group = memory["group"]
+        if not group:
+            return d.attention(query, memory["keys"], memory["values"], memory["mask"])
+        rows = query.size(0)
+        n = rows // group
+        context, attn = d.attention(query.view(n, group, -1), memory["keys"],
+                                    memory["values"], memory["mask"])   # n x k x C, n x k x S
+        return context.reshape(rows, 1, -1), attn.reshape(rows, 1, -1)
+
+    @staticmethod
+    def _initial_state(d, encoder_out):
         state = d._initial_state(encoder_out)
+        group = encoder_out.get("beam_group", 0)
+        if group > 1:   # per sentence -> per hypothesis, once per batch
+            state = {key: (None if t is None else
+                           t.repeat_interleave(group, dim=0 if key == "input_feed" else 1))
+                     for key, t in state.items()}
         return state
 
     # ---------------------------------------------------------------- exact rescoring
@@ -340,6 +397,48 @@ def d_reorder(d, encoder_out, order: Tensor):
         "final_hidden": [encoder_out["final_hidden"][0].index_select(2, order)],
         "final_cell": [c.index_select(2, order) for c in encoder_out["final_cell"]],
     }
+
+
+# --------------------------------------------------------------------------- one row a sentence
+#: the encoder output's tensors and the dimension that counts sentences
+SENTENCE_DIMS = {"encoder_out": 0, "encoder_padding_mask": 0, "final_hidden": 2,
+                 "final_cell": 2, "attention_keys": 0}
+
+
+def reorder_by_sentence(encoder, encoder_out, new_order: Tensor):
+    """Beam search's ``reorder_encoder_out``, keeping one row a sentence.
+
+    fairseq's generator repeats every sentence's encoder output k times (the beam) and
+    then copies all of it at every step to follow the hypotheses, although the k rows
+    of a sentence are the same and a hypothesis never moves to another sentence. Here
+    the output stays one row a sentence, with ``beam_group`` = k: a step's hypotheses
+    are rows ``i*k .. i*k+k-1`` of sentence ``i``. Rows are copied only when sentences
+    finish (those are dropped). An order that does not keep whole sentences in groups
+    of k (no search of fairseq's makes one) gets the encoder's own row per hypothesis.
+    """
+    group = encoder_out.get("beam_group", 0)
+    n = encoder_out["encoder_out"][0].size(0)
+    rows = new_order.numel()
+    k = group or (rows // n if n and rows % n == 0 else 0)
+    sentence = new_order // (group or 1)   # the sentence of each new row
+    if k and rows % k == 0:
+        by_group = sentence.view(-1, k)
+        keep = by_group[:, 0]
+        if bool((by_group == keep.unsqueeze(1)).all()):
+            if keep.numel() == n and bool((keep == torch.arange(n, device=keep.device)).all()):
+                out = dict(encoder_out)
+            else:   # sentences finished: keep the others' rows
+                out = _select_rows(encoder_out, keep)
+            out["beam_group"] = k
+            return out
+    own = {key: value for key, value in encoder_out.items()
+           if key not in ("beam_group", "attention_keys")}
+    return encoder.reorder_encoder_out(own, sentence)   # one row a hypothesis, as fairseq's
+
+
+def _select_rows(encoder_out, index: Tensor):
+    return {key: [t.index_select(SENTENCE_DIMS[key], index) for t in value]
+            for key, value in encoder_out.items() if key in SENTENCE_DIMS}
 
 
 def normalized_shortlist_probs(logits: Tensor, ids: Tensor, vocab: int, log_probs: bool):
@@ -431,6 +530,15 @@ class FastGenerator:
 
     def wrap(self, generator):
         self.generator = generator
+        ensemble = getattr(generator, "model", None)   # fairseq's EnsembleModel
+        if ensemble is not None and hasattr(ensemble, "reorder_encoder_out"):
+            models = list(ensemble.models)
+
+            def reorder_encoder_out(encoder_outs, new_order):
+                return [reorder_by_sentence(model.encoder, out, new_order)
+                        for model, out in zip(models, encoder_outs)]
+
+            ensemble.reorder_encoder_out = reorder_encoder_out
         return self
 
     def __getattr__(self, name):
@@ -444,16 +552,40 @@ class FastGenerator:
             raise FastDecodingError("--fast-decoding with a shortlist does not take "
                                     "--constraints")
         src = sample["net_input"]["src_tokens"]
-        ids = self.shortlist.select(src, kwargs.get("prefix_tokens"))
+        prefix = kwargs.get("prefix_tokens")
+        ids = self.shortlist.select(src, prefix)
+        list_space = self.searches_the_list()
         for step in self.steps:
-            step.set_batch(ids)
+            step.set_batch(ids, list_space)
+        vocab_size = self.generator.vocab_size
         try:
+            if list_space:
+                # fairseq's search over list positions: its log-softmax, top-k and buffers
+                # are K wide instead of V (specials keep their ids: bos, pad, eos, unk)
+                self.generator.vocab_size = len(ids)
+                if prefix is not None:
+                    kwargs["prefix_tokens"] = torch.searchsorted(ids.to(prefix.device), prefix)
             hypos = self.generator.generate(models, sample, **kwargs)
         finally:
+            self.generator.vocab_size = vocab_size
             for step in self.steps:
                 step.set_batch(None)
+        if list_space:
+            for sent in hypos:
+                for hyp in sent:
+                    hyp["tokens"] = ids.to(hyp["tokens"].device)[hyp["tokens"]]
         model = self.models[0]
         encoder_out = model.encoder.forward(src, sample["net_input"]["src_lengths"])
         self.steps[0].rescore(model.decoder, sample, hypos, self.nbest, self.lenpen,
                               encoder_out)
         return hypos
+
+    def searches_the_list(self) -> bool:
+        """Whether fairseq's search can run over list positions: its plain
+        SequenceGenerator, without a language model (whose scores are over V) or the
+        alignment generator of --print-alignment (which feeds the tokens to the model);
+        the others search the whole vocabulary, the tokens outside the list at -inf."""
+        from fairseq.sequence_generator import SequenceGenerator
+
+        gen = self.generator
+        return type(gen) is SequenceGenerator and getattr(gen, "lm_model", None) is None

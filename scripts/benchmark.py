@@ -269,7 +269,7 @@ def worker(opts, system):
 # data and updates, then the test set decoded through task.build_generator (what
 # fairseq-generate and fairseq-interactive call) on the standard path and each
 # --fast-decoding path; the same for a small rnn_gec on JFLEG test.
-FAST_PATHS = ("none", "int8", "shortlist", "int8-shortlist")
+FAST_PATHS = ("none", "lean", "int8", "shortlist", "int8-shortlist")
 MT_SYSTEMS = ("fairseq lstm", "rnn_luong")
 SIZES = {  # (embed, encoder hidden per direction, decoder hidden)
     "full": ("256", "256", "512"),
@@ -434,6 +434,9 @@ class Decoder:
         models, _ = checkpoint_utils.load_model_ensemble(
             [spec["ckpt"]], arg_overrides={"data": spec["data"]}, task=self.task)
         self.model = models[0].eval()
+        # as fairseq-generate and fairseq-interactive prepare each model: decoders return
+        # no attention to the beam search (fairseq's lstm and the plugin's alike)
+        self.model.prepare_for_inference_(cfg)
         self.task.load_dataset("test")
         test = self.task.dataset("test")
         limit = spec["limit"] or len(test)

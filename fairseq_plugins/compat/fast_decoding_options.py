@@ -36,7 +36,8 @@ _OriginalGenerationConfig = fairseq_configs.GenerationConfig
 class GenerationConfig(_OriginalGenerationConfig):
     fast_decoding: ChoiceEnum(list(MODES)) = field(
         default="none",
-        metadata={"help": "plugin RNN models: int8 (CPU: the decoder's products in int8), "
+        metadata={"help": "plugin RNN models: lean (exact: no per-step copies of the "
+                          "encoder's output), int8 (CPU: the decoder's products in int8), "
                           "shortlist (output layer over a per-batch list of target tokens, "
                           "hypotheses rescored over the whole vocabulary), int8-shortlist, "
                           "or none; see docs/speed.md"})

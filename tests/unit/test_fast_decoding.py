@@ -91,6 +91,84 @@ def test_fast_step_over_the_whole_vocabulary_equals_the_standard_path(variant, t
         assert float(f["score"]) == pytest.approx(float(s["score"]), abs=1e-5)
 
 
+EOS_BONUS = 0.5
+
+
+def test_lean_equals_the_standard_path_with_one_encoder_row_a_sentence(variant, monkeypatch):
+    """``lean``: the same hypotheses and scores as ``none`` (beam 5), while beam search
+    keeps one encoder row a sentence: k = 5 hypotheses a sentence, and rows dropped as
+    sentences finish, never one a hypothesis. (An untrained model rarely ends a sentence
+    before the length limit; a bonus on <eos> that differs from sentence to sentence, the
+    same on both paths, makes them end at different steps.)"""
+    task, model = variant
+    sample = batch(task)
+    eos, normalized = task.target_dictionary.eos(), model.decoder.get_normalized_probs
+
+    def eos_bonus(net_output, log_probs, sample=None):
+        lp = normalized(net_output, log_probs, sample)   # R x 1 x V, rows a sentence's 5
+        sentence = torch.arange(lp.size(0)) // 5
+        lp[:, :, eos] += EOS_BONUS * (sentence % 4).unsqueeze(1)
+        return lp
+
+    monkeypatch.setattr(model.decoder, "get_normalized_probs", eos_bonus)
+    seen = []
+    original = fast_decoding.reorder_by_sentence
+
+    def recording(encoder, encoder_out, new_order):
+        out = original(encoder, encoder_out, new_order)
+        seen.append((out.get("beam_group"), out["encoder_out"][0].size(0), new_order.numel()))
+        return out
+
+    monkeypatch.setattr(fast_decoding, "reorder_by_sentence", recording)
+    standard = decode(task, model, gen_args(), sample)
+    lean = decode(task, model, gen_args("lean"), sample)
+    for s, f in zip(standard, lean):
+        assert f["tokens"].tolist() == s["tokens"].tolist()
+        assert torch.allclose(f["positional_scores"], s["positional_scores"], atol=1e-5)
+        assert float(f["score"]) == pytest.approx(float(s["score"]), abs=1e-5)
+    assert seen and all(group == 5 and rows * 5 == hyps for group, rows, hyps in seen)
+    sentences = [rows for _, rows, _ in seen]
+    assert sentences[0] == len(standard) and sentences[-1] < sentences[0]   # some finished
+
+
+def test_an_order_across_sentences_gets_a_row_a_hypothesis(toy):
+    """No search of fairseq's moves a hypothesis to another sentence; an order that does
+    gets the encoder's own output, one row a hypothesis."""
+    task, model = build(toy, "rnn_luong")
+    net = batch(task, range(3))["net_input"]
+    with torch.no_grad():
+        enc = model.encoder(net["src_tokens"], net["src_lengths"])
+    expand = torch.arange(3).repeat_interleave(2)
+    grouped = fast_decoding.reorder_by_sentence(model.encoder, enc, expand)
+    assert grouped["beam_group"] == 2 and grouped["encoder_out"][0].size(0) == 3
+    across = torch.tensor([0, 2, 1, 3, 4, 5])   # rows 1 and 2 swap sentences
+    mixed = fast_decoding.reorder_by_sentence(model.encoder, grouped, across)
+    own = model.encoder.reorder_encoder_out(enc, expand[across])
+    assert "beam_group" not in mixed and set(mixed) == set(own)
+    assert all(torch.equal(a, b) for key in own for a, b in zip(mixed[key], own[key]))
+    dropped = fast_decoding.reorder_by_sentence(model.encoder, grouped, torch.tensor([4, 5]))
+    assert dropped["beam_group"] == 2
+    assert torch.equal(dropped["encoder_out"][0], enc["encoder_out"][0][2:])
+
+
+def test_attention_reaches_the_search_only_when_asked(toy):
+    """As fairseq-generate prepares models: without --print-alignment no step returns its
+    attention (the search then copies none); with it, lean returns the standard one."""
+    task, model = build(toy, "rnn_luong")
+    model.eval()
+    sample = batch(task)
+    model.prepare_for_inference_(Namespace(generation=Namespace(print_alignment=False)))
+    assert model.decoder.need_attn is False
+    for mode in ("none", "lean"):
+        assert all(h["attention"].numel() == 0 for h in decode(task, model, gen_args(mode),
+                                                              sample))
+    model.decoder.make_generation_fast_(need_attn=True)
+    standard, lean = (decode(task, model, gen_args(mode), sample) for mode in ("none", "lean"))
+    for s, f in zip(standard, lean):
+        assert s["attention"].numel() > 0
+        assert torch.allclose(f["attention"], s["attention"], atol=1e-5)
+
+
 def test_greedy_shortlist_holding_the_standard_output_gives_the_same_sentence_and_score(
         toy, tmp_path):
     task, model = build(toy, "rnn_luong")
@@ -140,7 +218,7 @@ def test_every_sentence_a_shortlist_returns_has_its_exact_score(toy, tmp_path, m
 
 def test_gec_shortlist_is_the_source_tokens_and_the_frequent_ones(toy_joined):
     """--task gec needs no table: the list is the batch's source tokens, the first
-    --shortlist-frequent entries of the dictionary, <eos> and <unk>."""
+    --shortlist-frequent entries of the dictionary and the special symbols."""
     parser = options.get_training_parser()
     args = options.parse_args_and_arch(parser, [
         str(toy_joined), "--user-dir", str(PLUGIN_DIR), "--task", "gec", "--arch", "rnn_gec",
@@ -154,7 +232,7 @@ def test_gec_shortlist_is_the_source_tokens_and_the_frequent_ones(toy_joined):
     ids = fast.shortlist.select(sample["net_input"]["src_tokens"]).tolist()
     d = task.target_dictionary
     src = set(sample["net_input"]["src_tokens"].flatten().tolist()) - {d.pad()}
-    assert set(ids) == src | set(range(d.nspecial, d.nspecial + 5)) | {d.eos(), d.unk()}
+    assert set(ids) == src | set(range(d.nspecial + 5))
     assert len(ids) < len(d) - 10
     with torch.no_grad():
         hypos = task.inference_step(fast, [model], sample)
