@@ -169,6 +169,42 @@ def test_attention_reaches_the_search_only_when_asked(toy):
         assert torch.allclose(f["attention"], s["attention"], atol=1e-5)
 
 
+def test_shortlist_with_a_prefix_or_alignments_equals_the_standard_path(toy, tmp_path):
+    """The list-position search takes prefix tokens (mapped to positions), and with
+    --print-alignment (whose generator feeds tokens back to the model) the search runs
+    over the whole vocabulary: greedy, with a list of the standard output's tokens and a
+    few more, both give the standard hypotheses."""
+    task, model = build(toy, "rnn_luong")
+    model.eval()
+    sample = batch(task)
+    tgt = task.target_dictionary
+    prefix = sample["target"][:, :1]
+    assert not torch.equal(prefix.squeeze(1), torch.full_like(prefix.squeeze(1), tgt.eos()))
+
+    def run(mode, table=None, **kw):
+        model.decoder.fast_step = None
+        generator = task.build_generator([model], gen_args(mode, beam=1, shortlist=table, **kw))
+        with torch.no_grad():
+            hypos = task.inference_step(generator, [model], sample,
+                                        prefix_tokens=kw.get("prefix"))
+        model.decoder.fast_step = None
+        return [h[0] for h in hypos], generator
+
+    for kw in ({"prefix": prefix}, {"print_alignment": "hard"}):
+        standard, _ = run("none", **kw)
+        used = {t for h in standard for t in h["tokens"].tolist()}
+        targets = sorted(used | set(range(tgt.nspecial, tgt.nspecial + 3)))
+        assert len(targets) < len(tgt) - 6
+        table = write_table(tmp_path / "t.tsv", task.source_dictionary, tgt, targets)
+        fast, generator = run("shortlist", table, **kw)
+        assert generator.searches_the_list() == ("prefix" in kw)
+        for s, f in zip(standard, fast):
+            assert f["tokens"].tolist() == s["tokens"].tolist()
+            assert float(f["score"]) == pytest.approx(float(s["score"]), abs=1e-5)
+            if "print_alignment" in kw:
+                assert len(f["alignment"]) > 0 and f["alignment"] == s["alignment"]
+
+
 def test_greedy_shortlist_holding_the_standard_output_gives_the_same_sentence_and_score(
         toy, tmp_path):
     task, model = build(toy, "rnn_luong")
