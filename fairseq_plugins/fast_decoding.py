@@ -250,8 +250,9 @@ class FastStep:
 
     # ---------------------------------------------------------------- one step
     def step(self, d, prev_output_tokens: Tensor, encoder_out, incremental_state,
-             full_vocab: bool = False):
-        """One decoding step of ``d`` (an RNNDecoder): (logits B x 1 x (V or K), extra).
+             full_vocab: bool = False, features_only: bool = False):
+        """One decoding step of ``d`` (an RNNDecoder): (logits B x 1 x (V or K), extra);
+        with ``features_only``, what the output layer would take instead of its logits.
 
         ``encoder_out`` is either the encoder's output with a row per hypothesis (the
         rescoring) or beam search's, kept with one row per sentence
@@ -302,6 +303,8 @@ class FastStep:
         if self.out_proj is not None:
             feat = self.out_proj(feat)
         extra = {"attn": [attn if d.need_attn else None]}
+        if features_only:
+            return feat, extra
         if self._batch_out is not None and not full_vocab:
             if not self.list_space:   # the search's vocabulary is V: spread the list over it
                 extra["shortlist"] = self.batch_ids
@@ -372,12 +375,12 @@ class FastStep:
         prev = torch.cat([target.new_full((len(rows), 1), eos), target[:, :-1]], dim=1)
         enc = d_reorder(d, encoder_out, torch.tensor(rows, device=device))
         incremental_state: Dict[str, Dict[str, Optional[Tensor]]] = {}
-        scores = []
-        for t in range(length):
-            logits, _ = self.step(d, prev[:, :t + 1], enc, incremental_state, full_vocab=True)
-            lprobs = F.log_softmax(logits[:, -1].float(), dim=-1)
-            scores.append(lprobs.gather(1, target[:, t:t + 1]))
-        scores = torch.cat(scores, dim=1)
+        feats = [self.step(d, prev[:, :t + 1], enc, incremental_state, full_vocab=True,
+                           features_only=True)[0] for t in range(length)]
+        # the output layer once for every step (one large product, not `length` small ones)
+        out_layer = self.output_q if self.int8 else self.output
+        lprobs = F.log_softmax(out_layer(torch.cat(feats, dim=1)).float(), dim=-1)  # R x T x V
+        scores = lprobs.gather(2, target.unsqueeze(2)).squeeze(2)   # R x T
         r = 0
         for sent in hypos:
             for hyp in sent:
@@ -527,6 +530,7 @@ class FastGenerator:
         self.lenpen = float(getattr(args, "lenpen", 1.0) if getattr(args, "lenpen", None)
                             is not None else 1.0)
         self.generator = None
+        self.encoder_outs = None   # the encoder's output for the batch being decoded
 
     def wrap(self, generator):
         self.generator = generator
@@ -539,6 +543,13 @@ class FastGenerator:
                         for model, out in zip(models, encoder_outs)]
 
             ensemble.reorder_encoder_out = reorder_encoder_out
+            forward_encoder = ensemble.forward_encoder
+
+            def keep_encoder_out(net_input):   # for the rescoring: no second encoder pass
+                self.encoder_outs = forward_encoder(net_input)
+                return self.encoder_outs
+
+            ensemble.forward_encoder = keep_encoder_out
         return self
 
     def __getattr__(self, name):
@@ -558,6 +569,7 @@ class FastGenerator:
         for step in self.steps:
             step.set_batch(ids, list_space)
         vocab_size = self.generator.vocab_size
+        self.encoder_outs = None
         try:
             if list_space:
                 # fairseq's search over list positions: its log-softmax, top-k and buffers
@@ -575,7 +587,9 @@ class FastGenerator:
                 for hyp in sent:
                     hyp["tokens"] = ids.to(hyp["tokens"].device)[hyp["tokens"]]
         model = self.models[0]
-        encoder_out = model.encoder.forward(src, sample["net_input"]["src_lengths"])
+        encoder_out = (self.encoder_outs[0] if self.encoder_outs else
+                       model.encoder.forward(src, sample["net_input"]["src_lengths"]))
+        self.encoder_outs = None
         self.steps[0].rescore(model.decoder, sample, hypos, self.nbest, self.lenpen,
                               encoder_out)
         return hypos
