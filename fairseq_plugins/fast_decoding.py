@@ -98,6 +98,22 @@ def _linear_from(weight: Tensor, bias: Optional[Tensor]) -> nn.Linear:
     return layer
 
 
+class _Int8Rows:
+    """Rows ``ids`` of a quantised linear layer: its int8 weights and per-row scales, so
+    that each logit is the whole layer's (quantising them anew would give the same
+    weights, at several times the cost a batch)."""
+
+    def __init__(self, layer: nn.Module, weight: Tensor, ids: Tensor, bias: Optional[Tensor]):
+        w = layer.weight()
+        qweight = torch.quantize_per_channel(
+            weight, w.q_per_channel_scales().index_select(0, ids),
+            w.q_per_channel_zero_points().index_select(0, ids), 0, torch.qint8)
+        self.packed = torch.ops.quantized.linear_prepack(qweight, bias)
+
+    def __call__(self, x: Tensor) -> Tensor:
+        return torch.ops.quantized.linear_dynamic(x, self.packed, reduce_range=True)
+
+
 class _Int8LSTMLayer:
     """One LSTM layer's step as one int8 product of ``[x; h]``: gates i, f, g, o as
     PyTorch orders them, both biases summed."""
@@ -245,8 +261,10 @@ class FastStep:
             return
         weight = self.output.weight.index_select(0, ids)
         bias = self.output.bias.index_select(0, ids) if self.output.bias is not None else None
-        layer = _linear_from(weight, bias)
-        self._batch_out = quantize_linear(layer) if self.int8 else layer
+        if self.int8:   # the whole layer's rows, as it quantised them (its scale a row)
+            self._batch_out = _Int8Rows(self.output_q, weight, ids, bias)
+        else:
+            self._batch_out = lambda x: F.linear(x, weight, bias)
 
     # ---------------------------------------------------------------- one step
     def step(self, d, prev_output_tokens: Tensor, encoder_out, incremental_state,

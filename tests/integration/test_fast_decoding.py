@@ -1,7 +1,7 @@
 """``--fast-decoding`` through the real CLIs, on the shared 20-update checkpoint.
 
-fairseq-generate on the standard path and with int8 and a lexical shortlist side by side,
-fairseq-interactive with int8, the gec task's generation with its source shortlist, and a
+fairseq-generate on the standard path, with lean (which must give the same output), and with
+int8 and a lexical shortlist side by side, fairseq-interactive with int8, the gec task's generation with its source shortlist, and a
 shortlist without its table (one line). What each technique computes is tested on toy models
 in ``tests/unit/test_fast_decoding.py``; here the options must reach the generator from each
 CLI and the outputs stay close. Each run spends ~5 s importing torch and fairseq, so the
@@ -40,6 +40,7 @@ def test_fast_decoding_runs_through_generate_and_interactive(tiny_checkpoint, tm
         [cli("fairseq-interactive"), data / "bin", "--user-dir", PLUGIN_DIR, "--path",
          checkpoint, "--beam", "5", "--cpu", "--fast-decoding", "int8"],
         generate + ["--fast-decoding", "shortlist"],
+        generate + ["--fast-decoding", "lean"],
     ]
     with ThreadPoolExecutor(len(cmds)) as pool:
         procs = list(pool.map(lambda c: run(c, check=False, input=lines), cmds))
@@ -48,7 +49,7 @@ def test_fast_decoding_runs_through_generate_and_interactive(tiny_checkpoint, tm
     standard, fast, gec = (hypotheses(p.stdout) for p in procs[:3])
     assert len(standard) == len(fast) == len(gec) == 100
     # the decoder runs the plugin's fast step: the log says which mode and list
-    assert "--fast-decoding int8-shortlist (list: 302 frequent and special tokens, the " \
+    assert "--fast-decoding int8-shortlist (list: 304 frequent and special tokens, the " \
            "lexical table)" in procs[1].stderr
     assert "the source tokens" in procs[2].stderr
     same = sum(fast[i][1] == standard[i][1] for i in standard)
@@ -63,3 +64,10 @@ def test_fast_decoding_runs_through_generate_and_interactive(tiny_checkpoint, tm
     assert len(hypotheses(procs[3].stdout)) == 2, procs[3].stdout
     assert_cli_error(procs[4], "--fast-decoding shortlist needs a lexical table",
                           "scripts/build_shortlist.py")
+    # lean is exact: every sentence and score of the standard path
+    assert procs[5].returncode == 0, procs[5].stderr[-3000:]
+    lean = hypotheses(procs[5].stdout)
+    assert lean.keys() == standard.keys()
+    for i in standard:
+        assert lean[i][1] == standard[i][1]
+        assert abs(lean[i][0] - standard[i][0]) < 1e-4
