@@ -281,7 +281,7 @@ def inference_settings(opts):
     quick = opts.quick
     s = dict(
         updates=opts.inference_updates or (150 if quick else 300),
-        gec_updates=opts.gec_updates or (150 if quick else 400),
+        gec_updates=opts.gec_updates or (150 if quick else 600),
         max_tokens=2000 if quick else 4000,
         train_limit=8000 if quick else 0,
         vocab=4000 if quick else 8000,

@@ -1,7 +1,8 @@
 """``--fast-decoding`` through the real CLIs, on the shared 20-update checkpoint.
 
-fairseq-generate on the standard path, with lean (which must give the same output), and with
-int8 and a lexical shortlist side by side, fairseq-interactive with int8, the gec task's generation with its source shortlist, and a
+fairseq-generate on the standard path, with lean (which must give the same output), and
+with int8 and a lexical shortlist side by side, fairseq-interactive with int8, the gec
+task's generation with its source shortlist, and a
 shortlist without its table (one line). What each technique computes is tested on toy models
 in ``tests/unit/test_fast_decoding.py``; here the options must reach the generator from each
 CLI and the outputs stay close. Each run spends ~5 s importing torch and fairseq, so the

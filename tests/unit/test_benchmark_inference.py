@@ -34,6 +34,7 @@ def test_report_ends_with_the_fastest_path_line(capsys):
     lists = [[2, 5, 6, 7, 8], [2, 5, 6, 7, 8], [2, 5, 6, 7, 8], [2, 5, 6, 7, 8]]
     results = {"fairseq lstm": fake(2.0, 30.0, std),
                "rnn_luong": fake(1.6, 31.0, std),
+               "rnn_luong lean": fake(1.5, 31.0, std),
                "rnn_luong int8": fake(1.0, 30.9, std[:3] + [[9, 2]]),
                "rnn_luong shortlist": fake(0.8, 31.0, std[:3] + [[5, 2]], lists),
                "rnn_luong int8-shortlist": fake(0.5, 30.5, std[:2] + [[6, 2], [5, 2]], lists)}
