@@ -391,7 +391,7 @@ class FastStep:
         device = encoder_out["encoder_out"][0].device
         target = target.to(device)
         prev = torch.cat([target.new_full((len(rows), 1), eos), target[:, :-1]], dim=1)
-        enc = d_reorder(d, encoder_out, torch.tensor(rows, device=device))
+        enc = _select_rows(encoder_out, torch.tensor(rows, device=device))   # a row a hypothesis
         incremental_state: Dict[str, Dict[str, Optional[Tensor]]] = {}
         feats = [self.step(d, prev[:, :t + 1], enc, incremental_state, full_vocab=True,
                            features_only=True)[0] for t in range(length)]
@@ -408,16 +408,6 @@ class FastStep:
                 hyp["score"] = pos.sum() / (n ** lenpen)
                 r += 1
             sent.sort(key=lambda h: -float(h["score"]))
-
-
-def d_reorder(d, encoder_out, order: Tensor):
-    """The encoder output of the rows ``order`` (one per hypothesis to rescore)."""
-    return {
-        "encoder_out": [encoder_out["encoder_out"][0].index_select(0, order)],
-        "encoder_padding_mask": [encoder_out["encoder_padding_mask"][0].index_select(0, order)],
-        "final_hidden": [encoder_out["final_hidden"][0].index_select(2, order)],
-        "final_cell": [c.index_select(2, order) for c in encoder_out["final_cell"]],
-    }
 
 
 # --------------------------------------------------------------------------- one row a sentence
@@ -458,6 +448,7 @@ def reorder_by_sentence(encoder, encoder_out, new_order: Tensor):
 
 
 def _select_rows(encoder_out, index: Tensor):
+    """The encoder output's rows ``index`` (sentences, or hypotheses to rescore)."""
     return {key: [t.index_select(SENTENCE_DIMS[key], index) for t in value]
             for key, value in encoder_out.items() if key in SENTENCE_DIMS}
 
