@@ -22,7 +22,12 @@ Training pairs (all written to ``OUT/text/train.{err,cor}`` before preparation):
   ``--join-sentences N`` consecutive sentences are first joined into lines of 1..N
   sentences, so that training inputs are as long as JFLEG's;
 * ``--pairs SRC TGT`` user parallel files (tokenised like the clean text);
-* ``--m2 FILE`` M2 files (CoNLL-2014 / BEA-2019), annotator ``--m2-annotator`` (default 0);
+* ``--m2 FILE`` M2 files (CoNLL-2014 / BEA-2019, e.g. W&I train), annotator
+  ``--m2-annotator`` (default 0, or ``all``: one pair per annotator);
+* ``--fce FILE`` FCE v2.1 JSON files (:mod:`preprocess.fce`: character edits made token
+  edits, nested and detection-only edits resolved and counted); with ``--learner-copies
+  K`` the M2 and FCE pairs are written K times (oversampling the real errors against the
+  synthetic ones);
 * with ``--jfleg-dir`` and ``--jfleg-dev-copies K > 0``: JFLEG dev source paired with
   each of its 4 references, K times.  JFLEG dev is also the valid set, so validation
   GLEU is then no longer a held-out estimate (a warning says so) unless
@@ -33,6 +38,13 @@ Training pairs (all written to ``OUT/text/train.{err,cor}`` before preparation):
 * with ``--jfleg-dev-patterns SCALE``: the word edits of those training dev sentences
   (input against each reference, :mod:`preprocess.patterns`) are also made in every
   synthetic pair, after the rule-based errors, each at its observed rate times SCALE.
+
+A learner valid set (``--valid-fce FILE`` or ``--valid-m2 FILE``, e.g. FCE dev): its pairs
+are the valid split, the corrected side is written as ``OUT/raw/valid.ref0``, the learner's
+sentence as ``OUT/raw/valid.gleu-source`` and the gold edits as ``OUT/raw/valid.m2`` (for
+``scripts/evaluate_gec.py --m2``): checkpoint choice and decoding settings are then made
+on learner text that no test set shares. It excludes ``--jfleg-dir``, whose dev is the
+valid set otherwise.
 
 Evaluation sets (``--jfleg-dir``): valid = JFLEG dev (source, ref0), test = JFLEG test
 (source, ref0), the source being the learner's sentence or, with ``--jfleg-source
@@ -69,7 +81,8 @@ from typing import Dict, Iterable, List, Optional, Tuple
 from . import corpora
 from .cli import run_main
 from .errors import InputError
-from .m2 import annotator_arg, m2_pairs
+from .fce import FceCounts, fce_pairs, read_fce, write_m2
+from .m2 import annotator_arg, m2_pairs, read_m2
 from .noise import DEFAULT_RATES, Noiser, parse_rates
 from .patterns import PatternNoiser, learn as learn_patterns
 from .ptb import tokenize as ptb_tokenize
@@ -255,10 +268,18 @@ def build_pairs(args, rates) -> Tuple[List[Tuple[str, str]], dict, Dict[str, lis
         train.extend((tok(s), tok(t)) for s, t in pairs)
         counts[f"{src} | {tgt}"] = {"kind": "pairs", "pairs": len(pairs), **stats.as_dict()}
 
+    copies = args.learner_copies
     for path in args.m2 or []:
         pairs = m2_pairs(path, args.m2_annotator)
-        train.extend(pairs)
-        counts[path] = {"kind": "m2", "pairs": len(pairs), "annotator": args.m2_annotator}
+        train.extend(pairs * copies)
+        counts[path] = {"kind": "m2", "pairs": len(pairs) * copies, "sentences": len(pairs),
+                        "copies": copies, "annotator": args.m2_annotator}
+    for path in args.fce or []:
+        fce = FceCounts()
+        pairs = fce_pairs(path, args.fce_annotator, fce)
+        train.extend(pairs * copies)
+        counts[path] = {"kind": "fce", "pairs": len(pairs) * copies, "copies": copies,
+                        **fce.as_dict()}
 
     if held:
         counts["jfleg-dev-holdout"] = {"kind": "jfleg-dev-holdout", "sentences": len(held),
@@ -282,8 +303,39 @@ def build_pairs(args, rates) -> Tuple[List[Tuple[str, str]], dict, Dict[str, lis
                                       "changed": changed}
     if not train:
         raise InputError("no training pairs: give --clean-text, --multi30k-dir, --anki-file, "
-                           "--pairs, --m2, --jfleg-dev-copies or --jfleg-dev-noise-copies")
+                           "--pairs, --m2, --fce, --jfleg-dev-copies or "
+                           "--jfleg-dev-noise-copies")
     return train, counts, jfleg
+
+
+def learner_valid(args):
+    """The ``--valid-fce`` / ``--valid-m2`` sentences (M2 blocks), or None.
+
+    Sentences whose source or correction is empty after normalisation are left out (and
+    counted), as they could not be a valid pair; the gold M2 written holds the same ones.
+    """
+    if args.valid_fce and args.valid_m2:
+        raise InputError("give --valid-fce or --valid-m2, not both")
+    if not (args.valid_fce or args.valid_m2):
+        return None
+    if args.jfleg_dir:
+        raise InputError("--valid-fce/--valid-m2 and --jfleg-dir both name the valid set; "
+                         "score JFLEG with scripts/evaluate_gec.py --jfleg-dir instead")
+    if args.valid_fce:
+        sentences, annotator = read_fce(args.valid_fce), None
+    else:
+        sentences, annotator = read_m2(args.valid_m2), 0
+    kept, dropped = [], 0
+    for s in sentences:
+        ann = annotator if annotator is not None else (s.edits[0].annotator if s.edits else 0)
+        src, tgt = normalize(" ".join(s.source)), normalize(" ".join(s.corrected(ann)))
+        if src and tgt:
+            kept.append((s, src, tgt))
+        else:
+            dropped += 1
+    if not kept:
+        raise InputError(f"{args.valid_fce or args.valid_m2}: no usable valid sentences")
+    return {"file": str(args.valid_fce or args.valid_m2), "rows": kept, "dropped": dropped}
 
 
 def build(args) -> dict:
@@ -307,6 +359,9 @@ def build(args) -> dict:
     if args.join_sentences < 1:
         raise InputError(f"--join-sentences must be at least 1, not {args.join_sentences}")
 
+    if args.learner_copies < 1:
+        raise InputError(f"--learner-copies must be at least 1, not {args.learner_copies}")
+    valid = learner_valid(args)
     train, counts, jfleg = build_pairs(args, rates)
     text = out / "text"
     write_lines(text / f"train.{SRC_LANG}", (s for s, _ in train))
@@ -319,6 +374,11 @@ def build(args) -> dict:
             write_lines(text / f"{fairseq_split}.{TGT_LANG}", (r[1] for r in rows))
             files[f"{fairseq_split}_src"] = text / f"{fairseq_split}.{SRC_LANG}"
             files[f"{fairseq_split}_tgt"] = text / f"{fairseq_split}.{TGT_LANG}"
+    if valid:
+        write_lines(text / f"valid.{SRC_LANG}", (src for _, src, _ in valid["rows"]))
+        write_lines(text / f"valid.{TGT_LANG}", (tgt for _, _, tgt in valid["rows"]))
+        files["valid_src"] = text / f"valid.{SRC_LANG}"
+        files["valid_tgt"] = text / f"valid.{TGT_LANG}"
     if jfleg and (args.jfleg_dev_copies or args.jfleg_dev_noise_copies or args.jfleg_dev_patterns) \
             and not args.jfleg_dev_holdout:
         print("warning: JFLEG dev is both in train (--jfleg-dev-copies, --jfleg-dev-noise-copies "
@@ -349,6 +409,20 @@ def build(args) -> dict:
             refs[fairseq_split].append(str(path.relative_to(out)))
         # the learner's original sentence, which GLEU penalises (see read_jfleg)
         write_lines(out / "raw" / f"{fairseq_split}.{GLEU_SOURCE_SUFFIX}", (r[-1] for r in rows))
+
+    if valid:
+        kept = manifest["counts"]["valid"]["kept"]
+        if kept != len(valid["rows"]):   # cannot happen: rows are pre-cleaned the same way
+            raise InputError(f"valid: prepare kept {kept} of {len(valid['rows'])} lines; "
+                             "references would be misaligned")
+        raw = out / "raw"
+        write_lines(raw / "valid.ref0", (tgt for _, _, tgt in valid["rows"]))
+        write_lines(raw / f"valid.{GLEU_SOURCE_SUFFIX}", (src for _, src, _ in valid["rows"]))
+        write_m2([s for s, _, _ in valid["rows"]], raw / "valid.m2")
+        refs["valid"] = ["raw/valid.ref0"]
+        counts["learner-valid"] = {"kind": "learner-valid", "file": valid["file"],
+                                   "sentences": len(valid["rows"]),
+                                   "dropped": valid["dropped"], "m2": "raw/valid.m2"}
 
     gec_manifest = {
         "src_lang": SRC_LANG,
@@ -407,6 +481,19 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--m2", nargs="+", metavar="FILE", help="M2 files (CoNLL-2014 / BEA-2019)")
     g.add_argument("--m2-annotator", default=0, type=annotator_arg,
                    help="annotator id used from M2 files, or 'all' (default 0)")
+    g.add_argument("--fce", nargs="+", metavar="FILE",
+                   help="FCE v2.1 JSON files (one essay a line, character-offset edits)")
+    g.add_argument("--fce-annotator", default=None, type=annotator_arg,
+                   help="annotator id used from FCE files, or 'all' (default: each essay's "
+                        "first; FCE has one)")
+    g.add_argument("--learner-copies", type=int, default=1, metavar="K",
+                   help="write the --m2 and --fce pairs K times (oversampling, default 1)")
+    g.add_argument("--valid-fce", metavar="FILE",
+                   help="valid set from an FCE JSON file (e.g. fce-dev.json), with its gold "
+                        "M2 written to OUT/raw/valid.m2")
+    g.add_argument("--valid-m2", metavar="FILE",
+                   help="valid set from an M2 file (annotator 0), gold copied to "
+                        "OUT/raw/valid.m2")
     g.add_argument("--jfleg-dir", help="JFLEG folder (dev.* = valid set, test.* = test set)")
     g.add_argument("--jfleg-source", choices=corpora.JFLEG_INPUTS, default="original",
                    help="model input for JFLEG dev/test: the learner's sentence, JFLEG's "
@@ -444,6 +531,10 @@ def summary(result: dict, out) -> str:
             lines.append(f"  {c['kind']}: {c['edits']} edits of {c['spans']} spans learnt from "
                          f"{c['sentences']} JFLEG dev sentences, applied at x{c['scale']:g}")
             continue
+        if c["kind"] == "learner-valid":
+            lines.append(f"  valid: {c['sentences']} sentences of {c['file']} "
+                         f"({c['dropped']} empty left out), gold edits in {c['m2']}")
+            continue
         if "pairs" not in c:   # the held-out part of JFLEG dev
             lines.append(f"  {c['kind']}: {c['sentences']} JFLEG dev sentences kept out of "
                          "training, used as the valid set")
@@ -454,6 +545,15 @@ def summary(result: dict, out) -> str:
         if c["kind"] == "jfleg-dev":
             extra += (f" ({c['sentences']} sentences x {NUM_JFLEG_REFS} references x "
                       f"{c['copies']} copies, {c['source']} source)")
+        elif c["kind"] in ("m2", "fce") and c["copies"] > 1:
+            extra += f" ({c['copies']} copies)"
+        if c["kind"] == "fce":
+            extra += (f"; {c['essays']} essays, {c['sentences']} sentences, "
+                      f"{c['edits']} edits; {c['detection_with_corrections']} detection spans "
+                      f"framing corrections, {c['detection_only']} uncorrected detection spans "
+                      f"({c['sentences_skipped']} sentences skipped), "
+                      f"{c['nested_in_correction']} nested and {c['overlapping']} overlapping "
+                      f"corrections ignored, {c['sentences_joined']} sentence ends joined")
         elif c["kind"] == "jfleg-dev-noised":
             extra += f" ({c['copies']} noised copies of {c['sentences']} distinct references)"
         # JFLEG's parts are named by their kind; files and user pairs by their path

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# GEC recipe: build synthetic + JFLEG-dev training data, train rnn_gec on CPU (budget
+# The synthetic-only GEC recipe (the learner-data one is scripts/recipe_gec.sh): build synthetic + JFLEG-dev training data, train rnn_gec on CPU (budget
 # TRAIN_HOURS, default 0.85), keep the checkpoint with the best GLEU on the 200 JFLEG dev
 # sentences held out of training, tune --copy-bias on those same sentences, and score
 # JFLEG test with GLEU beside its two baselines.
 #
-#   bash scripts/recipe_gec.sh [HYDRA_OVERRIDE ...]
+#   DATA=synthetic bash scripts/recipe_gec.sh [HYDRA_OVERRIDE ...]   (runs this file)
 #
 # Arguments are hydra overrides for fairseq-hydra-train on top of
 # fairseq_plugins/config/gec_rnn.yaml, e.g. optimization.lr=[0.002]. The learning rate
