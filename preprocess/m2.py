@@ -12,7 +12,9 @@ An M2 file is a sequence of blocks separated by blank lines::
 the correction (``-NONE-`` or empty = delete the span), then the error type, a
 REQUIRED flag, a comment, and the annotator id.  ``noop`` edits (span ``-1 -1``) say
 "this annotator found no error".  Alternatives inside a correction (``a||b``) are
-allowed by the CoNLL scorer; the first one is used.
+allowed by the CoNLL scorer; :attr:`Edit.correction` (and so every corrected sentence
+here) is the first one, :attr:`Edit.alternatives` keeps them all for the M2 scorer
+(:mod:`preprocess.m2score`).
 
 Each annotator gives one corrected sentence; :func:`read_m2` returns the erroneous
 sentence with every annotator's edits and :func:`m2_pairs` turns them into
@@ -47,6 +49,10 @@ class Edit:
     type: str
     correction: str
     annotator: int
+    # every alternative of ``a||b``, as the official scorer reads them: stripped, an
+    # alternative that is exactly ``-NONE-`` is "" (delete); empty when built by hand,
+    # and left out of ==, so a hand-built Edit still equals the parsed one
+    alternatives: List[str] = field(default_factory=list, compare=False)
 
     @property
     def is_noop(self) -> bool:
@@ -100,6 +106,7 @@ def _parse_edit(line: str, where: str, ntok: int) -> Edit:
     except ValueError:
         raise InputError(f"{where}: edit span {fields[0]!r} is not two integers") from None
     etype = fields[1].strip()
+    alternatives = ["" if c == "-NONE-" else c.strip() for c in fields[2].split("||")]
     correction = fields[2].strip()
     if "||" in correction:            # CoNLL alternatives: keep the first
         correction = correction.split("||")[0].strip()
@@ -115,7 +122,7 @@ def _parse_edit(line: str, where: str, ntok: int) -> Edit:
         if not (0 <= start <= end <= ntok):
             raise InputError(f"{where}: edit span {start} {end} is outside the "
                                 f"{ntok}-token sentence")
-    return Edit(start, end, etype, correction, annotator)
+    return Edit(start, end, etype, correction, annotator, alternatives)
 
 
 def read_m2(path: str) -> List[M2Sentence]:

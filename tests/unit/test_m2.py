@@ -94,3 +94,12 @@ def test_cli_writes_one_pair_a_line(tmp_path):
     assert proc.stderr.strip() == "12 pairs from 2 file(s)"
     pairs = list(zip(src.read_text().splitlines(), tgt.read_text().splitlines()))
     assert pairs == 2 * m2_pairs(m2, "all")
+
+
+def test_every_alternative_is_kept_for_the_scorer(tmp_path):
+    m2 = write(tmp_path / "alt.m2", "S a b c\nA 0 1|||R|||x || y||-NONE-|||REQUIRED|||-NONE-|||0\n"
+                                    "A 2 3|||U|||-NONE-|||REQUIRED|||-NONE-|||0\n")
+    first, deletion = read_m2(m2)[0].edits
+    assert (first.correction, first.alternatives) == ("x", ["x", "y", ""])
+    assert (deletion.correction, deletion.alternatives) == ("-NONE-", [""])
+    assert first == Edit(0, 1, "R", "x", 0)          # alternatives are not compared
