@@ -25,6 +25,7 @@ Grammatical error correction data (``python -m preprocess.gec_data``):
 - ``ptb``      -- the PTB-style word tokenisation of the JFLEG references, and back.
 - ``gec_data`` -- synthetic + user + M2 + JFLEG pairs -> an ``err -> cor`` corpus.
 - ``gleu``     -- JFLEG's GLEU as additive statistics (for scripts and the gec task).
+- ``m2score``  -- MaxMatch (M2) P/R/F0.5 as M2Scorer 3.2 computes it (CoNLL-2014).
 
 Nothing heavy is imported here: other packages (e.g. the GEC data tools) import
 ``preprocess.text`` without pulling in fairseq or torch.

@@ -46,6 +46,35 @@ reference makes to that sentence; ``spanning-4+-words``: it removes or inserts f
 more tokens at once (whole spans deleted or invented).  Hypotheses are compared as
 scored, so pass ``--hyp-tokenize ptb`` for detokenised output here too.
 
+``--m2 GOLD.m2 --hyp HYP`` scores with MaxMatch (M2), the CoNLL-2013/2014 metric, as the
+official M2Scorer 3.2 does (:mod:`preprocess.m2score`; its figures on CoNLL-2014 test are
+reproduced to the last digit)::
+
+    python scripts/evaluate_gec.py --m2 official-2014.combined.m2 --hyp out.txt
+
+prints precision, recall and F0.5 in percent::
+
+    M2 P 45.12 R 20.34 F0.5 36.28
+
+``--hyp`` holds one corrected sentence a line (split on whitespace; read as the official
+scorer reads it) or fairseq output, with ``--hyp-tokenize ptb`` as above.  ``--beta``
+(0.5) and ``--max-unchanged-words`` (2) are the official options of those names.  A
+sentence whose edit graph would exceed the scorer's bound (repetitive output such as
+"the the the ...", on which the official scorer runs for minutes to hours) is scored on
+one minimal alignment instead, and one more line says how many there were::
+
+    M2-guard 2 sentences over 50000 edit-graph arcs scored on one minimal alignment
+
+ERRANT (BEA-2019): where ERRANT and a spaCy English model are installed (``pip install
+errant``, ``python -m spacy download en_core_web_sm``; this project does not depend on
+them), the BEA-2019 span-based correction F0.5 of the same output is::
+
+    errant_parallel -orig SRC.txt -cor HYP.txt -out HYP.m2
+    errant_compare -hyp HYP.m2 -ref REF.m2
+
+with ``SRC.txt`` the tokenised learner sentences (one a line) and ``REF.m2`` the ERRANT
+gold file (e.g. W&I+LOCNESS dev ``ABCN.dev.gold.bea19.m2``).
+
 Bad input (missing files, line-count mismatch) -> ``error: <one line>``, exit status 2.
 """
 import argparse
@@ -56,16 +85,18 @@ from pathlib import Path
 
 from _common import InputError, read_text, run_main
 
-from preprocess import gleu, ptb
+from preprocess import gleu, m2score, ptb
+from preprocess.m2 import read_m2
 
 SPLITS = ("dev", "test")
 NUM_REFS = 4
 _FAIRSEQ_LINE = re.compile(r"^([DE])-(\d+)\t(.*)$")
 
 
-def read_hypotheses(path, n):
-    """Plain lines, or the D-lines of fairseq output (E-lines = skipped = empty)."""
-    lines = read_text(path, "hypothesis file")
+def read_hypotheses(path, n, lines=None):
+    """Plain lines, or the D-lines of fairseq output (E-lines = skipped = empty).
+    ``lines``: the file's lines if already read (the M2 mode reads them as M2Scorer does)."""
+    lines = read_text(path, "hypothesis file") if lines is None else lines
     found = {}
     for line in lines:
         m = _FAIRSEQ_LINE.match(line)
@@ -89,8 +120,9 @@ def main(argv=None):
                                            "ref0..ref3}")
     where.add_argument("--gec-data", help="folder written by preprocess.gec_data: scores "
                                           "raw/<split>.* (e.g. the held-out part of dev)")
-    p.add_argument("--split", required=True, help="dev|test (--jfleg-dir), valid|test "
-                                                  "(--gec-data)")
+    where.add_argument("--m2", help="M2 gold file (e.g. CoNLL-2014 test): MaxMatch P, R, "
+                                    "F0.5 as M2Scorer 3.2 computes them")
+    p.add_argument("--split", help="dev|test (--jfleg-dir), valid|test (--gec-data)")
     p.add_argument("--hyp", required=True, help="corrected sentences (or fairseq output)")
     p.add_argument("--hyp-tokenize", choices=("none", "ptb"), default="none",
                    help="tokenise hypotheses PTB-style before scoring (for detokenised output)")
@@ -101,7 +133,14 @@ def main(argv=None):
     p.add_argument("--edit-stats", action="store_true",
                    help="also count the edits made to the model input, how many some "
                         "reference makes too, and how many span 4+ words")
+    p.add_argument("--beta", type=float, default=0.5, help="M2: the F-measure's beta")
+    p.add_argument("--max-unchanged-words", type=int, default=2,
+                   help="M2: unchanged tokens one system edit may span")
     args = p.parse_args(argv)
+    if args.m2:
+        return score_m2(args)
+    if args.split is None:
+        raise InputError("--split is required with --jfleg-dir and --gec-data")
 
     src, baselines, refs = read_split(args)
     if args.input:
@@ -125,6 +164,31 @@ def main(argv=None):
         given = baselines[-1][1]   # what the model read: --input, else the split's input
         stats = edit_stats(given, refs, hyps)
         print(" ".join(f"{k} {v}" for k, v in stats.items()))
+    return 0
+
+
+def score_m2(args):
+    """The M2 line (and the guard's line when some sentence hit the bound)."""
+    if args.input or args.edit_stats:
+        raise InputError("--input and --edit-stats go with --jfleg-dir or --gec-data, not --m2")
+    if args.beta <= 0 or args.max_unchanged_words < 0:
+        raise InputError("--beta must be positive and --max-unchanged-words not negative")
+    sentences = read_m2(args.m2)
+    lines = m2score.read_hypothesis_lines(args.hyp)
+    hyps = read_hypotheses(args.hyp, len(sentences), lines)
+    if len(hyps) != len(sentences):
+        raise InputError(f"{args.hyp} has {len(hyps)} lines but {args.m2} has "
+                         f"{len(sentences)} sentences")
+    if args.hyp_tokenize == "ptb":
+        hyps = [ptb.tokenize(h) for h in hyps]
+    score = m2score.score_corpus(sentences, hyps, beta=args.beta,
+                                 max_unchanged_words=args.max_unchanged_words)
+    print(f"M2 P {100 * score.precision:.2f} R {100 * score.recall:.2f} "
+          f"F{args.beta:g} {100 * score.f:.2f}")
+    if score.guarded:
+        plural = "s" if score.guarded > 1 else ""
+        print(f"M2-guard {score.guarded} sentence{plural} over {m2score.MAX_GRAPH_ARCS} "
+              f"edit-graph arcs scored on one minimal alignment")
     return 0
 
 

@@ -1,0 +1,531 @@
+"""MaxMatch (M2): the CoNLL-2013/2014 GEC metric, computed as M2Scorer 3.2 computes it.
+
+Dahlmeier & Ng (2012), "Better evaluation for grammatical error correction".  A system's
+edits are not given; they are read off the alignment of the source with the hypothesis
+that agrees best with the gold edits, so a system is not punished for an alignment the
+annotator would not have chosen.  Written for this project from the paper and from the
+behaviour of the official scorer (release 3.2, the one behind all CoNLL-2014 figures),
+whose figures it reproduces (``tests/integration/test_m2score.py``).
+
+Algorithm, for each sentence (tokens split on whitespace):
+
+1. **Lattice.**  Two Levenshtein matrices of source against hypothesis, with substitution
+   cost 1 and 2 (insertion and deletion cost 1); the cells on some minimal-cost path of
+   either matrix are the vertices, their minimal steps the arcs.  A step is an
+   insertion, a deletion, a substitution or an unchanged token (``noop``).
+2. **Edit graph.**  The transitive closure over the vertices (Floyd-Warshall order):
+   arc ``i->j`` is added when ``i->k->j`` is shorter (in lattice steps) than any arc
+   ``i->j`` so far and the merged edit spans at most ``max_unchanged_words`` unchanged
+   tokens (default 2); so ``a b c -> x b y`` can be one edit ``a b c -> x b y`` that
+   matches a gold multi-word edit.  Merged arcs made only of unchanged tokens are then
+   dropped (see *quirks*).
+3. **Weights, per annotator.**  An arc whose edit equals a gold edit of that annotator
+   (same span, same source text, correction one of the gold alternatives) weighs
+   ``-len(arcs)``; any other arc its length in steps plus ``0.001``; unchanged tokens
+   their length.  Insertions at one point are matched in order (the official
+   two-pointer walk), so two system insertions cannot both claim one gold insertion.
+4. **Shortest path** (Bellman-Ford over the arcs in the official order, so that equal
+   paths are broken the same way): its non-noop arcs are the system's edits.
+5. **Counts.**  Proposed = system edits; gold = the annotator's edits; correct = system
+   edits equal to a gold edit, scanned left to right through the gold edits in file
+   order.  The sentence takes the annotator that gives the best F-beta of the counts
+   accumulated so far *including* this sentence; ties go to more correct edits, then to
+   fewer ``proposed + beta^2 * gold``, then to the lower annotator id.
+6. **Corpus.**  P = correct/proposed (1.0 when nothing is proposed), R = correct/gold
+   (1.0 when there is no gold edit), F-beta = (1+b^2) P R / (b^2 P + R) (0 when P = R = 0).
+
+Conventions of the official scorer followed here:
+
+* Gold: an annotator present in a block (any ``A`` line, a ``noop`` line included)
+  competes for that sentence; one without an ``A`` line there does not; a block without
+  any ``A`` line scores against annotator 0 with no gold edits.  A ``noop`` line (type
+  ``noop`` or a negative offset) is no gold edit.  Corrections are split on ``||`` (every
+  alternative counts), ``-NONE-`` means the empty correction (deletion), and the source
+  text of a gold edit is the S-line tokens of its span.  Matching is case- and
+  whitespace-sensitive unless ``ignore_whitespace_casing`` (then system edits that only
+  change case or spacing are not counted at all, as the official option does).
+* Hypotheses: one line a sentence, split on ``\\n`` only (:func:`read_hypothesis_lines`),
+  each line split on whitespace; the number of lines must equal the number of blocks.
+* Quirks reproduced because they change figures: an insertion before the first source
+  token after other insertions carries the offset of its hypothesis position (3.2's
+  first lattice row; fixed in the later development repository, not in 3.2); the
+  lattice arcs in both matrices are listed twice; removing merged noop arcs skips the
+  arc that follows each removed one (it stays); one system edit can match several equal
+  gold edits.
+* Where this module knowingly differs: a malformed M2 file is an error naming its line
+  (:func:`preprocess.m2.read_m2`) where the official drops an edit or stops with an
+  assertion; the M2 file's lines end at ``\n`` only (the official also splits at other
+  Unicode line separators); annotators compete in increasing id order (the official's
+  Python 2 dictionary order, the same for the ids M2 files use).
+
+**Guard.**  Repetitive output ("the the the ...") or a long rewritten stretch gives many
+equal-cost alignments, and the edit graph then grows towards the square of the lattice
+size (the official closure takes time cubic in the lattice's vertices, its shortest path
+vertices times arcs): one such sentence keeps the official scorer busy for minutes or
+more.  Here the edit graph of one sentence may hold at most :data:`MAX_GRAPH_ARCS` =
+50,000 arcs (lattice arcs and merged ones, counted with the official list's repeats);
+on CoNLL-2014 test, the annotators' own corrections and noisy variants of them need at
+most about 3,500, and the time here grows about linearly with the arcs (about half a
+second for a sentence at the bound).  A sentence that would exceed it is scored on
+*one* minimal alignment instead (substitution cost 2; from the end, ties prefer a
+substitution or unchanged token, then a deletion, then an insertion; insertions at
+their source position), each run of changed tokens one edit, matched against each
+annotator with the same rules.  :attr:`M2Score.guarded` counts those sentences and the
+command line reports them, since their figures can differ from the official scorer's.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Dict, Iterable, List, NamedTuple, Optional, Sequence, Tuple
+
+from .errors import InputError
+from .m2 import DELETE_MARKS, M2Sentence
+
+EPSILON = 0.001            # the official weight added to an arc that matches no gold edit
+MAX_GRAPH_ARCS = 50_000    # guard: arcs of one sentence's edit graph (see the docstring)
+INF = float("inf")
+
+Arc = Tuple[int, int]      # (from vertex, to vertex); vertex = i * (len(hyp) + 1) + j
+
+
+class GoldEdit(NamedTuple):
+    start: int
+    end: int
+    original: str                  # source tokens of the span, joined by one space
+    corrections: Tuple[str, ...]   # every alternative; "" is a deletion
+
+
+class Step(NamedTuple):
+    """An arc's edit: a lattice step, or several merged (``kind`` 'sub' if mixed)."""
+    kind: str        # 'ins' | 'del' | 'sub' | 'noop'
+    start: int
+    end: int
+    original: str
+    correction: str
+    unchanged: int   # unchanged tokens inside
+
+
+SystemEdit = Tuple[int, int, str, str]   # start, end, original, correction
+
+
+@dataclass
+class M2Score:
+    correct: int = 0
+    proposed: int = 0
+    gold: int = 0
+    beta: float = 0.5
+    guarded: int = 0     # sentences scored on one alignment (edit graph over the bound)
+    chosen: List[int] = field(default_factory=list)   # annotator used for each sentence
+
+    @property
+    def precision(self) -> float:
+        return self.correct / self.proposed if self.proposed else 1.0
+
+    @property
+    def recall(self) -> float:
+        return self.correct / self.gold if self.gold else 1.0
+
+    @property
+    def f(self) -> float:
+        p, r, b2 = self.precision, self.recall, self.beta * self.beta
+        return (1.0 + b2) * p * r / (b2 * p + r) if b2 * p + r else 0.0
+
+
+# ----------------------------------------------------------------------------- gold side
+
+def gold_edits(sentence: M2Sentence) -> Dict[int, List[GoldEdit]]:
+    """Each annotator of the block with its gold edits in file order ({0: []} if none)."""
+    by_annotator: Dict[int, List[GoldEdit]] = {}
+    n = len(sentence.source)
+    for e in sentence.edits:
+        edits = by_annotator.setdefault(e.annotator, [])
+        if e.type == "noop" or e.start < 0 or e.end < 0 or e.start > n or e.end > n:
+            continue   # "no error" lines make the annotator compete, with nothing to find
+        alternatives = tuple(e.alternatives) or ("" if e.correction in DELETE_MARKS
+                                                 else e.correction,)
+        edits.append(GoldEdit(e.start, e.end, " ".join(sentence.source[e.start:e.end]),
+                              alternatives))
+    return dict(sorted(by_annotator.items())) or {0: []}
+
+
+def read_hypothesis_lines(path) -> List[str]:
+    """The official reading of a system file: UTF-8, one sentence a ``\\n``-ended line."""
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except OSError as e:
+        raise InputError(f"cannot read hypothesis file {path}: {e.strerror or e}") from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = data[:e.start].count(b"\n") + 1
+        raise InputError(f"{path}:{line}: not valid UTF-8") from None
+    lines = text.split("\n")
+    if lines[-1] == "":
+        lines.pop()         # a final newline ends the last line, it does not add one
+    return [line.strip() for line in lines]
+
+
+# ----------------------------------------------------------------------------- lattice
+
+class _Graph:
+    """One sentence's edit graph: the official arc list (with its duplicates and order),
+    each arc's edit and length in lattice steps."""
+
+    def __init__(self, n_hyp: int):
+        self.width = n_hyp + 1
+        self.vertices: List[int] = []
+        self.arcs: List[Arc] = []
+        self.step: Dict[Arc, Step] = {}
+        self.length: Dict[Arc, int] = {}
+
+
+class _TooLarge(Exception):
+    pass
+
+
+def _step(src, hyp, i, j, di, dj) -> Step:
+    """The lattice step into cell (i, j) from (i - di, j - dj)."""
+    if di and dj:
+        a, b = src[i - 1], hyp[j - 1]
+        return Step("noop", i - 1, i, a, b, 1) if a == b else Step("sub", i - 1, i, a, b, 0)
+    if di:
+        return Step("del", i - 1, i, src[i - 1], "", 0)
+    # 3.2 puts the insertions of the first row at their hypothesis position, not at 0
+    at = j - 1 if i == 0 else i
+    return Step("ins", at, at, "", hyp[j - 1], 0)
+
+
+def _distances(src, hyp, sub_cost) -> List[List[int]]:
+    """Levenshtein matrix: insertion and deletion cost 1, substitution ``sub_cost``."""
+    n, w = len(src), len(hyp) + 1
+    dist = [list(range(w))] + [[i] + [0] * (w - 1) for i in range(1, n + 1)]
+    for i in range(1, n + 1):
+        row, up = dist[i], dist[i - 1]
+        for j in range(1, w):
+            diag = up[j - 1] + (0 if src[i - 1] == hyp[j - 1] else sub_cost)
+            row[j] = min(diag, up[j] + 1, row[j - 1] + 1)
+    return dist
+
+
+def _lattice(src, hyp, sub_cost) -> Dict[Arc, Tuple[int, int, int, int]]:
+    """Arcs of all minimal-cost alignments: {(u, v): (i, j, di, dj)} for the step into
+    cell (i, j) from (i - di, j - dj)."""
+    n, m, w = len(src), len(hyp), len(hyp) + 1
+    dist = _distances(src, hyp, sub_cost)
+    arcs = {}
+    reached = [[False] * w for _ in range(n + 1)]
+    reached[n][m] = True
+    for i in range(n, -1, -1):        # predecessors come later in this order
+        for j in range(m, -1, -1):
+            if not reached[i][j]:
+                continue
+            d = dist[i][j]
+            for di, dj in ((1, 1), (1, 0), (0, 1)):
+                pi, pj = i - di, j - dj
+                if pi < 0 or pj < 0:
+                    continue
+                cost = 1 if not (di and dj) else (0 if src[i - 1] == hyp[j - 1] else sub_cost)
+                if dist[pi][pj] + cost == d:
+                    arcs[(pi * w + pj, i * w + j)] = (i, j, di, dj)
+                    reached[pi][pj] = True
+    return arcs
+
+
+def _build_lattice(src, hyp, limit) -> _Graph:
+    g = _Graph(len(hyp))
+    one, two = _lattice(src, hyp, 1), _lattice(src, hyp, 2)
+    # the official lists the arcs of both matrices, so an arc in both is there twice
+    g.arcs = sorted(list(one) + list(two))
+    if len(g.arcs) > limit:
+        raise _TooLarge
+    for arc, (i, j, di, dj) in {**one, **two}.items():
+        g.step[arc] = _step(src, hyp, i, j, di, dj)
+        g.length[arc] = 1
+    # the first and last cell are there even without arcs (empty source and hypothesis)
+    g.vertices = sorted({0, len(src) * g.width + len(hyp)} | {v for arc in g.arcs for v in arc})
+    return g
+
+
+# ----------------------------------------------------------------------------- closure
+
+def _join(a: str, b: str) -> str:
+    return f"{a} {b}" if a and b else a or b
+
+
+def _merge(a: Step, b: Step) -> Step:
+    """``a`` followed by ``b`` as one edit."""
+    kind = a.kind if a.kind == b.kind and a.kind != "sub" else "sub"
+    return Step(kind, a.start, b.end, _join(a.original, b.original),
+                _join(a.correction, b.correction), a.unchanged + b.unchanged)
+
+
+def _close(g: _Graph, max_unchanged: int, limit: int) -> None:
+    """Add the merged arcs (Floyd-Warshall over the sorted vertices, the official order),
+    then drop the merged arcs that change nothing."""
+    preds, succs = defaultdict(set), defaultdict(set)
+    for u, v in g.arcs:
+        preds[v].add(u)
+        succs[u].add(v)
+    step, length, arcs = g.step, g.length, g.arcs
+    for k in g.vertices:
+        if not preds[k] or not succs[k]:
+            continue
+        after = sorted(succs[k])       # no arc into or out of k is added in this round
+        for i in sorted(preds[k]):
+            s_ik, d_ik = step[(i, k)], length[(i, k)]
+            for j in after:
+                d = d_ik + length[(k, j)]
+                if d >= length.get((i, j), INF):
+                    continue
+                merged = _merge(s_ik, step[(k, j)])
+                if merged.unchanged > max_unchanged:
+                    continue
+                arcs.append((i, j))
+                step[(i, j)], length[(i, j)] = merged, d
+                preds[j].add(i)
+                succs[i].add(j)
+                if len(arcs) > limit:
+                    raise _TooLarge
+    _drop_merged_noops(g)
+
+
+def _drop_merged_noops(g: _Graph) -> None:
+    # The official removes them from the list it is iterating over, so the arc after
+    # each removed one is never looked at and stays: kept here for identical paths.
+    kept, skip_next = [], False
+    for arc in g.arcs:
+        if skip_next:
+            kept.append(arc)
+            skip_next = False
+        elif g.step[arc].kind == "noop" and g.length[arc] > 1:
+            del g.step[arc]
+            skip_next = True
+        else:
+            kept.append(arc)
+    g.arcs = kept
+
+
+# ----------------------------------------------------------------------------- weights
+
+def _matches(s: Step, gold: GoldEdit) -> bool:
+    return (s.start == gold.start and s.end == gold.end and s.original == gold.original
+            and s.correction in gold.corrections)
+
+
+def _weights(g: _Graph, golds: Sequence[GoldEdit]) -> Dict[Arc, float]:
+    """Arc weights for one annotator: gold-matching arcs ``-len(arcs)``, others their
+    length (+ EPSILON unless unchanged)."""
+    weight: Dict[Arc, float] = dict(g.length)
+    by_span: Dict[Tuple[int, int], List[Arc]] = defaultdict(list)
+    for arc in g.arcs:
+        s = g.step[arc]
+        by_span[(s.start, s.end)].append(arc)
+    gold_by_span: Dict[Tuple[int, int], List[GoldEdit]] = defaultdict(list)
+    for gold in golds:
+        gold_by_span[(gold.start, gold.end)].append(gold)
+    reward = -len(g.arcs)
+    for span, arcs in by_span.items():
+        arcs.sort()
+        if span[0] == span[1]:
+            _weigh_insertions(g, arcs, gold_by_span[span], weight, reward)
+        else:
+            for arc in arcs:            # duplicated arcs are weighed twice, as officially
+                if any(_matches(g.step[arc], gold) for gold in gold_by_span[span]):
+                    weight[arc] = reward
+                elif g.step[arc].kind != "noop":
+                    weight[arc] += EPSILON
+    return weight
+
+
+def _weigh_insertions(g: _Graph, arcs: List[Arc], golds: List[GoldEdit],
+                      weight: Dict[Arc, float], reward: float) -> None:
+    """Insertions at one point: the official two-pointer walk.  Arcs are visited from
+    both ends of the sorted list in turn; a gold insertion matched from the left (right)
+    is used up with the golds left (right) of it, and the arcs that cannot follow
+    (precede) the matched arc on a path are skipped with an EPSILON penalty."""
+    left, right, cur = 0, len(arcs) - 1, 0
+    g_left, g_right = 0, len(golds) - 1
+    while left <= right:
+        arc, from_left = arcs[cur], cur == left
+        order = range(g_left, g_right + 1)
+        hit = next((i for i in (order if from_left else reversed(order))
+                    if _matches(g.step[arc], golds[i])), None)
+        if hit is None:
+            if g.step[arc].kind != "noop":
+                weight[arc] += EPSILON
+            if from_left:
+                left, cur = left + 1, right
+            else:
+                right, cur = right - 1, left
+            continue
+        weight[arc] = reward
+        if from_left:
+            g_left, left = hit + 1, left + 1
+            while left < len(arcs) and arcs[left][0] != arc[1]:
+                weight[arcs[left]] += EPSILON
+                left += 1
+            cur = left
+        else:
+            g_right, right = hit - 1, right - 1
+            while right >= 0 and arcs[right][1] != arc[0]:
+                weight[arcs[right]] += EPSILON
+                right -= 1
+            cur = right
+
+
+# ----------------------------------------------------------------------------- best path
+
+def _best_path_edits(g: _Graph, weight: Dict[Arc, float]) -> List[SystemEdit]:
+    """Bellman-Ford from the first to the last vertex, relaxing the arcs in list order
+    with strict improvement (the official tie-breaking); rounds stop once nothing
+    changes, which gives the official result with fewer rounds."""
+    dist = dict.fromkeys(g.vertices, INF)
+    dist[0] = 0
+    back: Dict[int, int] = {}
+    relax = [(u, v, weight[(u, v)]) for u, v in g.arcs]
+    for _ in range(len(g.vertices) - 1):
+        changed = False
+        for u, v, w in relax:
+            d = dist[u] + w
+            if d < dist[v]:
+                dist[v], back[v] = d, u
+                changed = True
+        if not changed:
+            break
+    edits, v = [], g.vertices[-1]
+    while v in back:
+        u = back[v]
+        s = g.step[(u, v)]
+        if s.kind != "noop":
+            edits.append((s.start, s.end, s.original, s.correction))
+        v = u
+    edits.reverse()
+    return edits
+
+
+def count_correct(edits: Sequence[SystemEdit], golds: Sequence[GoldEdit]) -> int:
+    """System edits that equal a gold edit; the gold edits are scanned once, left to
+    right, and one system edit counts once for every equal gold edit (as officially)."""
+    correct, first = 0, 0
+    for start, end, original, correction in edits:
+        for i in range(first, len(golds)):
+            gold = golds[i]
+            if (start, end, original) == gold[:3] and correction in gold.corrections:
+                correct += 1
+                first = i + 1
+    return correct
+
+
+# ----------------------------------------------------------------------------- guard
+
+def one_alignment_edits(src: Sequence[str], hyp: Sequence[str]) -> List[SystemEdit]:
+    """The guard's fallback: one minimal alignment (substitution cost 2, ties prefer the
+    diagonal, then deletion, then insertion, from the end), runs of changes merged."""
+    dist = _distances(src, hyp, 2)
+    steps, i, j = [], len(src), len(hyp)
+    while i or j:
+        if i and j and dist[i][j] == dist[i - 1][j - 1] + (0 if src[i - 1] == hyp[j - 1] else 2):
+            i, j = i - 1, j - 1
+            steps.append(Step("noop" if src[i] == hyp[j] else "sub", i, i + 1, src[i], hyp[j], 0))
+        elif i and dist[i][j] == dist[i - 1][j] + 1:
+            i -= 1
+            steps.append(Step("del", i, i + 1, src[i], "", 0))
+        else:
+            j -= 1
+            steps.append(Step("ins", i, i, "", hyp[j], 0))
+    return _runs_of_changes(reversed(steps))
+
+
+def _runs_of_changes(steps: Iterable[Step]) -> List[SystemEdit]:
+    """Steps left to right -> edits: each run of changed steps merged into one."""
+    edits: List[SystemEdit] = []
+    run: Optional[Step] = None
+    for s in steps:
+        if s.kind != "noop":
+            run = s if run is None else _merge(run, s)
+            continue
+        if run is not None:
+            edits.append((run.start, run.end, run.original, run.correction))
+        run = None
+    if run is not None:
+        edits.append((run.start, run.end, run.original, run.correction))
+    return edits
+
+
+# ----------------------------------------------------------------------------- scoring
+
+def _edit_graph(src, hyp, max_unchanged: int, limit: int) -> Optional[_Graph]:
+    """The sentence's edit graph, or None when it would exceed ``limit`` arcs."""
+    try:
+        g = _build_lattice(src, hyp, limit)
+        _close(g, max_unchanged, limit)
+        return g
+    except _TooLarge:
+        return None
+
+
+def _only_real_changes(edits: List[SystemEdit]) -> List[SystemEdit]:
+    return [e for e in edits
+            if e[2].replace(" ", "").lower() != e[3].replace(" ", "").lower()]
+
+
+def sentence_edits(source: Sequence[str], hypothesis: Sequence[str],
+                   annotators: Dict[int, List[GoldEdit]], max_unchanged_words: int = 2,
+                   ignore_whitespace_casing: bool = False, limit: int = MAX_GRAPH_ARCS
+                   ) -> Tuple[Dict[int, List[SystemEdit]], bool]:
+    """The system edits extracted against each annotator, and whether the guard fell back."""
+    g = _edit_graph(list(source), list(hypothesis), max_unchanged_words, limit)
+    result = {}
+    for annotator, golds in annotators.items():
+        if g is None:
+            edits = one_alignment_edits(source, hypothesis)
+        else:
+            edits = _best_path_edits(g, _weights(g, golds))
+        if ignore_whitespace_casing:
+            edits = _only_real_changes(edits)
+        result[annotator] = edits
+    return result, g is None
+
+
+def _f(correct: int, proposed: int, gold: int, beta: float) -> float:
+    # the official per-sentence F: float arithmetic in this order so that ties are ties
+    denominator = beta * beta * gold + proposed
+    if denominator == 0:
+        return 1.0 if correct == 0 else 0.0
+    return (1 + beta * beta) * correct / denominator
+
+
+def _choose(score: M2Score, per_annotator) -> Tuple[int, int, int, int]:
+    """The annotator whose counts give the best F of the corpus so far (official order
+    of tie-breaks); returns (annotator, correct, proposed, gold) of this sentence."""
+    b2, best, best_key = score.beta * score.beta, None, None
+    for annotator, (c, p, g) in per_annotator:
+        tc, tp, tg = score.correct + c, score.proposed + p, score.gold + g
+        key = (_f(tc, tp, tg, score.beta), tc, -(tp + b2 * tg))
+        if best_key is None or key > best_key:
+            best, best_key = (annotator, c, p, g), key
+    return best
+
+
+def score_corpus(sentences: Sequence[M2Sentence], hypotheses: Sequence[str],
+                 beta: float = 0.5, max_unchanged_words: int = 2,
+                 ignore_whitespace_casing: bool = False,
+                 limit: int = MAX_GRAPH_ARCS) -> M2Score:
+    """Corpus M2 counts of ``hypotheses`` (one string a sentence) against ``sentences``."""
+    if len(hypotheses) != len(sentences):
+        raise InputError(f"{len(hypotheses)} hypotheses for {len(sentences)} M2 sentences")
+    score = M2Score(beta=beta)
+    for sentence, hyp in zip(sentences, hypotheses):
+        annotators = gold_edits(sentence)
+        edits, guarded = sentence_edits(sentence.source, hyp.split(), annotators,
+                                        max_unchanged_words, ignore_whitespace_casing, limit)
+        counts = [(a, (count_correct(edits[a], golds), len(edits[a]), len(golds)))
+                  for a, golds in annotators.items()]
+        annotator, c, p, g = _choose(score, counts)
+        score.correct, score.proposed, score.gold = (score.correct + c, score.proposed + p,
+                                                     score.gold + g)
+        score.guarded += guarded
+        score.chosen.append(annotator)
+    return score
