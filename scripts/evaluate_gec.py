@@ -47,8 +47,8 @@ more tokens at once (whole spans deleted or invented).  Hypotheses are compared 
 scored, so pass ``--hyp-tokenize ptb`` for detokenised output here too.
 
 ``--m2 GOLD.m2 --hyp HYP`` scores with MaxMatch (M2), the CoNLL-2013/2014 metric, as the
-official M2Scorer 3.2 does (:mod:`preprocess.m2score`; its figures on CoNLL-2014 test are
-reproduced to the last digit)::
+official M2Scorer 3.2 does (:mod:`preprocess.m2score`; on CoNLL-2014 test it gives the
+official figures, ``tests/integration/test_m2score.py``)::
 
     python scripts/evaluate_gec.py --m2 official-2014.combined.m2 --hyp out.txt
 
@@ -60,10 +60,11 @@ prints precision, recall and F0.5 in percent::
 scorer reads it) or fairseq output, with ``--hyp-tokenize ptb`` as above.  ``--beta``
 (0.5) and ``--max-unchanged-words`` (2) are the official options of those names.  A
 sentence whose edit graph would exceed the scorer's bound (repetitive output such as
-"the the the ...", on which the official scorer runs for minutes to hours) is scored on
-one minimal alignment instead, and one more line says how many there were::
+"the the the ...", on which the official scorer runs for minutes) is scored on the
+alignment lattice without merged arcs instead (gold edits still count; see
+:mod:`preprocess.m2score`), and one more line says how many there were::
 
-    M2-guard 2 sentences over 50000 edit-graph arcs scored on one minimal alignment
+    M2-guard 2 sentences over 50000 edit-graph arcs scored without merged arcs
 
 ERRANT (BEA-2019): where ERRANT and a spaCy English model are installed (``pip install
 errant``, ``python -m spacy download en_core_web_sm``; this project does not depend on
@@ -188,7 +189,7 @@ def score_m2(args):
     if score.guarded:
         plural = "s" if score.guarded > 1 else ""
         print(f"M2-guard {score.guarded} sentence{plural} over {m2score.MAX_GRAPH_ARCS} "
-              f"edit-graph arcs scored on one minimal alignment")
+              f"edit-graph arcs scored without merged arcs")
     return 0
 
 

@@ -11,8 +11,8 @@ import pytest
 from conftest import REPO, assert_one_line_error, run, write
 
 from preprocess.m2 import read_m2
-from preprocess.m2score import (MAX_GRAPH_ARCS, GoldEdit, gold_edits, read_hypothesis_lines,
-                                score_corpus, sentence_edits)
+from preprocess.m2score import (MAX_GRAPH_ARCS, GoldEdit, fallback_edits, gold_edits,
+                                read_hypothesis_lines, score_corpus, sentence_edits)
 
 
 def score(tmp_path, m2_text, *hyps, **kwargs):
@@ -154,11 +154,25 @@ def test_a_repetitive_hypothesis_hits_the_guard_quickly(tmp_path):
     assert MAX_GRAPH_ARCS == 50_000                      # the bound the docstring states
 
 
-def test_the_fallback_still_finds_a_gold_edit_it_aligns_with(tmp_path):
-    # a tiny bound forces the fallback: one alignment, each run of changes one edit
+def test_the_fallback_still_finds_the_gold_edits(tmp_path):
+    # a tiny bound forces the fallback: the lattice without merged arcs, plus gold arcs
     m2 = "S a b c d e\n" + a_line(1, 2, "B") + a_line(3, 4, "D")
     s = score(tmp_path, m2, "a B c D e", limit=5)
     assert s.guarded == 1 and counts(s) == (2, 2, 2)
+    # a repetitive answer that happens to delete the gold span "b c" gets it counted, as
+    # in the full graph; the changes around it are merged into one edit each side
+    golds = {0: [GoldEdit(1, 3, "b c", ("",))]}
+    edits, guarded = sentence_edits("a b c d e".split(), ["the"] * 12, golds, limit=100)
+    assert guarded and [e[:3] for e in edits[0]] == [(0, 1, "a"), (1, 3, "b c"), (3, 5, "d e")]
+    assert edits[0][1] == (1, 3, "b c", "")
+
+
+def test_the_fallback_merges_changes_over_at_most_two_unchanged_words():
+    edits = fallback_edits("a b c d e f".split(), "x b y d e z".split(), [])
+    assert edits == [(0, 3, "a b c", "x b y"), (5, 6, "f", "z")]
+    assert fallback_edits("a b c d e f".split(), "x b y d e z".split(), [],
+                          max_unchanged=0) == [(0, 1, "a", "x"), (2, 3, "c", "y"),
+                                               (5, 6, "f", "z")]
 
 
 def test_empty_source_and_hypothesis(tmp_path):
@@ -206,7 +220,7 @@ def test_cli_reads_fairseq_output_and_reports_the_guard(tmp_path):
     lines = proc.stdout.splitlines()
     assert lines[0] == "M2 P 50.00 R 50.00 F0.5 50.00"
     assert lines[1] == (f"M2-guard 1 sentence over {MAX_GRAPH_ARCS} edit-graph arcs scored "
-                        "on one minimal alignment")
+                        "without merged arcs")
 
 
 @pytest.mark.parametrize("args, fragments", [
