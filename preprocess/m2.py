@@ -125,18 +125,23 @@ def _parse_edit(line: str, where: str, ntok: int) -> Edit:
     return Edit(start, end, etype, correction, annotator, alternatives)
 
 
-def read_m2(path: str) -> List[M2Sentence]:
-    """Parse ``path`` into :class:`M2Sentence` blocks (raises :class:`InputError`)."""
+def read_utf8(path, what: str) -> str:
+    """The whole file as text; unreadable or not UTF-8 is an InputError naming the line."""
     try:
         with open(path, "rb") as f:
             data = f.read()
     except OSError as e:
-        raise InputError(f"cannot read M2 file {path}: {e.strerror or e}") from None
+        raise InputError(f"cannot read {what} {path}: {e.strerror or e}") from None
     try:
-        text = data.decode("utf-8")
+        return data.decode("utf-8")
     except UnicodeDecodeError as e:
         line = data[:e.start].count(b"\n") + 1
         raise InputError(f"{path}:{line}: not valid UTF-8") from None
+
+
+def read_m2(path: str) -> List[M2Sentence]:
+    """Parse ``path`` into :class:`M2Sentence` blocks (raises :class:`InputError`)."""
+    text = read_utf8(path, "M2 file")
     sentences: List[M2Sentence] = []
     current: Optional[M2Sentence] = None
     for lineno, raw in enumerate(text.split("\n"), 1):

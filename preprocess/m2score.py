@@ -85,7 +85,7 @@ from dataclasses import dataclass, field
 from typing import Dict, Iterable, List, NamedTuple, Optional, Sequence, Tuple
 
 from .errors import InputError
-from .m2 import DELETE_MARKS, M2Sentence
+from .m2 import DELETE_MARKS, M2Sentence, read_utf8
 
 EPSILON = 0.001            # the official weight added to an arc that matches no gold edit
 MAX_GRAPH_ARCS = 50_000    # guard: arcs of one sentence's edit graph (see the docstring)
@@ -156,17 +156,7 @@ def gold_edits(sentence: M2Sentence) -> Dict[int, List[GoldEdit]]:
 
 def read_hypothesis_lines(path) -> List[str]:
     """The official reading of a system file: UTF-8, one sentence a ``\\n``-ended line."""
-    try:
-        with open(path, "rb") as f:
-            data = f.read()
-    except OSError as e:
-        raise InputError(f"cannot read hypothesis file {path}: {e.strerror or e}") from None
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as e:
-        line = data[:e.start].count(b"\n") + 1
-        raise InputError(f"{path}:{line}: not valid UTF-8") from None
-    lines = text.split("\n")
+    lines = read_utf8(path, "hypothesis file").split("\n")
     if lines[-1] == "":
         lines.pop()         # a final newline ends the last line, it does not add one
     return [line.strip() for line in lines]
