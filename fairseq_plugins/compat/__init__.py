@@ -25,6 +25,7 @@ logger = logging.getLogger(__name__)
 FIXES = (
     "checkpoint_globals",
     "last_batch",
+    "curriculum_shuffle",
     "replace_unk",
     "clean_exit",
     "numpy_compat_long",

@@ -95,3 +95,29 @@ def test_token_block_dataset_builds_under_numpy_2():
         "print(len(ds), ds[1].tolist())\n")
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.strip() == "2 [6, 2]"
+
+
+_EPOCH_ORDERS = """
+import sys, torch
+if sys.argv[1] == "fixed":
+    import fairseq_plugins  # noqa: F401  (applies the fixes)
+from fairseq.data import iterators
+from fairseq.data import ListDataset
+data = list(range(40))
+itr = iterators.EpochBatchIterator(dataset=ListDataset(data), collate_fn=lambda b: b[0],
+                                   batch_sampler=[[i] for i in data], seed=1,
+                                   reuse_dataloader=True)
+orders = []
+for epoch in (1, 2, 3):
+    # as fairseq_cli/train.py with --curriculum 1: epoch 1 in order, the rest shuffled
+    orders.append(list(itr.next_epoch_itr(shuffle=epoch > 1)))
+print(orders[0] == data, orders[1] == data, orders[1] == orders[2])
+"""
+
+
+@pytest.mark.parametrize("which, expected", [("fixed", "True False False"),
+                                             ("fairseq", "True True True")])
+def test_epochs_after_the_curriculum_are_shuffled(which, expected):
+    # fairseq alone: the reused sampler keeps the curriculum epoch's order for ever
+    proc = run([sys.executable, "-c", _EPOCH_ORDERS, which], cwd=REPO, timeout=120)
+    assert proc.stdout.split() == expected.split()
