@@ -10,7 +10,7 @@ characters ``text[start:end]`` are replaced by ``correction``; a ``null`` correc
 a *detection-only* edit (the annotator marked a span wrong without correcting it).
 :func:`read_fce` turns an essay into tokenised sentences with token-level edits, the
 :class:`preprocess.m2.M2Sentence` blocks an M2 file holds, so FCE gives training pairs
-and, for its dev split, a gold M2 file for the M2 scorer (:func:`write_m2`).
+and, for its dev split, a gold M2 file for the M2 scorer (:func:`preprocess.m2.write_m2`).
 
 How edits are resolved, per annotator (every case is counted in :class:`FceCounts`,
 none silently dropped):
@@ -53,7 +53,7 @@ from . import ptb
 from .cli import run_main
 from .errors import InputError
 from .lines import write_lines
-from .m2 import Edit, M2Sentence, annotator_arg
+from .m2 import Edit, M2Sentence, annotator_arg, write_m2
 from .text import normalize
 
 # ". ! ?" (with closing quotes/brackets) then whitespace: a sentence end unless the next
@@ -322,25 +322,6 @@ def fce_pairs(path: str, annotator: Union[int, str, None] = None,
     """``(erroneous, corrected)`` tokenised sentence pairs of an FCE JSON file."""
     return [(" ".join(s.source), " ".join(s.corrected(s.edits[0].annotator if s.edits else 0)))
             for s in read_fce(path, annotator, counts)]
-
-
-def m2_block(sentence: M2Sentence) -> str:
-    """The sentence as an M2 block (a ``noop`` line when it has no edit)."""
-    lines = ["S " + " ".join(sentence.source)]
-    ann = sentence.edits[0].annotator if sentence.edits else 0
-    for e in sentence.edits:
-        lines.append(f"A {e.start} {e.end}|||{e.type}|||{e.correction}|||REQUIRED|||-NONE-|||"
-                     f"{e.annotator}")
-    if not sentence.edits:
-        lines.append(f"A -1 -1|||noop|||-NONE-|||REQUIRED|||-NONE-|||{ann}")
-    return "\n".join(lines) + "\n"
-
-
-def write_m2(sentences: List[M2Sentence], path) -> int:
-    with open(path, "w", encoding="utf-8") as f:
-        for s in sentences:
-            f.write(m2_block(s) + "\n")
-    return len(sentences)
 
 
 def _main(argv) -> int:

@@ -81,8 +81,8 @@ from typing import Dict, Iterable, List, Optional, Tuple
 from . import corpora
 from .cli import run_main
 from .errors import InputError
-from .fce import FceCounts, fce_pairs, read_fce, write_m2
-from .m2 import annotator_arg, m2_pairs, read_m2
+from .fce import FceCounts, fce_pairs, read_fce
+from .m2 import annotator_arg, m2_pairs, read_m2, write_m2
 from .noise import DEFAULT_RATES, Noiser, parse_rates
 from .patterns import PatternNoiser, learn as learn_patterns
 from .ptb import tokenize as ptb_tokenize

@@ -184,6 +184,25 @@ def m2_pairs(path: str, annotator: Union[int, str] = 0) -> List[Tuple[str, str]]
     return pairs
 
 
+def m2_block(sentence: M2Sentence) -> str:
+    """The sentence as an M2 block (a ``noop`` line when it has no edit)."""
+    lines = ["S " + " ".join(sentence.source)]
+    ann = sentence.edits[0].annotator if sentence.edits else 0
+    for e in sentence.edits:
+        lines.append(f"A {e.start} {e.end}|||{e.type}|||{e.correction}|||REQUIRED|||-NONE-|||"
+                     f"{e.annotator}")
+    if not sentence.edits:
+        lines.append(f"A -1 -1|||noop|||-NONE-|||REQUIRED|||-NONE-|||{ann}")
+    return "\n".join(lines) + "\n"
+
+
+def write_m2(sentences: List[M2Sentence], path) -> int:
+    with open(path, "w", encoding="utf-8") as f:
+        for s in sentences:
+            f.write(m2_block(s) + "\n")
+    return len(sentences)
+
+
 def annotator_arg(value: str) -> Union[int, str]:
     if value == "all":
         return value

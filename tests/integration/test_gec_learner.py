@@ -29,7 +29,8 @@ def head_lines(src, dest, n):
 def head_blocks(src, dest, n):
     """The first ``n`` blank-line separated blocks of an M2 file."""
     dest.parent.mkdir(parents=True, exist_ok=True)
-    text = open(src, encoding="utf-8").read().split("\n\n")[:n]
+    with open(src, encoding="utf-8") as f:
+        text = f.read().split("\n\n")[:n]
     dest.write_text("\n\n".join(text) + "\n\n", encoding="utf-8")
 
 

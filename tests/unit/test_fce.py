@@ -7,8 +7,8 @@ import pytest
 from conftest import REPO, assert_one_line_error, run, write
 
 from preprocess.errors import InputError
-from preprocess.fce import FceCounts, fce_pairs, read_fce, sentence_spans, write_m2
-from preprocess.m2 import read_m2
+from preprocess.fce import FceCounts, fce_pairs, read_fce, sentence_spans
+from preprocess.m2 import read_m2, write_m2
 
 
 def essay(text, edits, annotator=0, **extra):
