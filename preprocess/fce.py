@@ -169,30 +169,31 @@ def resolve(edits: List[_CharEdit], counts: FceCounts) -> Tuple[List[_CharEdit],
     return kept, uncorrected
 
 
-def _widen(text: str, e: _CharEdit) -> Tuple[int, int, str]:
-    """The edit over whole whitespace-separated words: (start, end, new text)."""
+def _widen(text: str, e: _CharEdit) -> Tuple[int, int]:
+    """The span of the whole whitespace-separated words the edit touches.
+
+    An insertion between two spaces stays where it is."""
     start, end = e.start, e.end
     while start > 0 and not text[start - 1].isspace():
         start -= 1
     while end < len(text) and not text[end].isspace():
         end += 1
-    # an insertion between two spaces stays where it is
-    return start, end, text[start:e.start] + e.correction + text[e.end:end]
+    return start, end
 
 
 def _regions(text: str, kept: List[_CharEdit]) -> List[Tuple[int, int, str]]:
     """Widened edits, those sharing a word merged into one region (start, end, new text)."""
-    regions: List[Tuple[int, int, str, List[_CharEdit]]] = []
+    regions: List[Tuple[int, int, List[_CharEdit]]] = []
     for e in kept:
-        start, end, _ = _widen(text, e)
+        start, end = _widen(text, e)
         if regions and start < regions[-1][1] or regions and start == end == regions[-1][1]:
-            s0, e0, _, members = regions.pop()
+            s0, e0, members = regions.pop()
             start, end, members = min(s0, start), max(e0, end), members + [e]
         else:
             members = [e]
-        regions.append((start, end, "", members))
+        regions.append((start, end, members))
     out = []
-    for start, end, _, members in regions:
+    for start, end, members in regions:
         new = text[start:end]
         for e in sorted(members, key=lambda m: (m.start, m.end), reverse=True):
             new = new[:e.start - start] + e.correction + new[e.end - start:]
@@ -320,7 +321,7 @@ def read_fce(path: str, annotator: Union[int, str, None] = None,
 def fce_pairs(path: str, annotator: Union[int, str, None] = None,
               counts: Optional[FceCounts] = None) -> List[Tuple[str, str]]:
     """``(erroneous, corrected)`` tokenised sentence pairs of an FCE JSON file."""
-    return [(" ".join(s.source), " ".join(s.corrected(s.edits[0].annotator if s.edits else 0)))
+    return [(" ".join(s.source), " ".join(s.corrected(s.first_annotator)))
             for s in read_fce(path, annotator, counts)]
 
 
@@ -338,7 +339,7 @@ def _main(argv) -> int:
     counts = FceCounts()
     sents = [s for path in args.json for s in read_fce(path, args.annotator, counts)]
     write_lines(args.src_out, (" ".join(s.source) for s in sents))
-    write_lines(args.tgt_out, (" ".join(s.corrected(s.edits[0].annotator if s.edits else 0))
+    write_lines(args.tgt_out, (" ".join(s.corrected(s.first_annotator))
                                for s in sents))
     if args.m2_out:
         write_m2(sents, args.m2_out)

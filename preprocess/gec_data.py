@@ -321,13 +321,10 @@ def learner_valid(args):
     if args.jfleg_dir:
         raise InputError("--valid-fce/--valid-m2 and --jfleg-dir both name the valid set; "
                          "score JFLEG with scripts/evaluate_gec.py --jfleg-dir instead")
-    if args.valid_fce:
-        sentences, annotator = read_fce(args.valid_fce), None
-    else:
-        sentences, annotator = read_m2(args.valid_m2), 0
+    sentences = read_fce(args.valid_fce) if args.valid_fce else read_m2(args.valid_m2)
     kept, dropped = [], 0
     for s in sentences:
-        ann = annotator if annotator is not None else (s.edits[0].annotator if s.edits else 0)
+        ann = s.first_annotator if args.valid_fce else 0   # --valid-m2: annotator 0
         src, tgt = normalize(" ".join(s.source)), normalize(" ".join(s.corrected(ann)))
         if src and tgt:
             kept.append((s, src, tgt))
@@ -545,7 +542,9 @@ def summary(result: dict, out) -> str:
         if c["kind"] == "jfleg-dev":
             extra += (f" ({c['sentences']} sentences x {NUM_JFLEG_REFS} references x "
                       f"{c['copies']} copies, {c['source']} source)")
-        elif c["kind"] in ("m2", "fce") and c["copies"] > 1:
+        elif c["kind"] == "jfleg-dev-noised":
+            extra += f" ({c['copies']} noised copies of {c['sentences']} distinct references)"
+        if c["kind"] in ("m2", "fce") and c["copies"] > 1:
             extra += f" ({c['copies']} copies)"
         if c["kind"] == "fce":
             extra += (f"; {c['essays']} essays, {c['sentences']} sentences, "
@@ -554,8 +553,6 @@ def summary(result: dict, out) -> str:
                       f"({c['sentences_skipped']} sentences skipped), "
                       f"{c['nested_in_correction']} nested and {c['overlapping']} overlapping "
                       f"corrections ignored, {c['sentences_joined']} sentence ends joined")
-        elif c["kind"] == "jfleg-dev-noised":
-            extra += f" ({c['copies']} noised copies of {c['sentences']} distinct references)"
         # JFLEG's parts are named by their kind; files and user pairs by their path
         label = c["kind"] if name == c["kind"] else f"{c['kind']}: {name}"
         lines.append(f"  {label}: {c['pairs']} pairs{extra}")

@@ -69,6 +69,12 @@ class M2Sentence:
     def annotators(self) -> List[int]:
         return sorted({e.annotator for e in self.edits})
 
+    @property
+    def first_annotator(self) -> int:
+        """The annotator of the first edit (0 without edits): a block read from FCE, or
+        written by :func:`write_m2` for one annotator, has no other."""
+        return self.edits[0].annotator if self.edits else 0
+
     def corrected(self, annotator: int = 0) -> List[str]:
         """Tokens after applying ``annotator``'s edits (source tokens if it has none).
 
@@ -187,7 +193,7 @@ def m2_pairs(path: str, annotator: Union[int, str] = 0) -> List[Tuple[str, str]]
 def m2_block(sentence: M2Sentence) -> str:
     """The sentence as an M2 block (a ``noop`` line when it has no edit)."""
     lines = ["S " + " ".join(sentence.source)]
-    ann = sentence.edits[0].annotator if sentence.edits else 0
+    ann = sentence.first_annotator
     for e in sentence.edits:
         lines.append(f"A {e.start} {e.end}|||{e.type}|||{e.correction}|||REQUIRED|||-NONE-|||"
                      f"{e.annotator}")
