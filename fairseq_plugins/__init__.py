@@ -14,8 +14,9 @@ The torch-free text tools the plugin shares with data preparation (normalisation
 tokenisation, GLEU statistics, the error type) live in the ``preprocess`` package, which
 imports neither fairseq nor torch nor these fixes.
 """
-from fairseq_plugins import compat
+from fairseq_plugins import compat, decoding
 
 compat.apply_all()
+decoding.install()
 
 from fairseq_plugins import criterions, models, tasks  # noqa: E402,F401  (registration side effects)

@@ -3,11 +3,12 @@
 fairseq's ``SequenceGenerator`` adds ``lm_weight * log p_LM(y_t | y_<t)`` to the model's
 log-probabilities at every beam-search step when it is given a language model.
 ``fairseq-generate`` loads one from ``--lm-path``, built on ``DATA/dict.txt`` without
-comparing that with the LM's own dictionary (the plugin's build_generator wrapper runs
-:func:`check_language_model` on it); ``fairseq-interactive`` parses the same two options
-and ignores them, so that wrapper loads the LM (:func:`load_language_model`) when the
-generator it is asked for has none (:mod:`fairseq_plugins.compat.interactive_lm`):
-``--lm-path`` works in the shell, for ``translation`` as for ``gec``.
+comparing that with the LM's own dictionary; ``fairseq-interactive`` parses the same two
+options and decodes without them. :func:`generator_hook`, which every task's
+``build_generator`` runs (:mod:`fairseq_plugins.decoding.generator`), checks fairseq-generate's
+LM (:func:`check_language_model`) and loads one (:func:`load_language_model`) when the
+generator it is asked for has none: ``--lm-path`` works in the shell, for ``translation``
+as for ``gec``.
 
 The LM must predict the GEC model's target vocabulary index for index. Train it with
 ``fairseq-train --task language_modeling`` on text binarised by ``fairseq-preprocess
@@ -73,7 +74,7 @@ def _checked_state(path: str, target_dict: Dictionary) -> dict:
 def check_language_model(path: str, target_dict: Dictionary):
     """Raise :class:`LanguageModelError` unless ``path`` is an LM of ``target_dict``'s
     vocabulary (for an LM that fairseq-generate loaded its own way: see
-    :mod:`fairseq_plugins.compat.interactive_lm`)."""
+    :func:`generator_hook`)."""
     _checked_state(path, target_dict)
 
 
@@ -95,3 +96,18 @@ def load_language_model(path: str, target_dict: Dictionary, device: torch.device
     logger.info("shallow fusion with language model %s (%s, %d parameters)", path,
                 cfg.model._name, sum(p.numel() for p in model.parameters()))
     return model.to(device).eval()
+
+
+def generator_hook(task, models, args, seq_gen_cls, extra):
+    """``build_generator``'s LM: fairseq-generate's checked, fairseq-interactive's loaded."""
+    lm_path = getattr(args, "lm_path", None)
+    if lm_path:
+        if extra.get("lm_model") is not None:   # fairseq-generate's, built on DATA/dict.txt
+            check_language_model(lm_path, task.target_dictionary)
+        else:   # fairseq-interactive's case: parsed, then ignored
+            first = next(models[0].parameters())
+            lm = load_language_model(lm_path, task.target_dictionary, first.device)
+            extra["lm_model"], extra["lm_weight"] = lm.to(first.dtype), args.lm_weight
+        if not args.lm_weight:
+            logger.warning("--lm-path without --lm-weight (0): the LM changes nothing")
+    return seq_gen_cls, extra

@@ -477,7 +477,6 @@ class Decoder:
         import torch
 
         task, model = self.task, self.model
-        model.decoder.fast_step = None
         generator = task.build_generator([model], self.generation_cfg(path, beam).generation)
         tgt_dict = task.target_dictionary
         hyps, tokens, lists, gen_tokens, sentences = {}, {}, {}, 0, 0
@@ -492,13 +491,12 @@ class Decoder:
                     hyps[sid] = tgt_dict.string(toks, "sentencepiece")
                 sentences += len(sample["id"])
             seconds = time.perf_counter() - start
-        step = model.decoder.fast_step
-        if step is not None and step.shortlist is not None:
+        shortlist = getattr(generator, "shortlist", None)   # a --fast-decoding *shortlist's
+        if shortlist is not None:
             for sample in self.batches:   # the list each sentence was decoded with (untimed)
-                ids = step.shortlist.select(sample["net_input"]["src_tokens"]).tolist()
+                ids = shortlist.select(sample["net_input"]["src_tokens"]).tolist()
                 for sid in sample["id"].tolist():
                     lists[sid] = ids
-        model.decoder.fast_step = None
         order = sorted(hyps)
         r = {"seconds": seconds, "sentences_per_s": sentences / seconds,
              "tokens_per_s": gen_tokens / seconds, "sentences": sentences,

@@ -55,7 +55,6 @@ def main(argv=None):
     spec = dict(systems[a.system], limit=a.sentences)
     decoder = benchmark.Decoder(argparse.Namespace(beam=a.beam, gen_batch=64), spec)
     task, model = decoder.task, decoder.model
-    model.decoder.fast_step = None
     generator = task.build_generator([model], decoder.generation_cfg(a.path, a.beam).generation)
 
     def decode():

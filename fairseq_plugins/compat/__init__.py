@@ -29,7 +29,6 @@ FIXES = (
     "replace_unk",
     "clean_exit",
     "numpy_compat_long",
-    "interactive_lm",
     "one_line_errors",
     "arch_help",
     "data_folder_errors",
@@ -38,7 +37,6 @@ FIXES = (
     "distributed",
     "sharded_validation",
     "checkpoint_broadcast",
-    "fast_decoding_options",
 )
 
 _applied = set()

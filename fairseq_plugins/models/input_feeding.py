@@ -1,13 +1,14 @@
 """Input feeding's training forward: the step loop over only the sentences still running.
 
 With input feeding (Luong et al., 2015) step t's RNN input is [e_t; h~_{t-1}], the previous
-step's attentional vector, so the decoder runs one step at a time (:meth:`RNNDecoder._steps`).
+step's attentional vector, so the decoder runs one step at a time (:meth:`RNNDecoder.step`).
 Over a whole target that loop also computes every padding position of the shorter
 sentences: about a fifth of the steps of a Multi30k batch, in the RNN, the attention and the
 combination layer alike. :func:`input_fed_steps` computes the same features without them:
 
 * the rows are sorted longest target first, so the sentences still running at step t are
-  the first n_t rows, and each step runs on that prefix (as a packed sequence does);
+  the first n_t rows, and each step (the decoder's own :meth:`RNNDecoder.step`) runs on
+  that prefix (as a packed sequence does);
 * features and attention of a padding position are zero, and :func:`output_layer` scores
   only the real positions (padding's logits are zero): no criterion reads them, their
   targets being padding too;
@@ -60,20 +61,20 @@ def input_fed_steps(decoder, tokens: Tensor, memory, state) -> Tuple[Tensor, Ten
     hidden, cell = rows(state["hidden"], 1), rows(state["cell"], 1)  # L x B x H
     feed = rows(state["input_feed"])  # B x H
 
+    step_state = {"hidden": hidden, "cell": cell, "input_feed": feed}
+    step_memory = {"keys": keys, "values": values, "mask": mask, "summary": None, "group": 0}
     features: List[Tensor] = []
     attns: List[Tensor] = []
     for t, n in enumerate(running):
-        if n < feed.size(0):  # sentences ended: keep the first n rows (the longer ones)
-            feed, hidden, keys, values = feed[:n], hidden[:, :n], keys[:n], values[:n]
-            cell = cell[:, :n] if cell is not None else None
-            mask = mask[:n] if mask is not None else None
-        x = torch.cat([embs[t][:n], feed], dim=-1).unsqueeze(1)  # n x 1 x (E + H)
-        out, hidden, cell = _rnn_step(decoder, x, hidden, cell)  # n x 1 x H
-        if outs_masks is not None:
-            out = out * outs_masks[t][:n].unsqueeze(1)
-        context, attn = decoder.attention(out, keys, values, mask)  # n x 1 x C, n x 1 x S
-        feed = decoder._readout(out, None, context).squeeze(1)  # n x H
-        features.append(F.pad(feed, (0, 0, 0, bsz - n)))  # B x H, zero rows for ended ones
+        if n < step_state["input_feed"].size(0):  # sentences ended: keep the first n rows
+            step_state = {key: _prefix(x, n, 1 if key in ("hidden", "cell") else 0)
+                          for key, x in step_state.items()}
+            step_memory = {key: _prefix(x, n) for key, x in step_memory.items()}
+        emb_t = embs[t][:n].unsqueeze(1)  # n x 1 x E
+        out_mask = outs_masks[t][:n].unsqueeze(1) if outs_masks is not None else None
+        feat, attn, step_state = decoder.step(emb_t, step_state, step_memory,
+                                              out_mask=out_mask)  # n x 1 x H, n x 1 x S
+        features.append(F.pad(feat.squeeze(1), (0, 0, 0, bsz - n)))  # B x H, zero rows
         attns.append(F.pad(attn.squeeze(1), (0, 0, 0, bsz - n)))  # B x S
     features_bth, attn_bts = torch.stack(features, 1), torch.stack(attns, 1)
     if order is not None:  # back to the caller's row order
@@ -92,13 +93,9 @@ def output_layer(decoder, features: Tensor, tokens: Tensor) -> Tensor:
     return logits.new_zeros(*tokens.shape, logits.size(-1)).index_put((real,), logits)
 
 
-def _rnn_step(decoder, x: Tensor, hidden: Tensor, cell: Optional[Tensor]):
-    """One step of the decoder's RNN (LSTM or GRU) on n x 1 x I, states L x n x H."""
-    if decoder.cell == "lstm":
-        out, (hidden, cell) = decoder.rnn(x, (hidden.contiguous(), cell.contiguous()))
-    else:
-        out, hidden = decoder.rnn(x, hidden.contiguous())
-    return out, hidden, cell
+def _prefix(x, n: int, dim: int = 0):
+    """The first ``n`` rows of ``x`` along ``dim`` (None and ints pass through)."""
+    return x.narrow(dim, 0, n) if isinstance(x, Tensor) else x
 
 
 def _running(tokens: Tensor, pad: int) -> Tuple[List[int], Optional[Tensor]]:

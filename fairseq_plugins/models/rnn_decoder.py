@@ -12,6 +12,19 @@ Two ways to run the same weights:
   in fairseq's beam search, which asks for one step at a time. Both paths share
   :meth:`RNNDecoder._readout`, so they score identically.
 
+Every step-by-step path runs one function, :meth:`RNNDecoder.step`: the whole-target loop
+(:meth:`RNNDecoder._steps`), input feeding's training loop over the sentences still running
+(:mod:`fairseq_plugins.models.input_feeding`) and incremental decoding. A step runs the
+layers it is given (:class:`StepLayers`: the RNN, Luong's combination, the tied output's
+projection, the output layer); by default the decoder's own. ``--fast-decoding``
+(:mod:`fairseq_plugins.decoding`) only swaps them, through :attr:`RNNDecoder.step_layers`:
+int8 copies, an output layer over a per-batch list of target tokens.
+
+Incremental decoding also reads the encoder's output in fairseq's layout (a row per
+hypothesis) or, under ``--fast-decoding``, one row per sentence with ``beam_group`` = k
+hypotheses each (:mod:`fairseq_plugins.decoding.beam_layout`): the attention then scores
+the k hypotheses of a sentence as k query steps of that sentence, the same arithmetic.
+
 The readout (what the output layer sees) follows each paper:
 
 * Luong (dot / general):   h~_t = tanh(W_c [c_t; h_t])       (also the input-fed vector)
@@ -21,7 +34,7 @@ The readout (what the output layer sees) follows each paper:
 Shapes: B batch, T target steps, S source length, E embedding size, H decoder hidden
 size, C encoder output size (= directions x encoder hidden), L decoder layers, V vocab.
 """
-from typing import Dict, List, Optional, Tuple
+from typing import Callable, Dict, List, NamedTuple, Optional, Tuple
 
 import torch
 import torch.nn as nn
@@ -36,11 +49,31 @@ from fairseq_plugins.models.bridges import Bridge
 from fairseq_plugins.models.rnn_encoder import build_rnn, cpu_autocast
 
 State = Dict[str, Optional[Tensor]]
+Layer = Callable[[Tensor], Tensor]
+
+
+class StepLayers(NamedTuple):
+    """The layers one decoder step runs (see the module's docstring)."""
+
+    #: (x B x 1 x I, state) -> (RNN output B x 1 x H, before dropout; the new state)
+    rnn: Callable[[Tensor, State], Tuple[Tensor, State]]
+    #: Luong's W_c ([c_t; h_t] -> H), None for the other attentions
+    combine: Optional[Layer]
+    #: a tied output's projection of the readout to the embedding size, or None
+    project: Optional[Layer]
+    #: the output layer: logits over the vocabulary, or over ``output_ids``
+    output: Layer
+    #: the sorted target ids ``output`` scores (None: the whole vocabulary)
+    output_ids: Optional[Tensor] = None
+    #: whether the step's input tokens are positions in ``output_ids`` (a search that runs
+    #: over the list), not target ids
+    positions: bool = False
 
 
 class RNNDecoder(FairseqIncrementalDecoder):
-    #: set by --fast-decoding (fairseq_plugins.fast_decoding): a faster incremental step
-    fast_step = None
+    #: the layers incremental steps run instead of the decoder's own (None: its own); set by
+    #: --fast-decoding (fairseq_plugins.decoding)
+    step_layers: Optional[StepLayers] = None
     #: whether incremental steps return their attention; fairseq-generate and
     #: fairseq-interactive ask for it only with --print-alignment (make_generation_fast_),
     #: and without it the beam search copies no attention at each step
@@ -86,30 +119,21 @@ class RNNDecoder(FairseqIncrementalDecoder):
     def forward(self, prev_output_tokens: Tensor, encoder_out: Dict[str, List[Tensor]],
                 incremental_state: Optional[Dict[str, Dict[str, Optional[Tensor]]]] = None,
                 **kwargs) -> Tuple[Tensor, Dict]:
-        if incremental_state is not None and self.fast_step is not None:
-            with cpu_autocast(self.cpu_bf16):
-                return self.fast_step.step(self, prev_output_tokens, encoder_out,
-                                           incremental_state)
         with cpu_autocast(self.cpu_bf16):  # logits B x T x V in bf16 under --cpu-bf16
             features, attn = self.extract_features(prev_output_tokens, encoder_out,
                                                    incremental_state)
-            if incremental_state is not None and not self.need_attn:
-                attn = None
-            if incremental_state is None and self._input_fed_steps():
+            if incremental_state is not None:
+                return self._step_output(features, attn)
+            if self._input_fed_steps():
                 # its padding positions hold no features: only the real ones are scored
                 logits = input_feeding.output_layer(self, features, prev_output_tokens)
                 return logits, {"attn": [attn]}
             return self.output_layer(features), {"attn": [attn]}
 
     def extract_features(self, prev_output_tokens, encoder_out, incremental_state=None):
-        cached = self._get_cached(incremental_state) if incremental_state is not None else None
-        memory = self._memory(encoder_out, cached["keys"] if cached is not None else None)
         if incremental_state is not None:
-            state = cached if cached is not None else self._initial_state(encoder_out)
-            tokens = prev_output_tokens[:, -1:]  # B x 1: fairseq passes the whole prefix
-            features, attn, state = self._steps(tokens, memory, state, sample=False)
-            self._set_cached(incremental_state, state)
-            return features, attn
+            return self._incremental_step(prev_output_tokens, encoder_out, incremental_state)
+        memory = self._memory(encoder_out, None)
         state = self._initial_state(encoder_out)
         sampling = self.training and self.teacher_forcing_ratio < 1.0
         if self._input_fed_steps():  # skips the padding's steps
@@ -121,11 +145,9 @@ class RNNDecoder(FairseqIncrementalDecoder):
         return features, attn
 
     def get_normalized_probs(self, net_output, log_probs, sample=None):
-        if isinstance(net_output[1], dict) and net_output[1].get("shortlist") is not None:
-            from fairseq_plugins.fast_decoding import normalized_shortlist_probs
-
-            return normalized_shortlist_probs(net_output[0], net_output[1]["shortlist"],
-                                              len(self.dictionary), log_probs)
+        if isinstance(net_output[1], dict) and net_output[1].get("output_ids") is not None:
+            return _spread_over_vocab(net_output[0], net_output[1]["output_ids"],
+                                      len(self.dictionary), log_probs)
         return super().get_normalized_probs(net_output, log_probs, sample)
 
     def _input_fed_steps(self) -> bool:
@@ -135,54 +157,156 @@ class RNNDecoder(FairseqIncrementalDecoder):
 
     def output_layer(self, features: Tensor) -> Tensor:
         # features: B x T x F -> logits B x T x V
-        if self.output_projection is not None:
-            return self.output_projection(features)
         if self.out_proj is not None:
             features = self.out_proj(features)  # B x T x E
-        return F.linear(features, self.embed_tokens.effective_weight())
+        return self._output(features)
+
+    def _output(self, x: Tensor) -> Tensor:
+        """The output layer proper: B x T x (F, or E when tied) -> logits B x T x V."""
+        if self.output_projection is not None:
+            return self.output_projection(x)
+        return F.linear(x, self.embed_tokens.effective_weight())
+
+    # ------------------------------------------------------------------ one step
+    def own_layers(self) -> StepLayers:
+        """The decoder's own layers, as a step runs them (fast decoding replaces some)."""
+        return StepLayers(rnn=self._run_rnn, combine=self.combine, project=self.out_proj,
+                          output=self._output)
+
+    def step(self, emb: Tensor, state: State, memory, layers: Optional[StepLayers] = None,
+             out_mask: Optional[Tensor] = None) -> Tuple[Tensor, Optional[Tensor], State]:
+        """One decoder step: the readout B x 1 x F the output layer scores, the attention
+        B x 1 x S (None without attention) and the new state.
+
+        ``emb`` B x 1 x E is the input token's embedding, its dropout applied: the callers
+        embed differently (input feeding draws every step's mask ahead; a search over a
+        token list passes positions). ``state``: hidden and cell L x B x H, input_feed
+        B x H; ``memory``: :meth:`_memory`. ``out_mask`` B x 1 x H, the RNN output's
+        dropout mask drawn ahead (scaled), replaces drawing one here.
+        """
+        layers = self.own_layers() if layers is None else layers
+        parts, context, attn = [emb], None, None
+        if self.input_feeding:
+            parts.append(state["input_feed"].unsqueeze(1))  # B x 1 x H
+        if self.attention_type == "additive":
+            query = state["hidden"][-1].unsqueeze(1)  # B x 1 x H: previous top state
+            context, attn = self._attend(query, memory)
+        elif self.context_every_step:
+            context = memory["summary"].unsqueeze(1)  # B x 1 x C
+        if context is not None:
+            parts.append(context)
+        out, state = layers.rnn(torch.cat(parts, dim=-1), state)  # B x 1 x H
+        if out_mask is not None:
+            out = out * out_mask
+        else:
+            out = F.dropout(out, p=self.dropout, training=self.training)
+        if self.luong:
+            context, attn = self._attend(out, memory)
+        feat = self._readout(out, emb, context, layers.combine)  # B x 1 x F
+        if self.input_feeding:
+            state["input_feed"] = feat.squeeze(1)
+        return feat, attn, state
+
+    def _incremental_step(self, prev_output_tokens, encoder_out, incremental_state):
+        """fairseq's incremental decoding: the step of the last token of each prefix."""
+        layers = self.own_layers() if self.step_layers is None else self.step_layers
+        cached = self._get_cached(incremental_state)
+        memory = self._memory(encoder_out, cached["keys"] if cached is not None else None)
+        state = cached if cached is not None else self._initial_state(encoder_out)
+        tokens = prev_output_tokens[:, -1:]  # B x 1: fairseq passes the whole prefix
+        if layers.positions:
+            tokens = layers.output_ids[tokens]  # list positions -> target ids
+        features, attn, state = self.step(self._embed(tokens), state, memory, layers)
+        # one row a sentence: the keys travel with encoder_out, not with the state's reorder
+        state["keys"] = None if memory["group"] else memory["keys"]
+        self._set_cached(incremental_state, state)
+        return features, attn
+
+    def _step_output(self, features: Tensor, attn: Optional[Tensor]):
+        """The logits of an incremental step, through the step's layers."""
+        layers = self.own_layers() if self.step_layers is None else self.step_layers
+        if layers.project is not None:
+            features = layers.project(features)
+        extra = {"attn": [attn if self.need_attn else None]}
+        if layers.output_ids is not None and not layers.positions:
+            extra["output_ids"] = layers.output_ids  # the search's vocabulary stays V
+        return layers.output(features), extra
 
     # ------------------------------------------------------------------ pieces
     def _memory(self, encoder_out, cached_keys: Optional[Tensor]) -> Dict[str, Optional[Tensor]]:
         """Encoder outputs, their padding mask, projected attention keys (computed once per
-        sentence: incremental decoding passes the cached ones), Cho's context."""
-        values = encoder_out["encoder_out"][0]  # B x S x C
+        sentence: incremental decoding passes the cached ones, or, one row a sentence, keeps
+        them in ``encoder_out``), Cho's context (a row per hypothesis), ``group``: the
+        hypotheses of each sentence row (0 in fairseq's layout)."""
+        group = encoder_out.get("beam_group", 0)
+        values = encoder_out["encoder_out"][0]  # B x S x C (n x S x C by sentence)
         mask = encoder_out["encoder_padding_mask"][0]  # B x S
         keys = None
         if self.attention is not None:
-            keys = cached_keys if cached_keys is not None else self.attention.project_keys(values)
+            if group:
+                if "attention_keys" not in encoder_out:  # once a batch; the layout keeps them
+                    encoder_out["attention_keys"] = [self.attention.project_keys(values)]
+                keys = encoder_out["attention_keys"][0]
+            else:
+                keys = (cached_keys if cached_keys is not None
+                        else self.attention.project_keys(values))
         summary = None
         if self.context_every_step:
             top = encoder_out["final_hidden"][0][-1]  # D x B x H_enc (top layer)
             summary = top.permute(1, 0, 2).reshape(values.size(0), -1)  # B x C
+            if group:  # n x C -> R x C
+                summary = summary.repeat_interleave(group, dim=0)
         return {"values": values, "mask": mask if mask.any() else None, "keys": keys,
-                "summary": summary}
+                "summary": summary, "group": group}
 
     def _initial_state(self, encoder_out) -> State:
         final_c = encoder_out["final_cell"][0] if len(encoder_out["final_cell"]) else None
         h0, c0 = self.bridge(encoder_out["final_hidden"][0], final_c)  # L x B x H each
         bsz = h0.size(1)
-        return {
+        state = {
             "hidden": h0,
             "cell": c0,
             "input_feed": h0.new_zeros(bsz, self.hidden_size) if self.input_feeding else None,
             "keys": None,
         }
+        group = encoder_out.get("beam_group", 0)
+        if group > 1:  # per sentence -> per hypothesis, once a batch
+            state = {key: (None if t is None else
+                           t.repeat_interleave(group, dim=0 if key == "input_feed" else 1))
+                     for key, t in state.items()}
+        return state
 
     def _embed(self, tokens: Tensor) -> Tensor:
         return F.dropout(self.embed_tokens(tokens), p=self.dropout, training=self.training)
 
-    def _rnn(self, x: Tensor, state: State) -> Tuple[Tensor, State]:
-        hx = (state["hidden"], state["cell"]) if self.cell == "lstm" else state["hidden"]
+    def _run_rnn(self, x: Tensor, state: State) -> Tuple[Tensor, State]:
+        """The RNN over x B x T x I from ``state``: its output B x T x H (no dropout yet) and
+        the new state. Contiguous states: input feeding passes row prefixes."""
+        hidden = state["hidden"].contiguous()
+        hx = (hidden, state["cell"].contiguous()) if self.cell == "lstm" else hidden
         out, hn = self.rnn(x, hx)  # out: B x T x H
         h, c = hn if self.cell == "lstm" else (hn, None)
         new_state = dict(state)
         new_state["hidden"], new_state["cell"] = h, c
-        return F.dropout(out, p=self.dropout, training=self.training), new_state
+        return out, new_state
 
-    def _readout(self, out: Tensor, emb: Tensor, context: Optional[Tensor]) -> Tensor:
+    def _attend(self, query: Tensor, memory):
+        """The attention of R x 1 x Q queries; one row a sentence (``group`` k), as the
+        n x k x Q queries of the n sentences."""
+        group = memory["group"]
+        if not group:
+            return self.attention(query, memory["keys"], memory["values"], memory["mask"])
+        rows = query.size(0)
+        context, attn = self.attention(query.view(rows // group, group, -1), memory["keys"],
+                                       memory["values"], memory["mask"])  # n x k x C, n x k x S
+        return context.reshape(rows, 1, -1), attn.reshape(rows, 1, -1)
+
+    def _readout(self, out: Tensor, emb: Tensor, context: Optional[Tensor],
+                 combine: Optional[Layer] = None) -> Tensor:
         """The output layer's input for T steps: out B x T x H, emb B x T x E, context B x T x C."""
         if self.luong:
-            return torch.tanh(self.combine(torch.cat([context, out], dim=-1)))  # B x T x H
+            combine = self.combine if combine is None else combine
+            return torch.tanh(combine(torch.cat([context, out], dim=-1)))  # B x T x H
         if self.context_input:
             return torch.cat([out, context, emb], dim=-1)  # B x T x (H + C + E)
         return out  # B x T x H
@@ -196,13 +320,15 @@ class RNNDecoder(FairseqIncrementalDecoder):
         if self.context_every_step:
             context = memory["summary"].unsqueeze(1).expand(bsz, tgt_len, -1)  # B x T x C
             x = torch.cat([emb, context], dim=-1)
-        out, _ = self._rnn(x, state)  # B x T x H
+        out, _ = self._run_rnn(x, state)  # B x T x H
+        out = F.dropout(out, p=self.dropout, training=self.training)
         if self.luong:
             context, attn = self.attention(out, memory["keys"], memory["values"], memory["mask"])
         return self._readout(out, emb, context), attn
 
     def _steps(self, tokens: Tensor, memory, state: State, sample: bool):
-        """Step-by-step loop; with ``sample`` some inputs are the model's own predictions."""
+        """:meth:`step` over the whole target; with ``sample`` some inputs are the model's
+        own predictions (scheduled sampling)."""
         bsz, tgt_len = tokens.shape
         features, attns = [], []
         prev_pred = None
@@ -211,25 +337,7 @@ class RNNDecoder(FairseqIncrementalDecoder):
             if sample and prev_pred is not None:
                 use_pred = torch.rand(bsz, 1, device=tokens.device) >= self.teacher_forcing_ratio
                 step_tokens = torch.where(use_pred, prev_pred, step_tokens)
-            emb = self._embed(step_tokens)  # B x 1 x E
-            parts, context, attn = [emb], None, None
-            if self.input_feeding:
-                parts.append(state["input_feed"].unsqueeze(1))  # B x 1 x H
-            if self.attention_type == "additive":
-                query = state["hidden"][-1].unsqueeze(1)  # B x 1 x H: previous top state
-                context, attn = self.attention(query, memory["keys"], memory["values"],
-                                               memory["mask"])
-            elif self.context_every_step:
-                context = memory["summary"].unsqueeze(1)  # B x 1 x C
-            if context is not None:
-                parts.append(context)
-            out, state = self._rnn(torch.cat(parts, dim=-1), state)  # B x 1 x H
-            if self.luong:
-                context, attn = self.attention(out, memory["keys"], memory["values"],
-                                               memory["mask"])
-            feat = self._readout(out, emb, context)  # B x 1 x F
-            if self.input_feeding:
-                state["input_feed"] = feat.squeeze(1)
+            feat, attn, state = self.step(self._embed(step_tokens), state, memory)  # B x 1 x F
             if sample:
                 prev_pred = self.output_layer(feat).argmax(dim=-1)  # B x 1
             features.append(feat)
@@ -262,3 +370,12 @@ class RNNDecoder(FairseqIncrementalDecoder):
 
     def max_positions(self):
         return int(1e5)
+
+
+def _spread_over_vocab(logits: Tensor, ids: Tensor, vocab: int, log_probs: bool) -> Tensor:
+    """Log-probabilities (or probabilities) over the vocabulary from logits over the target
+    ids ``ids``: normalised over them, -inf (0) for every other token."""
+    lp = F.log_softmax(logits.float(), dim=-1)
+    full = lp.new_full(lp.shape[:-1] + (vocab,), float("-inf"))
+    full.index_copy_(lp.dim() - 1, ids.to(lp.device), lp)
+    return full if log_probs else full.exp()

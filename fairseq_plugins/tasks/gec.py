@@ -39,7 +39,7 @@ correction's mean token log-probability beats the source's by more than ``B``
 (:mod:`fairseq_plugins.tasks.gec_copy_bias`).  ``--lm-path LM --lm-weight W``
 (fairseq's own generation options) add ``W`` times a language model's log-probability
 at every beam-search step, also in ``fairseq-interactive``, which fairseq itself does
-not (:mod:`fairseq_plugins.compat.interactive_lm`, for every task); the LM must share
+not (:func:`fairseq_plugins.lm_fusion.generator_hook`, for every task); the LM must share
 the target dictionary (:mod:`fairseq_plugins.lm_fusion` loads and checks it).
 
 (No ``from __future__ import annotations`` here: fairseq reads the config dataclass's
@@ -137,6 +137,8 @@ class GECTask(TranslationTask):
     """Grammatical error correction (``err`` -> ``cor``) with GLEU validation."""
 
     cfg: GECConfig
+    #: --fast-decoding's shortlist holds the source tokens: a correction mostly copies them
+    shortlist_includes_source = True
 
     def __init__(self, cfg: GECConfig, src_dict, tgt_dict):
         super().__init__(cfg, src_dict, tgt_dict)

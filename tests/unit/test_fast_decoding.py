@@ -1,4 +1,4 @@
-"""``--fast-decoding`` (fairseq_plugins.fast_decoding) on toy models, through fairseq's own
+"""``--fast-decoding`` (fairseq_plugins.decoding) on toy models, through fairseq's own
 task.build_generator and SequenceGenerator, as fairseq-generate builds them.
 
 What is exact is tested for equality with the standard path: the fast step over the whole
@@ -17,8 +17,10 @@ from fairseq.sequence_generator import SequenceGenerator
 from conftest import PLUGIN_DIR
 from unit.test_model import SMALL, VARIANTS, batch, build, write_toy_corpus
 
-from fairseq_plugins import fast_decoding
-from fairseq_plugins.fast_decoding import FastDecodingError
+from fairseq_plugins import lm_fusion
+from fairseq_plugins.decoding import beam_layout, generator, int8
+from fairseq_plugins.decoding.options import FastDecodingError
+from fairseq_plugins.models.rnn_decoder import RNNDecoder
 
 
 @pytest.fixture(scope="module")
@@ -45,11 +47,9 @@ def gen_args(mode="none", beam=5, **kw):
 
 
 def decode(task, model, args, sample):
-    model.decoder.fast_step = None
-    generator = task.build_generator([model], args)
+    gen = task.build_generator([model], args)
     with torch.no_grad():
-        hypos = task.inference_step(generator, [model], sample)
-    model.decoder.fast_step = None
+        hypos = task.inference_step(gen, [model], sample)
     return [h[0] for h in hypos]
 
 
@@ -112,14 +112,14 @@ def test_lean_equals_the_standard_path_with_one_encoder_row_a_sentence(variant, 
 
     monkeypatch.setattr(model.decoder, "get_normalized_probs", eos_bonus)
     seen = []
-    original = fast_decoding.reorder_by_sentence
+    original = beam_layout.by_sentence
 
-    def recording(encoder, encoder_out, new_order):
-        out = original(encoder, encoder_out, new_order)
+    def recording(encoder_out, new_order, select_rows):
+        out = original(encoder_out, new_order, select_rows)
         seen.append((out.get("beam_group"), out["encoder_out"][0].size(0), new_order.numel()))
         return out
 
-    monkeypatch.setattr(fast_decoding, "reorder_by_sentence", recording)
+    monkeypatch.setattr(beam_layout, "by_sentence", recording)
     standard = decode(task, model, gen_args(), sample)
     lean = decode(task, model, gen_args("lean"), sample)
     for s, f in zip(standard, lean):
@@ -139,14 +139,15 @@ def test_an_order_across_sentences_gets_a_row_a_hypothesis(toy):
     with torch.no_grad():
         enc = model.encoder(net["src_tokens"], net["src_lengths"])
     expand = torch.arange(3).repeat_interleave(2)
-    grouped = fast_decoding.reorder_by_sentence(model.encoder, enc, expand)
+    rows = model.encoder.select_rows
+    grouped = beam_layout.by_sentence(enc, expand, rows)
     assert grouped["beam_group"] == 2 and grouped["encoder_out"][0].size(0) == 3
     across = torch.tensor([0, 2, 1, 3, 4, 5])   # rows 1 and 2 swap sentences
-    mixed = fast_decoding.reorder_by_sentence(model.encoder, grouped, across)
+    mixed = beam_layout.by_sentence(grouped, across, rows)
     own = model.encoder.reorder_encoder_out(enc, expand[across])
     assert "beam_group" not in mixed and set(mixed) == set(own)
     assert all(torch.equal(a, b) for key in own for a, b in zip(mixed[key], own[key]))
-    dropped = fast_decoding.reorder_by_sentence(model.encoder, grouped, torch.tensor([4, 5]))
+    dropped = beam_layout.by_sentence(grouped, torch.tensor([4, 5]), rows)
     assert dropped["beam_group"] == 2
     assert torch.equal(dropped["encoder_out"][0], enc["encoder_out"][0][2:])
 
@@ -182,13 +183,10 @@ def test_shortlist_with_a_prefix_or_alignments_equals_the_standard_path(toy, tmp
     assert not torch.equal(prefix.squeeze(1), torch.full_like(prefix.squeeze(1), tgt.eos()))
 
     def run(mode, table=None, **kw):
-        model.decoder.fast_step = None
-        generator = task.build_generator([model], gen_args(mode, beam=1, shortlist=table, **kw))
+        gen = task.build_generator([model], gen_args(mode, beam=1, shortlist=table, **kw))
         with torch.no_grad():
-            hypos = task.inference_step(generator, [model], sample,
-                                        prefix_tokens=kw.get("prefix"))
-        model.decoder.fast_step = None
-        return [h[0] for h in hypos], generator
+            hypos = task.inference_step(gen, [model], sample, prefix_tokens=kw.get("prefix"))
+        return [h[0] for h in hypos], gen
 
     for kw in ({"prefix": prefix}, {"print_alignment": "hard"}):
         standard, _ = run("none", **kw)
@@ -196,8 +194,8 @@ def test_shortlist_with_a_prefix_or_alignments_equals_the_standard_path(toy, tmp
         targets = sorted(used | set(range(tgt.nspecial, tgt.nspecial + 3)))
         assert len(targets) < len(tgt) - 6
         table = write_table(tmp_path / "t.tsv", task.source_dictionary, tgt, targets)
-        fast, generator = run("shortlist", table, **kw)
-        assert generator.searches_the_list() == ("prefix" in kw)
+        fast, gen = run("shortlist", table, **kw)
+        assert gen.searches_the_list() == ("prefix" in kw)
         for s, f in zip(standard, fast):
             assert f["tokens"].tolist() == s["tokens"].tolist()
             assert float(f["score"]) == pytest.approx(float(s["score"]), abs=1e-5)
@@ -273,7 +271,6 @@ def test_gec_shortlist_is_the_source_tokens_and_the_frequent_ones(toy_joined):
     with torch.no_grad():
         hypos = task.inference_step(fast, [model], sample)
     assert all(set(h[0]["tokens"].tolist()) <= set(ids) for h in hypos)
-    model.decoder.fast_step = None
 
 
 # --------------------------------------------------------------------------- approximate
@@ -287,12 +284,13 @@ def test_int8_step_stays_close_to_the_standard_step(toy, toy_joined, name):
     prev = sample["net_input"]["prev_output_tokens"]
     with torch.no_grad():
         full = model.get_normalized_probs(model(**net), log_probs=True)
-        step = fast_decoding.FastStep(model.decoder, "int8", None)
+        model.decoder.step_layers = int8.int8_layers(model.decoder)
         enc = model.encoder(net["src_tokens"], net["src_lengths"])
         state, lps = {}, []
         for t in range(prev.size(1)):
-            logits, _ = step.step(model.decoder, prev[:, :t + 1], enc, state)
+            logits, _ = model.decoder(prev[:, :t + 1], enc, incremental_state=state)
             lps.append(F.log_softmax(logits, dim=-1))
+        model.decoder.step_layers = None
     lp = torch.cat(lps, dim=1)
     mask = sample["target"] != task.target_dictionary.pad()
     diff = (lp - full).abs()[mask]
@@ -304,11 +302,10 @@ def test_preparing_leaves_the_checkpoint_weights_alone(toy):
     model.eval()
     before = {k: v.clone() for k, v in model.state_dict().items()}
     decode(task, model, gen_args("int8"), batch(task))
-    model.decoder.fast_step = fast_decoding.FastStep(model.decoder, "int8", None)
+    assert model.decoder.step_layers is not None   # still set: the state holds no int8 copy
     after = model.state_dict()
     assert list(after) == list(before)
     assert all(torch.equal(after[k], before[k]) for k in before)
-    model.decoder.fast_step = None
 
 
 # --------------------------------------------------------------------------- bad input
@@ -318,8 +315,7 @@ def test_unsupported_combinations_are_one_error_each(toy, tmp_path):
 
     def error(args, models=(model,)):
         with pytest.raises(FastDecodingError) as e:
-            fast_decoding.prepare(list(models), args, task)
-        model.decoder.fast_step = None
+            task.build_generator(list(models), args)
         return str(e.value)
 
     assert "needs a lexical table, --shortlist FILE" in error(gen_args("shortlist"))
@@ -347,13 +343,55 @@ def test_constraints_with_a_shortlist_are_refused(toy, tmp_path):
     model.eval()
     tgt = task.target_dictionary
     table = write_table(tmp_path / "t.tsv", task.source_dictionary, tgt, [tgt.nspecial])
-    generator = task.build_generator([model], gen_args("shortlist", shortlist=table))
+    gen = task.build_generator([model], gen_args("shortlist", shortlist=table))
     with pytest.raises(FastDecodingError, match="--constraints"):
-        generator.generate([model], batch(task), constraints=torch.zeros(8, 1).long())
-    model.decoder.fast_step = None
+        gen.generate([model], batch(task), constraints=torch.zeros(8, 1).long())
 
 
-def test_default_none_builds_fairseqs_own_generator(toy):
+def test_default_none_builds_fairseqs_own_generator_with_the_models_own_layers(toy, tmp_path):
+    """``none`` is fairseq's generator and the model's own layers and layout, also after
+    a fast mode set others on the same model (a process that decodes several ways)."""
     task, model = build(toy, "rnn_luong")
-    generator = task.build_generator([model], gen_args("none"))
-    assert type(generator) is SequenceGenerator and model.decoder.fast_step is None
+    model.eval()
+    tgt = task.target_dictionary
+    table = write_table(tmp_path / "t.tsv", task.source_dictionary, tgt, [tgt.nspecial])
+    for mode in ("int8", "shortlist", "none"):
+        gen = task.build_generator([model], gen_args(mode, shortlist=table))
+        fast = mode != "none"
+        assert (model.decoder.step_layers is not None) == fast
+        assert (model.encoder.beam_layout is not None) == fast
+    assert type(gen) is SequenceGenerator
+
+
+def test_every_path_runs_the_decoders_one_step(toy, tmp_path, monkeypatch):
+    """Training's whole-target loop with input feeding, incremental decoding and each fast
+    mode all run RNNDecoder.step, with the layers each mode swaps in."""
+    task, model = build(toy, "rnn_luong")
+    sample = batch(task)
+    calls = []
+    original = RNNDecoder.step
+
+    def counting(self, emb, state, memory, layers=None, out_mask=None):
+        calls.append(layers)
+        return original(self, emb, state, memory, layers, out_mask)
+
+    monkeypatch.setattr(RNNDecoder, "step", counting)
+    model.train()
+    model(**sample["net_input"])
+    assert calls and all(layers is None for layers in calls)   # its own
+    model.eval()
+    tgt = task.target_dictionary
+    table = write_table(tmp_path / "t.tsv", task.source_dictionary, tgt, range(len(tgt)))
+    for mode in ("none", "lean", "int8", "shortlist", "int8-shortlist"):
+        calls.clear()
+        decode(task, model, gen_args(mode, shortlist=table), sample)
+        assert calls, mode
+        rnn = {type(layers.rnn).__name__ for layers in calls}
+        assert rnn == ({"Int8RNN"} if mode.startswith("int8") else {"method"}), mode
+
+
+def test_build_generator_runs_the_plugins_hooks_in_their_stated_order():
+    from fairseq.tasks import FairseqTask
+
+    assert FairseqTask.build_generator is generator.build_generator
+    assert generator.HOOKS == (lm_fusion.generator_hook, generator.fast_decoding_hook)
