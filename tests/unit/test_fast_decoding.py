@@ -20,6 +20,7 @@ from unit.test_model import SMALL, VARIANTS, batch, build, write_toy_corpus
 from fairseq_plugins import lm_fusion
 from fairseq_plugins.decoding import beam_layout, generator, int8
 from fairseq_plugins.decoding.options import FastDecodingError
+from fairseq_plugins.decoding.shortlist import list_output
 from fairseq_plugins.models.rnn_decoder import RNNDecoder
 
 
@@ -89,6 +90,43 @@ def test_fast_step_over_the_whole_vocabulary_equals_the_standard_path(variant, t
         assert f["tokens"].tolist() == s["tokens"].tolist()
         assert torch.allclose(f["positional_scores"], s["positional_scores"], atol=1e-5)
         assert float(f["score"]) == pytest.approx(float(s["score"]), abs=1e-5)
+
+
+def test_an_output_layer_over_a_list_scores_its_tokens_as_the_whole_layer(toy):
+    """The step's layers with a list's output layer: logits over the list equal the whole
+    vocabulary's logits of those tokens, step by step, whether the search passes target ids
+    (and normalises over the list, -inf elsewhere) or positions in the list."""
+    task, model = build(toy, "rnn_luong")
+    model.eval()
+    sample = batch(task, range(3))
+    net, tgt = sample["net_input"], task.target_dictionary
+    ids = torch.tensor(sorted(
+        set(range(tgt.nspecial)) | set(range(tgt.nspecial + 2, len(tgt), 3))))
+    outside = torch.ones(len(tgt), dtype=torch.bool)
+    outside[ids] = False
+    seeded = torch.Generator().manual_seed(0)
+    prev_ids = ids[torch.randint(tgt.nspecial, len(ids), (3, 6), generator=seeded)]
+    prev_ids[:, 0] = tgt.eos()
+    d = model.decoder
+    output = list_output(ids, d.output_projection.weight, d.output_projection.bias)
+    with torch.no_grad():
+        enc = model.encoder(net["src_tokens"], net["src_lengths"])
+        for positions in (False, True):
+            prev = torch.searchsorted(ids, prev_ids) if positions else prev_ids
+            full_state, list_state = {}, {}
+            for t in range(prev.size(1)):
+                d.step_layers = None
+                full, _ = d(prev_ids[:, :t + 1], enc, incremental_state=full_state)
+                d.step_layers = d.own_layers()._replace(output=output, output_ids=ids,
+                                                        positions=positions)
+                listed, extra = d(prev[:, :t + 1], enc, incremental_state=list_state)
+                assert torch.allclose(listed, full[..., ids], atol=1e-5)
+                assert ("output_ids" in extra) == (not positions)
+                if not positions:
+                    lp = d.get_normalized_probs((listed, extra), log_probs=True)
+                    assert lp.size(-1) == len(tgt) and torch.isinf(lp[..., outside]).all()
+                    assert torch.allclose(lp[..., ids].exp().sum(-1), torch.ones(3, 1))
+    d.step_layers = None
 
 
 EOS_BONUS = 0.5
