@@ -10,9 +10,9 @@ without the model's options, a fairseq-interactive that dies on a bad input line
 data folder or checkpoint ending in a traceback), then registers the models, tasks and
 criterions.
 
-The torch-free text tools the plugin shares with data preparation (normalisation, PTB
-tokenisation, GLEU statistics, the error type) live in the ``preprocess`` package, which
-imports neither fairseq nor torch nor these fixes.
+The text tools the plugin shares with data preparation (normalisation, PTB
+tokenisation, GLEU statistics, the error type, the UTF-8 text reader) are
+:mod:`fairseq_plugins.text`; ``preprocess`` imports them from there.
 """
 from fairseq_plugins import compat
 

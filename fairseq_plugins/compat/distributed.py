@@ -50,7 +50,7 @@ from fairseq.distributed import utils as distributed_utils
 from fairseq.models import distributed_fairseq_model
 
 from fairseq_plugins.errors import DistributedError
-from preprocess.errors import InputError
+from fairseq_plugins.text.errors import InputError
 
 PROBLEM = ("fairseq's data-parallel training needs CUDA: on CPU it asserts, divides by zero "
            "or, under torchrun, silently trains N copies of one job")

@@ -10,7 +10,7 @@ traceback.
 import os
 import sys
 
-from preprocess.errors import InputError
+from fairseq_plugins.text.errors import InputError
 
 PROBLEM = "an error in the user's options or files ends in a traceback of fairseq's frames"
 FAIRSEQ_VERSIONS = ("0.12.0", "0.13")

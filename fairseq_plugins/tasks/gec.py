@@ -63,8 +63,8 @@ from omegaconf import II
 
 from fairseq_plugins.tasks import gec_references
 from fairseq_plugins.tasks.gec_copy_bias import prefer_source
-from preprocess import gleu, ptb
-from preprocess.text import normalize
+from fairseq_plugins.text import gleu, ptb
+from fairseq_plugins.text.normalize import normalize
 
 logger = logging.getLogger(__name__)
 

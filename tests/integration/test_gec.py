@@ -20,9 +20,9 @@ import pytest
 from conftest import (M2_TEXT, PLUGIN_DIR, REPO, assert_one_line_error, cli, hydra_train_cmd,
                       run, write)
 
-from preprocess import gleu
-from preprocess.lines import read_text
-from preprocess.ptb import detokenize, tokenize
+from fairseq_plugins.text import gleu
+from fairseq_plugins.text.files import read_text
+from fairseq_plugins.text.ptb import detokenize, tokenize
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 

@@ -58,14 +58,6 @@ def test_version_ranges_compare_numerically():
     assert not compat.in_range("0.9.0", ("0.12.0", "0.13"))
 
 
-def test_the_gleu_statistics_import_without_torch_fairseq_or_the_fixes():
-    out = _python("import sys, preprocess.gleu, preprocess.lines, preprocess.errors\n"
-                  "print(sorted(m for m in ('torch', 'fairseq', 'fairseq_plugins')"
-                  " if m in sys.modules))")
-    assert out.returncode == 0, out.stderr
-    assert out.stdout.strip() == "[]"
-
-
 def test_clean_exit_stops_and_joins_a_blocked_prefetcher():
     # a prefetching thread blocked on a full queue, as at the end of an early-stopped run
     out = _python(

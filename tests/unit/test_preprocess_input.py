@@ -7,8 +7,9 @@ import sys
 
 from conftest import assert_one_line_error, run
 
+from fairseq_plugins.text.normalize import normalize
 from preprocess import corpora
-from preprocess.text import SplitStats, clean_pairs, normalize
+from preprocess.text import SplitStats, clean_pairs
 
 
 def prepare(*args, check=True):
