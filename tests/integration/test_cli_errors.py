@@ -17,7 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import torch
 
-from conftest import PLUGIN_DIR, assert_cli_error, cli, run, train_cmd
+from support import PLUGIN_DIR, assert_cli_error, cli, run, train_cmd
 
 
 @pytest.fixture(scope="module")

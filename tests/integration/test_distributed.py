@@ -18,7 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import torch
 
-from conftest import assert_cli_error, cli, hydra_train_cmd, run, train_cmd
+from support import assert_cli_error, cli, hydra_train_cmd, run, train_cmd
 
 from fairseq_plugins.compat.distributed import _free_port
 

@@ -11,7 +11,7 @@ import sys
 
 import pytest
 
-from conftest import REPO, assert_one_line_error, run, write
+from support import REPO, assert_one_line_error, run, write
 
 from preprocess.fce import read_fce
 from fairseq_plugins.text.files import read_text

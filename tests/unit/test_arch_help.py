@@ -18,7 +18,7 @@ import yaml
 from fairseq import options
 from fairseq.models import ARCH_CONFIG_REGISTRY
 
-from conftest import PLUGIN_DIR, REPO, cli, run
+from support import PLUGIN_DIR, REPO, cli, run
 from fairseq_plugins import arch as arch_tool
 from fairseq_plugins.compat import arch_help
 from fairseq_plugins.models.rnn_seq2seq import PRESETS, RNNSeq2SeqConfig, fill_architecture

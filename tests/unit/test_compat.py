@@ -11,7 +11,7 @@ import types
 
 import pytest
 
-from conftest import REPO, run
+from support import REPO, run
 from fairseq_plugins import compat
 
 

@@ -4,7 +4,7 @@ import sys
 
 import pytest
 
-from conftest import REPO, assert_one_line_error, run, write
+from support import REPO, assert_one_line_error, run, write
 
 from fairseq_plugins.text.errors import InputError
 from preprocess.fce import FceCounts, fce_pairs, read_fce, sentence_spans

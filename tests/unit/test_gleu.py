@@ -9,7 +9,7 @@ import random
 import numpy as np
 import pytest
 
-from conftest import cli, run
+from support import cli, run
 
 from fairseq_plugins.text import gleu
 

@@ -4,7 +4,7 @@ import sys
 
 import pytest
 
-from conftest import M2_TEXT, REPO, assert_one_line_error, run, write
+from support import M2_TEXT, REPO, assert_one_line_error, run, write
 
 from fairseq_plugins.text.errors import InputError
 from preprocess.m2 import Edit, M2Sentence, m2_pairs, read_m2

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from conftest import REPO, assert_one_line_error, run, write
+from support import REPO, assert_one_line_error, run, write
 
 from preprocess.m2 import read_m2
 from preprocess.m2score import (MAX_GRAPH_ARCS, GoldEdit, fallback_edits, gold_edits,
