@@ -20,6 +20,9 @@ not applied either, and one warning line says so (fairseq may have fixed the pro
 itself, or changed the code the fix replaces). A module that still states only
 ``FAIRSEQ_VERSIONS = (lowest, below)`` is read as ``{"fairseq": (">=lowest", "<below")}``.
 ``docs/fairseq-fixes.md`` lists them all in a table.
+
+The plugin's own additions to fairseq's CLIs are not here: ``fairseq_plugins.FEATURES``
+installs them after these fixes.
 """
 import importlib
 import logging
@@ -41,11 +44,10 @@ FIXES = (
     "numpy_compat_long",
     "interactive_lm",
     "one_line_errors",
-    "arch_help",
     "data_folder_errors",
     "checkpoint_errors",
-    "interactive_input",
-    "distributed",
+    "ddp_cpu_module",
+    "gather_without_cuda",
     "sharded_validation",
     "checkpoint_broadcast",
     "fast_decoding_options",

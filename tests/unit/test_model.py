@@ -340,7 +340,7 @@ def test_runs_under_bf16_autocast(variant):
 def test_every_parameter_gets_a_gradient_unless_ddp_is_told(variant):
     """What DDP needs without --find-unused-parameters: one backward pass reaches every
     parameter. Frozen embeddings (detached in forward) are the plugin's one exception,
-    and the model says so (``ddp_find_unused_parameters``, read by compat.distributed)."""
+    and the model says so (``ddp_find_unused_parameters``, read by distributed.ddp)."""
     task, model = variant
     model.train()
     try:
