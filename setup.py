@@ -15,6 +15,7 @@ setup(
     package_data={"fairseq_plugins": ["config/*.yaml", "config/**/*.yaml"]},
     python_requires=">=3.9",
     install_requires=[
+        "packaging",
         "sentencepiece",
         "subword-nmt",
         "sacrebleu",

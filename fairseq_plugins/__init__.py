@@ -2,21 +2,33 @@
 
 Load it with ``--user-dir fairseq_plugins`` (any fairseq CLI) or ``import fairseq_plugins``.
 Importing it first applies the plugin's fixes of fairseq problems
-(:mod:`fairseq_plugins.compat`, one module per problem, each guarded by the fairseq
-versions it was written for: checkpoints refused by PyTorch >= 2.6, a dropped last
-batch, a crashing ``--replace-unk``, an abort at exit, language modelling under NumPy 2,
-``--lm-path`` ignored by fairseq-interactive, tracebacks for bad input, ``--help``
-without the model's options, a fairseq-interactive that dies on a bad input line, a bad
-data folder or checkpoint ending in a traceback), then registers the models, tasks and
-criterions.
+(:mod:`fairseq_plugins.compat`, one module per problem, each applied only where the
+fairseq, PyTorch, NumPy or Python versions that trigger it are installed: checkpoints
+refused by PyTorch >= 2.6, a dropped last batch, unshuffled epochs after a curriculum, a
+crashing ``--replace-unk``, an abort at exit, language modelling under NumPy 2,
+tracebacks for bad input, a bad data folder or checkpoint ending in a traceback, a
+data-parallel run that cannot start on CPUs, validate or resume), then installs the
+plugin's additions to fairseq's CLIs (:data:`FEATURES`: ``--help`` with the model's
+options, a fairseq-interactive that reports a bad input line and goes on, data-parallel
+training on CPUs, ``--fast-decoding`` and the one ``build_generator`` hook, which also
+gives fairseq-interactive ``--lm-path``), then registers the models, tasks and criterions.
 
-The torch-free text tools the plugin shares with data preparation (normalisation, PTB
-tokenisation, GLEU statistics, the error type) live in the ``preprocess`` package, which
-imports neither fairseq nor torch nor these fixes.
+The text tools the plugin shares with data preparation (normalisation, PTB
+tokenisation, GLEU statistics, the error type, the UTF-8 text reader) are
+:mod:`fairseq_plugins.text`; ``preprocess`` imports them from there.
 """
-from fairseq_plugins import compat, decoding
+import importlib
+
+from fairseq_plugins import compat
+
+#: the plugin's additions to fairseq's CLIs, installed in this order after the fixes
+#: (each module's ``install()``, safe to call again)
+FEATURES = ("fairseq_plugins.help", "fairseq_plugins.shell", "fairseq_plugins.distributed",
+            "fairseq_plugins.decoding")
 
 compat.apply_all()
-decoding.install()
+for _feature in FEATURES:
+    importlib.import_module(_feature).install()
+del _feature
 
 from fairseq_plugins import criterions, models, tasks  # noqa: E402,F401  (registration side effects)

@@ -14,7 +14,7 @@ checkpoints (:mod:`fairseq_plugins.compat.data_folder_errors`,
 """
 from hydra.errors import CompactHydraException
 
-from preprocess.errors import InputError
+from fairseq_plugins.text.errors import InputError
 
 
 class ModelOptionError(InputError, ValueError, CompactHydraException):

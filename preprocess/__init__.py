@@ -4,12 +4,10 @@ subword units -> fairseq binary data, with a ``prepare.json`` manifest for later
 Entry point: ``python -m preprocess.prepare <corpus> [options]`` (see ``prepare.py``).
 One concept per module, so each can be read (and reused) on its own:
 
-- ``errors``   -- ``InputError``, the one exception every user-facing failure becomes.
-- ``text``     -- strict UTF-8 decoding, NFKC + whitespace normalisation, pair cleaning
-                  with per-reason skip counts.
+- ``text``     -- strict UTF-8 decoding, pair cleaning with per-reason skip counts.
 - ``cli``      -- the wrapper every command line runs in (one-line errors, exit 2).
 - ``lines``    -- reading gz/zip/plain files as byte lines, aligned parallel reading,
-                  UTF-8 text files, writing lines.
+                  writing lines.
 - ``download`` -- fetching corpus files into a cache (public or mirror base URL).
 - ``corpora``  -- where each known corpus lives and which files make which split.
 - ``qa``       -- SQuAD, CoQA, CMU Question-Answer and Twitter support files -> pairs.
@@ -22,11 +20,11 @@ Grammatical error correction data (``python -m preprocess.gec_data``):
 
 - ``noise``    -- seeded synthetic learner errors with a rate per error type.
 - ``m2``       -- (erroneous, corrected) pairs from CoNLL-2014 / BEA-2019 M2 files.
-- ``ptb``      -- the PTB-style word tokenisation of the JFLEG references, and back.
+- ``ptb``      -- ``python -m preprocess.ptb``: PTB-style (de)tokenisation of stdin.
 - ``gec_data`` -- synthetic + user + M2 + JFLEG pairs -> an ``err -> cor`` corpus.
-- ``gleu``     -- JFLEG's GLEU as additive statistics (for scripts and the gec task).
 - ``m2score``  -- MaxMatch (M2) P/R/F0.5 as M2Scorer 3.2 computes it (CoNLL-2014).
 
-Nothing heavy is imported here: other packages (e.g. the GEC data tools) import
-``preprocess.text`` without pulling in fairseq or torch.
+What the plugin also runs (``InputError``, normalisation, PTB tokenisation, GLEU, the
+UTF-8 text reader) is :mod:`fairseq_plugins.text`, which this package imports; importing
+it runs ``fairseq_plugins/__init__.py`` (fairseq, torch and the plugin's fixes).
 """

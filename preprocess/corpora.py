@@ -14,8 +14,9 @@ Loaders return undecoded byte lines with 1-based line numbers; cleaning is done 
 import os
 from pathlib import Path
 
+from fairseq_plugins.text.errors import InputError
+
 from . import download
-from .errors import InputError
 from .lines import check_data_folder, find_file, read_parallel, read_tsv
 
 #: Shared-data folder name of each corpus (``$SEQ2SEQ_DATA_DIR/<folder>``, mirror layout).

@@ -1,9 +1,9 @@
 """Reading and writing files of lines: the one module every reader and writer here uses.
 
-Corpus files are read as bytes (:func:`read_lines`), plain text files such as
-references and hypotheses as UTF-8 (:func:`read_text`); :func:`write_lines` writes
-UTF-8 lines with ``\n`` endings. Problems are :class:`~preprocess.errors.InputError`
-naming the file.
+Corpus files are read as bytes (:func:`read_lines`; plain text files such as
+references and hypotheses as UTF-8 with :func:`fairseq_plugins.text.files.read_text`);
+:func:`write_lines` writes UTF-8 lines with ``\n`` endings. Problems are
+:class:`~fairseq_plugins.text.errors.InputError` naming the file.
 
 Corpus files are read as bytes, not text: decoding happens per line in ``text.decode_line`` so
 that one corrupt line is skipped and reported instead of aborting the whole file. The
@@ -19,7 +19,7 @@ import zipfile
 import zlib
 from pathlib import Path
 
-from .errors import InputError
+from fairseq_plugins.text.errors import InputError
 
 
 def _read_bytes(path):
@@ -108,22 +108,6 @@ def check_data_folder(folder, what="data folder"):
     if not any(folder.iterdir()):
         raise InputError(f"{what} {folder} is empty")
     return folder
-
-
-def read_text(path, what="file"):
-    """Lines of a UTF-8 text file without their newline; a missing, unreadable or non-UTF-8
-    file is an :class:`InputError` naming ``what`` it was (e.g. "reference file")."""
-    path = Path(path)
-    if not path.is_file():
-        raise InputError(f"{what} {path} not found")
-    try:
-        with open(path, encoding="utf-8") as f:
-            return [line.rstrip("\n") for line in f]
-    except UnicodeDecodeError as e:
-        raise InputError(f"{what} {path} is not valid UTF-8 ({e.reason} at byte {e.start})") \
-            from None
-    except OSError as e:
-        raise InputError(f"cannot read {what} {path}: {e.strerror}") from None
 
 
 def write_lines(path, lines) -> int:

@@ -34,8 +34,9 @@ import sys
 from dataclasses import dataclass, field
 from typing import List, Optional, Tuple, Union
 
+from fairseq_plugins.text.errors import InputError
+
 from .cli import run_main
-from .errors import InputError
 from .lines import write_lines
 
 NOOP_TYPES = {"noop"}

@@ -55,8 +55,9 @@ import re
 import sys
 from typing import Dict, Iterable, List, Optional, Tuple
 
+from fairseq_plugins.text.errors import InputError
+
 from .cli import run_main
-from .errors import InputError
 from .text import capitalise
 
 # ----------------------------------------------------------------------------- rates

@@ -40,10 +40,11 @@ import sys
 from pathlib import Path
 from typing import Optional
 
+from fairseq_plugins.text.errors import InputError
+
 from . import binarize as binarize_mod
 from . import corpora, qa, subword
 from .cli import run_main
-from .errors import InputError
 from .lines import read_parallel, write_lines
 from .recase import recase_rows
 from .split import carve

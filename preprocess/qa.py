@@ -34,9 +34,11 @@ from collections import Counter
 from datetime import datetime
 from pathlib import Path
 
-from .errors import InputError
+from fairseq_plugins.text.errors import InputError
+from fairseq_plugins.text.normalize import normalize
+
 from .lines import read_lines
-from .text import SplitStats, normalize
+from .text import SplitStats
 
 FORMATS = ("squad", "coqa", "cmu-qa", "twcs")
 SEP = "<sep>"

@@ -16,7 +16,7 @@ the original file order. Same input + same seed = same split, on every machine.
 """
 import random
 
-from .errors import InputError
+from fairseq_plugins.text.errors import InputError
 
 
 def _components(pairs):

@@ -20,7 +20,7 @@ import contextlib
 import io
 from pathlib import Path
 
-from .errors import InputError
+from fairseq_plugins.text.errors import InputError
 
 KINDS = ("sentencepiece", "bpe")
 #: fairseq ``--post-process`` value that undoes each segmentation.

@@ -5,25 +5,16 @@ Why each step:
 - Lines are decoded *per line* and strictly as UTF-8, so one corrupt line costs one
   pair (counted and reported by line number) instead of either crashing the run or
   silently turning into replacement characters that would then be learned as vocabulary.
-- NFKC folds compatibility variants (full-width letters, ligatures, narrow no-break
-  spaces as in French ``Cours !``) into one form, so the same word is not split over
-  several vocabulary entries.
-- Control characters become spaces and invisible format characters (zero-width space,
-  BOM, soft hyphen, bidi marks) are dropped; all whitespace runs collapse to one ASCII
-  space. fairseq splits lines on whitespace, so stray tabs or U+2028 would otherwise
-  change token counts between tools.
+- Each side is normalised by :func:`fairseq_plugins.text.normalize.normalize` (NFKC,
+  invisible and control characters, whitespace), the same function the gec task applies
+  to a sentence at run time.
 - A pair with an empty side cannot be learned from, and a pair with undecodable bytes
   cannot be trusted: both are skipped, counted per reason, and the first few line
   numbers are kept for the report.
 """
-import re
-import unicodedata
 from collections import Counter
 
-#: Invisible format characters removed outright (they sit inside words).
-_INVISIBLE = re.compile("[\u00ad\u200b\u200e\u200f\u2060\ufeff]")
-#: C0/C1 control characters, replaced by a space (tabs and newlines included).
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+from fairseq_plugins.text.normalize import normalize
 
 #: How many offending line numbers per reason are kept for the report.
 MAX_EXAMPLES = 5
@@ -45,19 +36,6 @@ def decode_line(raw):
 def capitalise(word):
     """``word`` with its first letter upper-cased, the rest as it is ("iPod" -> "IPod")."""
     return word[:1].upper() + word[1:]
-
-
-def normalize(line, lowercase=False):
-    """NFKC-normalise ``line``, drop invisible/control characters, collapse whitespace.
-
-    The result has no leading, trailing or repeated whitespace; ``lowercase=True``
-    additionally lower-cases it (after normalisation, so e.g. full-width capitals fold too).
-    """
-    line = unicodedata.normalize("NFKC", line)
-    line = _INVISIBLE.sub("", line)
-    line = _CONTROL.sub(" ", line)
-    line = " ".join(line.split())
-    return line.lower() if lowercase else line
 
 
 class SplitStats:

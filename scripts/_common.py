@@ -3,15 +3,16 @@
 The scripts are run as ``python scripts/NAME.py`` (so this directory is on ``sys.path``)
 and are also imported by the tests; keeping the shared bits here avoids each script
 re-implementing error handling and plugin loading slightly differently. The error
-type, the one-line error wrapper and the line reader are preprocess's own.
+type and the text file reader are the plugin's (:mod:`fairseq_plugins.text`), the
+one-line error wrapper is preprocess's own.
 """
 import os
 from pathlib import Path
 
-# the one error type, CLI wrapper and line reader of preprocess/, used by every script
+# the one error type, text file reader and CLI wrapper, used by every script
+from fairseq_plugins.text.errors import InputError
+from fairseq_plugins.text.files import read_text
 from preprocess.cli import EXIT_BAD_INPUT, die, run_main
-from preprocess.errors import InputError
-from preprocess.lines import read_text
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_USER_DIR = REPO / "fairseq_plugins"

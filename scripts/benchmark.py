@@ -511,7 +511,7 @@ class Decoder:
         from fairseq import utils
 
         if self.gec:
-            from preprocess import gleu
+            from fairseq_plugins.text import gleu
 
             raw = Path(self.spec["data"]).parent / "raw"
             src = raw.joinpath("test.gleu-source").read_text(encoding="utf-8").splitlines()

@@ -1,88 +1,10 @@
-"""Shared test helpers: where the real data is, and how to run fairseq's own CLIs.
-
-``tests/unit`` holds fast tests on toy data written by the tests themselves (no shared
-data, no training run; ``bash scripts/run_tests.sh --unit``). ``tests/integration`` runs
-the real command-line tools (fairseq-preprocess, fairseq-train, ...) from the same
-environment as the interpreter running pytest, on small slices of the corpora in
-``../shared/data`` (or ``$SEQ2SEQ_DATA_DIR``). Both import these helpers as
-``from conftest import ...``.
+"""pytest fixtures shared by the unit and integration tests: the real data and the corpora
+and checkpoint built from it once a session. The helpers they use, and the tests import,
+are in ``support.py``.
 """
-import os
-import re
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 
-REPO = Path(__file__).resolve().parents[1]
-PLUGIN_DIR = REPO / "fairseq_plugins"
-SCRIPTS = REPO / "scripts"
-BIN_DIR = Path(sys.executable).parent
-DATA_DIR = Path(os.environ.get("SEQ2SEQ_DATA_DIR", REPO.parent / "shared" / "data"))
-
-
-def cli(name):
-    """Path of a console script installed beside the running interpreter."""
-    return str(BIN_DIR / name)
-
-
-def hydra_train_cmd(config_name, data, save, *overrides):
-    """fairseq-hydra-train with a config shipped in fairseq_plugins/config, its RNN at 16 units."""
-    return [cli("fairseq-hydra-train"), "--config-dir", PLUGIN_DIR / "config",
-            "--config-name", config_name, f"task.data={data}", f"common.user_dir={PLUGIN_DIR}",
-            f"checkpoint.save_dir={save}", "model.encoder_embed_dim=16",
-            "model.encoder_hidden_size=16", "model.decoder_hidden_size=16", *overrides]
-
-
-def run(cmd, cwd=None, check=True, input=None, env=None, timeout=900):
-    """Run a command, returning CompletedProcess; on failure show its output."""
-    full_env = dict(os.environ)
-    full_env.setdefault("OMP_NUM_THREADS", "1")
-    full_env.setdefault("MKL_NUM_THREADS", "1")
-    full_env["PYTHONPATH"] = str(REPO) + os.pathsep + full_env.get("PYTHONPATH", "")
-    if env:
-        full_env.update(env)
-    proc = subprocess.run(
-        [str(c) for c in cmd], cwd=cwd, input=input, env=full_env, timeout=timeout,
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )
-    if check and proc.returncode != 0:
-        raise AssertionError(
-            f"command failed ({proc.returncode}): {' '.join(map(str, cmd))}\n"
-            f"--- stdout ---\n{proc.stdout[-4000:]}\n--- stderr ---\n{proc.stderr[-6000:]}"
-        )
-    return proc
-
-
-def script(name, *args, check=False):
-    """Run ``scripts/NAME`` (a Python script) with the test interpreter; CompletedProcess."""
-    return run([sys.executable, SCRIPTS / name, *args], check=check)
-
-
-def assert_one_line_error(proc, *fragments):
-    """Bad input: exit status 2, and stderr is one ``error: ...`` line naming ``fragments``."""
-    assert proc.returncode == 2, proc.stdout + proc.stderr
-    assert "Traceback" not in proc.stderr, proc.stderr
-    lines = proc.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: "), proc.stderr
-    for fragment in fragments:
-        assert fragment in lines[0], lines[0]
-
-
-def assert_cli_error(proc, *fragments):
-    """A fairseq CLI stopped on bad input: non-zero exit, no traceback, and exactly one
-    ``<program>: error: ...`` line, the last on stderr (fairseq and hydra log and warn
-    there too), holding ``fragments``."""
-    program = os.path.basename(proc.args[0])
-    assert proc.returncode != 0, proc.stderr[-3000:]
-    assert "Traceback" not in proc.stderr, proc.stderr[-3000:]
-    lines = proc.stderr.strip().splitlines()
-    errors = [line for line in lines if re.match(r"\S+: error: ", line)]
-    assert errors == lines[-1:], proc.stderr[-3000:]
-    assert errors[0].startswith(f"{program}: error: "), errors[0]
-    for fragment in fragments:
-        assert fragment in errors[0], errors[0]
+from support import DATA_DIR, binarise_multi30k, prepare_multi30k_slice, run, train_cmd
 
 
 @pytest.fixture(scope="session")
@@ -90,44 +12,6 @@ def data_dir():
     if not DATA_DIR.is_dir():
         pytest.fail(f"real data not found at {DATA_DIR}; set SEQ2SEQ_DATA_DIR")
     return DATA_DIR
-
-
-def _tokenised_slice(path, limit):
-    """First ``limit`` lines of a gzipped Multi30k file, lowercased, punctuation split."""
-    import gzip
-    import re
-
-    with gzip.open(path, "rt", encoding="utf-8") as handle:
-        lines = [next(handle) for _ in range(limit)]
-    return [" ".join(re.findall(r"\w+|[^\w\s]", line.lower())) + "\n" for line in lines]
-
-
-def binarise_multi30k(data_dir, dest, train=1000, valid=100, joined=False, threshold=1,
-                      src="de", tgt="en", dataset_impl="mmap"):
-    """A small word-level Multi30k slice binarised by the real fairseq-preprocess.
-
-    Word-level (no subwords) keeps these fixtures independent of the preprocess package,
-    whose own tests cover the subword pipeline; a ``threshold`` above 1 leaves rare words
-    out of the vocabulary, so <unk> appears.
-    """
-    dest = Path(dest)
-    raw = dest / "raw"
-    raw.mkdir(parents=True, exist_ok=True)
-    m30k = Path(data_dir) / "multi30k"
-    for lang in (src, tgt):
-        for split, name, limit in (("train", "train", train), ("valid", "val", valid),
-                                   ("test", "test_2016_flickr", valid)):
-            (raw / f"{split}.{lang}").write_text(
-                "".join(_tokenised_slice(m30k / f"{name}.{lang}.gz", limit)), encoding="utf-8")
-    cmd = [cli("fairseq-preprocess"), "--source-lang", src, "--target-lang", tgt,
-           "--trainpref", raw / "train", "--validpref", raw / "valid", "--testpref", raw / "test",
-           "--destdir", dest / "bin", "--workers", "1",
-           "--thresholdsrc", str(threshold), "--thresholdtgt", str(threshold),
-           "--dataset-impl", dataset_impl]
-    if joined:
-        cmd.append("--joined-dictionary")
-    run(cmd)
-    return dest / "bin"
 
 
 @pytest.fixture(scope="session")
@@ -142,31 +26,11 @@ def m30k_joined_bin(data_dir, tmp_path_factory):
     return binarise_multi30k(data_dir, tmp_path_factory.mktemp("m30k_joined"), joined=True)
 
 
-def prepare_multi30k_slice(data_dir, out, train=1500, vocab=1000, extra=()):
-    """Multi30k de-en slice through the project's own preprocess CLI (sentencepiece)."""
-    run([sys.executable, "-m", "preprocess.prepare", "multi30k", "--src", "de", "--tgt", "en",
-         "--raw-dir", Path(data_dir) / "multi30k", "--out", out, "--train-limit", str(train),
-         "--vocab-size", str(vocab), *extra], cwd=REPO)
-    return Path(out)
-
-
 @pytest.fixture(scope="session")
 def m30k_spm(data_dir, tmp_path_factory):
     """Joint sentencepiece de-en slice with a joined dictionary (prepare.json, raw/, bin/)."""
     return prepare_multi30k_slice(data_dir, tmp_path_factory.mktemp("m30k_spm") / "data",
                                   extra=["--joint", "--joined-dictionary"])
-
-
-TINY_RNN = ["--encoder-embed-dim", "32", "--encoder-hidden-size", "32",
-            "--decoder-hidden-size", "32", "--dropout", "0.1"]
-
-
-def train_cmd(data_bin, save_dir, arch="rnn_luong", updates=20, extra=(), max_tokens=3000):
-    """A fairseq-train command for a tiny plugin model (Adam, simple log every 5 updates)."""
-    return [cli("fairseq-train"), data_bin, "--user-dir", PLUGIN_DIR, "--arch", arch, *TINY_RNN,
-            "--optimizer", "adam", "--lr", "0.005", "--max-tokens", str(max_tokens),
-            "--max-update", str(updates), "--save-dir", save_dir, "--log-format", "simple",
-            "--log-interval", "5", "--seed", "1", "--no-epoch-checkpoints", *extra]
 
 
 @pytest.fixture(scope="session")
@@ -176,67 +40,3 @@ def tiny_checkpoint(m30k_spm, tmp_path_factory):
     save = tmp_path_factory.mktemp("tiny_checkpoint")
     run(train_cmd(m30k_spm / "bin", save, updates=20))
     return m30k_spm, save / "checkpoint_last.pt"
-
-
-def train_losses(log_text):
-    """train_inner losses from a fairseq-train log (``--log-format simple``)."""
-    import re
-
-    return [float(m) for m in re.findall(r"train_inner \|.*? loss[= ]([\d.]+)", log_text)]
-
-
-def small_test_bin(data, n=100, src="de", tgt="en"):
-    """A binarised copy of the first ``n`` test sentences of a prepared corpus, with its
-    dictionaries: generation tests then decode 100 sentences instead of 1000."""
-    data = Path(data)
-    small, dest = data / f"tok_test{n}", data / f"bin_test{n}"
-    if dest.exists():
-        return dest
-    small.mkdir()
-    for lang in (src, tgt):
-        lines = (data / "tok" / f"test.{lang}").read_text(encoding="utf-8").splitlines(True)[:n]
-        (small / f"test.{lang}").write_text("".join(lines), encoding="utf-8")
-    run([cli("fairseq-preprocess"), "--source-lang", src, "--target-lang", tgt,
-         "--testpref", small / "test", "--destdir", dest, "--workers", "1",
-         "--srcdict", data / "bin" / f"dict.{src}.txt",
-         "--tgtdict", data / "bin" / f"dict.{tgt}.txt"])
-    return dest
-
-
-# --------------------------------------------------------------------------- small files
-
-def write(path, text):
-    """Write ``text`` (str as UTF-8, or bytes as they are) to ``path``; return it as str."""
-    Path(path).write_bytes(text if isinstance(text, bytes) else text.encode("utf-8"))
-    return str(path)
-
-
-def write_lines(path, lines):
-    """Write ``lines``, one a line (UTF-8); return the path."""
-    Path(path).write_text("".join(line + "\n" for line in lines), encoding="utf-8")
-    return path
-
-
-def sacrebleu_cli(ref, hyp, *flags):
-    """sacreBLEU's own CLI on two files: the score to compare the project's with."""
-    proc = run([cli("sacrebleu"), ref, "-i", hyp, "-b", "-w", "2", *flags])
-    return float(proc.stdout.strip())
-
-
-#: a small M2 file: two annotators, a noop, alternatives, deletions, a sentence without edits
-M2_TEXT = """S This are a sentence .
-A 1 2|||R:VERB:SVA|||is|||REQUIRED|||-NONE-|||0
-A 3 3|||M:ADJ|||good|||REQUIRED|||-NONE-|||0
-A 1 2|||R:VERB:SVA|||was|||REQUIRED|||-NONE-|||1
-
-S I like it very much much .
-A 5 6|||U:ADV||||||REQUIRED|||-NONE-|||0
-A -1 -1|||noop|||-NONE-|||REQUIRED|||-NONE-|||1
-
-S He go to school in the morning .
-A 1 2|||Vform|||goes||went|||REQUIRED|||-NONE-|||0
-A 4 5|||Prep|||-NONE-|||REQUIRED|||-NONE-|||0
-A 5 6|||ArtOrDet|||-NONE-|||REQUIRED|||-NONE-|||0
-
-S Nothing wrong here .
-"""

@@ -17,7 +17,8 @@ from fairseq.distributed import utils as distributed_utils
 
 PROBLEM = ("a run of several ranks cannot resume under PyTorch >= 2.6: the ranks > 0 refuse "
            "the checkpoint state rank 0 sends them (Unsupported global: DictConfig)")
-FAIRSEQ_VERSIONS = ("0.12.0", "0.13")
+# PyTorch >= 2.6: torch.load defaults to weights_only=True
+VERSIONS = {"fairseq": (">=0.12.0", "<0.13"), "torch": (">=2.6",)}
 TEST = ("tests/integration/test_distributed.py::"
         "test_two_cpu_ranks_train_one_job_in_sync_whichever_launcher")
 

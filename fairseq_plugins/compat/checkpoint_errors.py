@@ -40,7 +40,7 @@ from fairseq_plugins.errors import CheckpointError, MissingFileError
 
 PROBLEM = ("a missing, truncated or non-checkpoint file, or a checkpoint of an unregistered "
            "model, ends in a traceback (PytorchStreamReader failed reading zip archive)")
-FAIRSEQ_VERSIONS = ("0.12.0", "0.13")
+VERSIONS = {"fairseq": (">=0.12.0", "<0.13")}   # fairseq alone
 TEST = ("tests/integration/test_cli_errors.py::"
         "test_bad_checkpoint_is_one_line_in_generate_and_interactive")
 

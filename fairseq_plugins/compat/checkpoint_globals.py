@@ -9,8 +9,8 @@ a few ordinary Python and NumPy objects (the training arguments as an
 
 The fix allows exactly those globals (``torch.serialization.add_safe_globals``) and
 nothing else: a checkpoint that pickles any other callable (``os.system``, say) is still
-refused by PyTorch's restricted unpickler. PyTorch < 2.4 has no allow-list and does not
-default to ``weights_only=True``, so it needs nothing.
+refused by PyTorch's restricted unpickler. PyTorch < 2.6 does not default to
+``weights_only=True``, so the fix is applied from 2.6 on only.
 """
 import argparse
 
@@ -18,7 +18,8 @@ import numpy as np
 import torch
 
 PROBLEM = "PyTorch >= 2.6 refuses every fairseq checkpoint (Unsupported global: argparse.Namespace)"
-FAIRSEQ_VERSIONS = ("0.12.0", "0.13")
+# PyTorch >= 2.6: torch.load defaults to weights_only=True
+VERSIONS = {"fairseq": (">=0.12.0", "<0.13"), "torch": (">=2.6",)}
 TEST = ("tests/integration/test_cli.py::"
         "test_checkpoint_needs_the_plugin_and_refuses_other_globals")
 

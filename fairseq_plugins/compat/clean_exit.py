@@ -2,11 +2,13 @@
 
 fairseq's ``BufferedIterator`` prefetches batches in a daemon thread
 (``iterators.BackgroundConsumer``). When a run stops early (``--max-update``) that thread
-may still be collating a batch inside torch's C++ code when Python exits; CPython 3.11
-then ends the thread with ``pthread_exit``, whose unwinding through a noexcept C++ frame
-aborts the whole process ("terminate called without an active exception", exit status
--6) after training has finished. So at exit the threads are told to stop, their queues
-drained so that a blocked ``put()`` returns, and joined.
+may still be collating a batch inside torch's C++ code when Python exits; CPython before
+3.14 then ends the thread with ``pthread_exit``, whose unwinding through a noexcept C++
+frame aborts the whole process ("terminate called without an active exception", exit
+status -6) after training has finished. So at exit the threads are told to stop, their
+queues drained so that a blocked ``put()`` returns, and joined. CPython 3.14 leaves such
+a thread blocked instead of ending it (CPython gh-87135), so the fix is applied below
+3.14 only.
 """
 import atexit
 import queue
@@ -16,7 +18,8 @@ import weakref
 from fairseq.data import iterators
 
 PROBLEM = "fairseq's prefetching thread can abort the process at exit (status -6)"
-FAIRSEQ_VERSIONS = ("0.12.0", "0.13")
+# CPython < 3.14 ends a daemon thread at exit with pthread_exit (3.14 blocks it)
+VERSIONS = {"fairseq": (">=0.12.0", "<0.13"), "python": ("<3.14",)}
 TEST = "tests/unit/test_compat.py::test_clean_exit_stops_and_joins_a_blocked_prefetcher"
 
 _STOP = threading.Event()

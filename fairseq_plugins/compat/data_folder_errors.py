@@ -23,7 +23,7 @@ from fairseq_plugins.errors import MissingFileError
 
 PROBLEM = ("a missing or empty data folder, or a missing dict.<lang>.txt, ends in a "
            "FileNotFoundError traceback (or a message naming no folder)")
-FAIRSEQ_VERSIONS = ("0.12.0", "0.13")
+VERSIONS = {"fairseq": (">=0.12.0", "<0.13")}   # fairseq alone
 TEST = ("tests/integration/test_cli_errors.py::"
         "test_bad_data_folder_is_one_line_in_every_cli")
 

@@ -10,10 +10,10 @@ traceback.
 import os
 import sys
 
-from preprocess.errors import InputError
+from fairseq_plugins.text.errors import InputError
 
 PROBLEM = "an error in the user's options or files ends in a traceback of fairseq's frames"
-FAIRSEQ_VERSIONS = ("0.12.0", "0.13")
+VERSIONS = {"fairseq": (">=0.12.0", "<0.13")}   # fairseq alone
 TEST = ("tests/integration/test_cli.py::"
         "test_bad_model_options_end_in_one_line_not_a_traceback")
 

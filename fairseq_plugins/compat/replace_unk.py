@@ -9,7 +9,7 @@ source map, and without an alignment says what to add.
 from fairseq import utils as fairseq_utils
 
 PROBLEM = "--replace-unk indexes (source, target) alignment pairs as positions and crashes"
-FAIRSEQ_VERSIONS = ("0.12.0", "0.13")
+VERSIONS = {"fairseq": (">=0.12.0", "<0.13")}   # fairseq alone
 TEST = ("tests/integration/test_architectures.py::"
         "test_replace_unk_copies_the_most_attended_source_word")
 

@@ -13,7 +13,7 @@ from fairseq import tasks
 
 PROBLEM = ("fairseq-validate --distributed-world-size N fails with KeyError: 'net_input' "
            "when the validation batches do not divide evenly over the ranks")
-FAIRSEQ_VERSIONS = ("0.12.0", "0.13")
+VERSIONS = {"fairseq": (">=0.12.0", "<0.13")}   # fairseq alone
 TEST = ("tests/integration/test_gec.py::"
         "test_validation_on_two_ranks_gives_the_single_process_gleu")
 

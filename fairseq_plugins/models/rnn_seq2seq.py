@@ -217,7 +217,7 @@ class RNNSeq2SeqModel(FairseqEncoderDecoderModel):
     @property
     def ddp_find_unused_parameters(self) -> bool:
         """Frozen embeddings are detached (no gradient), which DDP must be told to expect;
-        read by :mod:`fairseq_plugins.compat.distributed`."""
+        read by :mod:`fairseq_plugins.distributed.ddp`."""
         return bool(self.cfg.freeze_embeddings)
 
     def max_positions(self):

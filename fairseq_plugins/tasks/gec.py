@@ -31,7 +31,7 @@ then, when the data was built with PTB word tokenisation (``--gec-tokenizer auto
 cannot correct (``E-<id>\\t<reason>; skipped``: empty, also after normalisation, over
 ``--max-input-chars`` characters or ``--max-source-positions`` tokens, not UTF-8) and goes
 on; the ids of the other lines keep matching their input line numbers. The plugin does
-this for every task (:mod:`fairseq_plugins.compat.interactive_input`); ``gec`` adds the
+this for every task (:mod:`fairseq_plugins.shell.input`); ``gec`` adds the
 ``--max-input-chars`` option it reads.
 
 **Decoding options.**  ``--copy-bias B`` outputs the source unchanged unless the best
@@ -63,8 +63,8 @@ from omegaconf import II
 
 from fairseq_plugins.tasks import gec_references
 from fairseq_plugins.tasks.gec_copy_bias import prefer_source
-from preprocess import gleu, ptb
-from preprocess.text import normalize
+from fairseq_plugins.text import gleu, ptb
+from fairseq_plugins.text.normalize import normalize
 
 logger = logging.getLogger(__name__)
 

@@ -22,9 +22,9 @@ from typing import List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from preprocess import gleu
-from preprocess.errors import InputError
-from preprocess.lines import read_text
+from fairseq_plugins.text import gleu
+from fairseq_plugins.text.errors import InputError
+from fairseq_plugins.text.files import read_text
 
 logger = logging.getLogger(__name__)
 

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from conftest import (PLUGIN_DIR, binarise_multi30k, cli, run, small_test_bin, train_cmd,
+from support import (PLUGIN_DIR, binarise_multi30k, cli, run, small_test_bin, train_cmd,
                       train_losses)
 
 ARCH_EXTRA = {

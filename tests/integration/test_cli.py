@@ -13,7 +13,7 @@ import time
 import pytest
 import torch
 
-from conftest import (PLUGIN_DIR, REPO, cli, hydra_train_cmd, run, small_test_bin, train_cmd,
+from support import (PLUGIN_DIR, REPO, cli, hydra_train_cmd, run, small_test_bin, train_cmd,
                       train_losses)
 
 

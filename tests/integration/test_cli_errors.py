@@ -17,7 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import torch
 
-from conftest import PLUGIN_DIR, assert_cli_error, cli, run, train_cmd
+from support import PLUGIN_DIR, assert_cli_error, cli, run, train_cmd
 
 
 @pytest.fixture(scope="module")
@@ -126,7 +126,7 @@ def test_what_is_not_a_bad_file_keeps_fairseqs_behaviour(trained, tmp_path):
 
     from fairseq_plugins.compat import checkpoint_errors
     from fairseq_plugins.errors import MissingFileError
-    from preprocess.errors import InputError
+    from fairseq_plugins.text.errors import InputError
 
     state = torch.load(trained[1], weights_only=False)
     state["extra_state"]["payload"] = os.system

@@ -1,8 +1,8 @@
 """Data-parallel training on the CPU (gloo) through fairseq's own launchers.
 
 Two ranks, a few updates of a 32-unit model on the word-level Multi30k slice, dropout 0.
-Each rank hashes its parameters at every checkpoint (``compat.distributed``): rank 0 logs
-the hash when all agree, a disagreement stops the job. ``fairseq-train
+Each rank hashes its parameters at every checkpoint (``fairseq_plugins.distributed.sync``):
+rank 0 logs the hash when all agree, a disagreement stops the job. ``fairseq-train
 --distributed-world-size 2`` (fairseq's spawn) and ``torchrun`` (without the option, the
 case that used to train two independent copies) must give the same parameters, bit for
 bit, and one process with ``--update-freq 2`` the same to float tolerance: fairseq gives
@@ -18,9 +18,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 import torch
 
-from conftest import assert_cli_error, cli, hydra_train_cmd, run, train_cmd
+from support import assert_cli_error, cli, hydra_train_cmd, run, train_cmd
 
-from fairseq_plugins.compat.distributed import _free_port
+from fairseq_plugins.distributed.launch import _free_port
 
 DDP = ["--cpu", "--dropout", "0", "--max-tokens", "1000", "--log-interval", "2",
        "--disable-validation"]

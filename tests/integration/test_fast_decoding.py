@@ -12,7 +12,7 @@ import re
 import sys
 from concurrent.futures import ThreadPoolExecutor
 
-from conftest import PLUGIN_DIR, SCRIPTS, assert_cli_error, cli, run, small_test_bin
+from support import PLUGIN_DIR, SCRIPTS, assert_cli_error, cli, run, small_test_bin
 
 
 def hypotheses(out):

@@ -17,18 +17,18 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import pytest
 
-from conftest import (M2_TEXT, PLUGIN_DIR, REPO, assert_one_line_error, cli, hydra_train_cmd,
+from support import (M2_TEXT, PLUGIN_DIR, REPO, assert_one_line_error, cli, hydra_train_cmd,
                       run, write)
 
-from preprocess import gleu
-from preprocess.lines import read_text
-from preprocess.ptb import detokenize, tokenize
+from fairseq_plugins.text import gleu
+from fairseq_plugins.text.files import read_text
+from fairseq_plugins.text.ptb import detokenize, tokenize
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
 
 def run_bytes(cmd, data: bytes, timeout=300):
-    """Like conftest.run but feeding raw bytes (for invalid UTF-8) and returning text."""
+    """Like support.run but feeding raw bytes (for invalid UTF-8) and returning text."""
     env = dict(os.environ, OMP_NUM_THREADS="1", MKL_NUM_THREADS="1",
                PYTHONPATH=str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""))
     proc = subprocess.run([str(c) for c in cmd], input=data, env=env, timeout=timeout,

@@ -11,10 +11,10 @@ import sys
 
 import pytest
 
-from conftest import REPO, assert_one_line_error, run, write
+from support import REPO, assert_one_line_error, run, write
 
 from preprocess.fce import read_fce
-from preprocess.lines import read_text
+from fairseq_plugins.text.files import read_text
 from preprocess.m2 import read_m2
 
 LEARNER = "gec-learner"

@@ -11,7 +11,7 @@ import sys
 
 import pytest
 
-from conftest import DATA_DIR, REPO, run
+from support import DATA_DIR, REPO, run
 
 from preprocess.m2 import read_m2
 

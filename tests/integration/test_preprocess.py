@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import PLUGIN_DIR, assert_one_line_error, cli, run, train_cmd
+from support import PLUGIN_DIR, assert_one_line_error, cli, run, train_cmd
 
 from preprocess import corpora
 from preprocess.split import carve

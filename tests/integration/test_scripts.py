@@ -19,7 +19,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from conftest import PLUGIN_DIR, REPO, assert_one_line_error, cli, run, sacrebleu_cli, write_lines
+from support import PLUGIN_DIR, REPO, assert_one_line_error, cli, run, sacrebleu_cli, write_lines
 
 SCRIPTS = REPO / "scripts"
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"

@@ -11,7 +11,7 @@ import subprocess
 import pytest
 import sentencepiece
 
-from conftest import PLUGIN_DIR, REPO, cli
+from support import PLUGIN_DIR, REPO, cli
 
 GOOD = ["Ein Hund läuft über die Wiese .", "Eine Katze schläft .", "Ein Mann fährt Fahrrad ."]
 RUNAWAY = " ".join(["Hund"] * 3000)   # 14,999 characters: over 10 per source position

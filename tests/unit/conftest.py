@@ -6,7 +6,7 @@ also runs with ``SEQ2SEQ_DATA_DIR`` pointing at a folder that does not exist, so
 starts that would look for a corpus fails instead of quietly reading ``../shared/data``.
 
 ``tests/unit/__init__.py`` makes this folder a package, so that this file is imported as
-``unit.conftest`` and ``from conftest import ...`` still finds ``tests/conftest.py``.
+``unit.conftest``, apart from ``tests/conftest.py``.
 """
 import pytest
 

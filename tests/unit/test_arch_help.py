@@ -1,7 +1,7 @@
 """--help lists the model's options with an architecture's values; fairseq_plugins.arch.
 
 One test of each runs the real CLI as a subprocess, as a user runs it (``--user-dir``
-imports the plugin, which installs :mod:`fairseq_plugins.compat.arch_help`); the others
+imports the plugin, which installs :mod:`fairseq_plugins.help`); the others
 call what those CLIs call (fairseq's parser and ``options.parse_args_and_arch``; the
 tool's ``main``) in this process, which imported the plugin the same way, so that the
 unit subset stays fast. The values expected are computed here from the architectures
@@ -18,9 +18,9 @@ import yaml
 from fairseq import options
 from fairseq.models import ARCH_CONFIG_REGISTRY
 
-from conftest import PLUGIN_DIR, REPO, cli, run
+from support import PLUGIN_DIR, REPO, cli, run
 from fairseq_plugins import arch as arch_tool
-from fairseq_plugins.compat import arch_help
+from fairseq_plugins import help as arch_help
 from fairseq_plugins.models.rnn_seq2seq import PRESETS, RNNSeq2SeqConfig, fill_architecture
 
 def _run(*cmd) -> subprocess.CompletedProcess:
@@ -113,7 +113,7 @@ def test_help_still_prints_where_fairseq_cannot_complete_the_parser(capsys, get_
 
 @pytest.mark.parametrize("suppress_defaults", [False, True])
 def test_parsing_without_help_is_unchanged(suppress_defaults):
-    arch_help.apply()
+    arch_help.install()
     assert options.parse_args_and_arch is arch_help.parse_args_and_arch
     argv = ["data-bin", "--user-dir", str(PLUGIN_DIR), "--arch", "rnn_gec", "--encoder-layers",
             "3", "--optimizer", "adam", "--lr", "0.001", "--max-tokens", "100"]

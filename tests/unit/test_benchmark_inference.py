@@ -9,7 +9,7 @@ from argparse import Namespace
 
 import numpy as np
 
-from conftest import SCRIPTS
+from support import SCRIPTS
 
 
 def load(name):

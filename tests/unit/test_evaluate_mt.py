@@ -5,7 +5,7 @@ The same script on a real fairseq-generate run is in tests/integration/test_scri
 import json
 import re
 
-from conftest import assert_one_line_error, sacrebleu_cli, script, write_lines
+from support import assert_one_line_error, sacrebleu_cli, script, write_lines
 
 
 REFS = ["The cat sat on the mat.", "A man is riding a bike!", "Two dogs play in the snow."]

@@ -14,8 +14,7 @@ import torch.nn.functional as F
 from fairseq import options, tasks
 from fairseq.sequence_generator import SequenceGenerator
 
-from conftest import PLUGIN_DIR
-from unit.test_model import SMALL, VARIANTS, batch, build, write_toy_corpus
+from support import PLUGIN_DIR, SMALL, VARIANTS, batch, build, write_toy_corpus
 
 from fairseq_plugins import lm_fusion
 from fairseq_plugins.decoding import beam_layout, generator, int8

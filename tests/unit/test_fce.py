@@ -4,9 +4,9 @@ import sys
 
 import pytest
 
-from conftest import REPO, assert_one_line_error, run, write
+from support import REPO, assert_one_line_error, run, write
 
-from preprocess.errors import InputError
+from fairseq_plugins.text.errors import InputError
 from preprocess.fce import FceCounts, fce_pairs, read_fce, sentence_spans
 from preprocess.m2 import read_m2, write_m2
 

@@ -1,4 +1,4 @@
-"""preprocess.gleu: GLEU statistics on five hand-written learner sentences.
+"""fairseq_plugins.text.gleu: GLEU statistics on five hand-written learner sentences.
 
 A statistics row of one hypothesis against one reference is
 ``[numer_1..numer_4, denom_1..denom_4, ref_len, hyp_len]`` (10 numbers). The same figures
@@ -9,9 +9,9 @@ import random
 import numpy as np
 import pytest
 
-from conftest import cli, run
+from support import cli, run
 
-from preprocess import gleu
+from fairseq_plugins.text import gleu
 
 SOURCES = ["He go to school every day .",
            "She have two cat and one dog .",

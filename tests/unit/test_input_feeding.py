@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from fairseq_plugins.models import input_feeding
-from unit.test_model import batch, build, write_toy_corpus
+from support import batch, build, write_toy_corpus
 
 SIZES = ["--encoder-embed-dim", "12", "--encoder-hidden-size", "10",
          "--decoder-hidden-size", "20"]

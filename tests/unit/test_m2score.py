@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from conftest import REPO, assert_one_line_error, run, write
+from support import REPO, assert_one_line_error, run, write
 
 from preprocess.m2 import read_m2
 from preprocess.m2score import (MAX_GRAPH_ARCS, GoldEdit, fallback_edits, gold_edits,
@@ -188,7 +188,7 @@ def test_hypotheses_are_read_as_the_official_scorer_reads_them(tmp_path):
 
 
 def test_a_different_number_of_hypotheses_is_an_input_error(tmp_path):
-    from preprocess.errors import InputError
+    from fairseq_plugins.text.errors import InputError
     with pytest.raises(InputError, match="2 hypotheses for 1 M2 sentences"):
         score(tmp_path, SVA, "a", "b")
 

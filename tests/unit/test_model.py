@@ -6,62 +6,11 @@ pairs of 3 to 14 words, 42 German and 40 English words); nothing is mocked. The 
 check the model's mechanics (padding, incremental decoding, beam search, embeddings,
 options), which do not depend on what the sentences say.
 """
-import random
-
 import pytest
 import torch
-from fairseq import options, tasks
-from fairseq.data import Dictionary
 from fairseq.sequence_generator import SequenceGenerator
 
-from conftest import PLUGIN_DIR
-
-SMALL = ["--encoder-embed-dim", "24", "--encoder-hidden-size", "24", "--dropout", "0"]
-
-# every named architecture, plus the variants that switch the decoder between its
-# all-steps and step-by-step paths
-VARIANTS = {
-    "sutskever": ("rnn_sutskever", []),
-    "cho": ("rnn_cho", []),
-    "bahdanau": ("rnn_bahdanau", []),
-    "luong": ("rnn_luong", []),
-    "luong_no_feed": ("rnn_luong", ["--input-feeding", "0"]),
-    "dot": ("rnn_luong", ["--attention", "dot", "--bridge", "concat", "--input-feeding", "0"]),
-    "gec": ("rnn_gec", ["--decoder-hidden-size", "24"]),
-    "gru_sum_2layer": ("rnn_seq2seq", ["--cell", "gru", "--encoder-layers", "2",
-                                       "--encoder-bidirectional", "1", "--bridge", "sum",
-                                       "--decoder-layers", "1"]),
-}
-
-
-DE_WORDS = ("ein eine der die das mann frau kind hund katze ball haus park straße wasser "
-            "fahrrad auto baum tisch buch sitzt steht läuft spielt fährt liest trinkt isst "
-            "schläft auf im in mit vor unter neben und rot blau groß klein .").split()
-EN_WORDS = ("a an the man woman child dog cat ball house park street water bike car tree "
-            "table book sits stands runs plays rides reads drinks eats sleeps on in at with "
-            "before under beside and red blue big small .").split()
-
-
-def write_toy_corpus(folder, joined):
-    """Raw-text ``valid`` split of 24 random de-en pairs (``--dataset-impl raw``), lengths 3
-    to 14, with a dictionary per language or one joined dictionary for both."""
-    rng = random.Random(0)
-    lines = {"de": [], "en": []}
-    for i in range(24):
-        n = 3 + i % 12
-        lines["de"].append(" ".join(rng.choice(DE_WORDS) for _ in range(n)))
-        lines["en"].append(" ".join(rng.choice(EN_WORDS) for _ in range(n + rng.randint(-1, 1))))
-    words = {"de": DE_WORDS, "en": EN_WORDS}
-    if joined:
-        words = dict.fromkeys(words, DE_WORDS + EN_WORDS)
-    for lang in ("de", "en"):
-        (folder / f"valid.de-en.{lang}").write_text("\n".join(lines[lang]) + "\n",
-                                                    encoding="utf-8")
-        dictionary = Dictionary()
-        for word in words[lang]:
-            dictionary.add_symbol(word)
-        dictionary.save(str(folder / f"dict.{lang}.txt"))
-    return folder
+from support import VARIANTS, batch, build, write_toy_corpus
 
 
 @pytest.fixture(scope="module")
@@ -74,23 +23,6 @@ def toy_data(tmp_path_factory):
 def toy_joined_data(tmp_path_factory):
     """The same corpus with one joined dictionary, for shared embeddings."""
     return write_toy_corpus(tmp_path_factory.mktemp("toy_joined"), joined=True)
-
-
-def build(bin_dir, arch, extra=(), seed=1):
-    parser = options.get_training_parser()
-    args = options.parse_args_and_arch(parser, [
-        str(bin_dir), "--user-dir", str(PLUGIN_DIR), "--task", "translation", "--arch", arch,
-        "--dataset-impl", "raw", *SMALL, *extra])
-    torch.manual_seed(seed)
-    task = tasks.setup_task(args)
-    task.load_dataset("valid")
-    model = task.build_model(args)
-    return task, model
-
-
-def batch(task, indices=range(8)):
-    ds = task.dataset("valid")
-    return ds.collater([ds[i] for i in indices])
 
 
 @pytest.fixture(scope="module", params=list(VARIANTS))
@@ -408,7 +340,7 @@ def test_runs_under_bf16_autocast(variant):
 def test_every_parameter_gets_a_gradient_unless_ddp_is_told(variant):
     """What DDP needs without --find-unused-parameters: one backward pass reaches every
     parameter. Frozen embeddings (detached in forward) are the plugin's one exception,
-    and the model says so (``ddp_find_unused_parameters``, read by compat.distributed)."""
+    and the model says so (``ddp_find_unused_parameters``, read by distributed.ddp)."""
     task, model = variant
     model.train()
     try:

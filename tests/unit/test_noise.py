@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from conftest import REPO, run
+from support import REPO, run
 
 from preprocess.noise import DEFAULT_RATES, ERROR_TYPES, Noiser, parse_rates
 

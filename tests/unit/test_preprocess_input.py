@@ -5,10 +5,11 @@ Tiny files written in ``tmp_path``; the full pipeline on real corpora is in
 """
 import sys
 
-from conftest import assert_one_line_error, run
+from support import assert_one_line_error, run
 
+from fairseq_plugins.text.normalize import normalize
 from preprocess import corpora
-from preprocess.text import SplitStats, clean_pairs, normalize
+from preprocess.text import SplitStats, clean_pairs
 
 
 def prepare(*args, check=True):

@@ -1,7 +1,7 @@
-"""preprocess.ptb: Penn-Treebank tokenisation as JFLEG writes it, and back for display."""
+"""fairseq_plugins.text.ptb: Penn-Treebank tokenisation as JFLEG writes it, and back for display."""
 import pytest
 
-from preprocess.ptb import detokenize, tokenize
+from fairseq_plugins.text.ptb import detokenize, tokenize
 
 
 def test_ptb_tokenisation_is_idempotent_and_reversible():

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import assert_one_line_error, run
+from support import assert_one_line_error, run
 
 from preprocess import prepare, qa
 

@@ -1,7 +1,7 @@
 """The scripts reject bad input in one line before doing any work (no model, no data)."""
 import pytest
 
-from conftest import SCRIPTS, assert_one_line_error, run, script
+from support import SCRIPTS, assert_one_line_error, run, script
 
 
 def test_plot_loss_errors(tmp_path):

@@ -3,7 +3,7 @@ import json
 import re
 from pathlib import Path
 
-from conftest import REPO, assert_one_line_error, script
+from support import REPO, assert_one_line_error, script
 
 SQUAD = REPO / "tests" / "data" / "squad_small.json"
 

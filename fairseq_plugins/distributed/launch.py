@@ -1,42 +1,35 @@
-"""fairseq's data-parallel training runs on CPU (gloo), and stops with one line when it cannot.
+"""How the ranks of a data-parallel run start: on CPU (gloo) and GPU, spawned or torchrun's.
 
-fairseq 0.12 counts CUDA devices only, so on a CPU:
-
-- ``fairseq-train --cpu --distributed-world-size N`` fails its assertion
-  "world size is N but have 0 available devices";
-- under ``torchrun --nproc_per_node N ... --distributed-world-size N`` every rank divides
-  by ``torch.cuda.device_count()`` (ZeroDivisionError);
-- under ``torchrun`` without ``--distributed-world-size`` (whose default is the number of
-  GPUs, 1 without one) every process trains the whole corpus alone: N identical runs;
-- ``DistributedDataParallel`` is given ``device_ids=[0]``, which PyTorch refuses for a
-  module on the CPU, and ``all_gather_list`` (validation and some logging) allocates a
-  CUDA buffer.
-
-What this fix does, on CPU and GPU alike unless it says CPU:
+fairseq 0.12 counts CUDA devices only: on a CPU ``fairseq-train --cpu
+--distributed-world-size N`` fails its assertion "world size is N but have 0 available
+devices", ``torchrun ... --distributed-world-size N`` divides by
+``torch.cuda.device_count()`` in every rank, and ``torchrun`` without
+``--distributed-world-size`` (whose default is the number of GPUs, 1 without one) makes
+every process train the whole corpus alone. :func:`call_main` replaces fairseq's
+``distributed_utils.call_main``, and decides the launch itself, on CPU and GPU alike
+unless it says CPU:
 
 - ``--distributed-world-size N`` without a launcher spawns N processes (CPU: at most one
   per core, each with ``cores // N`` threads unless ``OMP_NUM_THREADS`` is set), through a
-  target that imports the plugin first, so that its fixes hold in every rank from the
-  start; a free port is chosen unless ``--distributed-port`` names one, which must be free.
+  target that imports the plugin first, so that its fixes and features hold in every rank
+  from the start; a free port is chosen unless ``--distributed-port`` names one, which
+  must be free.
 - Under ``torchrun`` (``WORLD_SIZE``, ``RANK``, ``MASTER_ADDR``, ``MASTER_PORT`` set) the
   job's world size is torchrun's; ``--distributed-world-size`` may repeat it and may not
   contradict it.
 - On CPU the backend is gloo: nccl, fairseq's default, is replaced (and the log says so)
   unless the user asked for it, which is an error.
-- Joining the process group is bounded by ``--heartbeat-timeout`` seconds (300 when it is
-  not set), instead of torch's 30 minutes: a rank whose peers never come stops with one
-  line that says how many ranks it waited for and where.
-- DDP looks for unused parameters when the model says it needs to
-  (``ddp_find_unused_parameters``: frozen embeddings get no gradient), and logs that.
-- At every checkpoint each rank hashes its parameters; rank 0 logs the hash when all
-  ranks agree, and every rank stops with an error naming the ranks when they do not.
+
+:func:`distributed_init` replaces fairseq's ``distributed_utils.distributed_init``:
+joining the process group is bounded by ``--heartbeat-timeout`` seconds (300 when it is
+not set), instead of torch's 30 minutes, and a rank whose peers never come stops with one
+line that says how many ranks it waited for and where.
 
 Anything that cannot be honoured raises :class:`fairseq_plugins.errors.DistributedError`:
 one line, no traceback, in the launching process or in the rank that met it.
 """
 import argparse
 import datetime
-import hashlib
 import logging
 import os
 import socket
@@ -45,18 +38,10 @@ import warnings
 
 import torch
 import torch.distributed as dist
-from fairseq import checkpoint_utils
 from fairseq.distributed import utils as distributed_utils
-from fairseq.models import distributed_fairseq_model
 
 from fairseq_plugins.errors import DistributedError
-from preprocess.errors import InputError
-
-PROBLEM = ("fairseq's data-parallel training needs CUDA: on CPU it asserts, divides by zero "
-           "or, under torchrun, silently trains N copies of one job")
-FAIRSEQ_VERSIONS = ("0.12.0", "0.13")
-TEST = ("tests/integration/test_distributed.py::"
-        "test_two_cpu_ranks_train_one_job_in_sync_whichever_launcher")
+from fairseq_plugins.text.errors import InputError
 
 logger = logging.getLogger("fairseq_plugins.distributed")
 
@@ -64,6 +49,7 @@ logger = logging.getLogger("fairseq_plugins.distributed")
 DEFAULT_JOIN_TIMEOUT_S = 300
 _TORCHRUN_ENV = ("MASTER_ADDR", "MASTER_PORT", "WORLD_SIZE", "RANK")
 
+# fairseq's functions this package replaced (install)
 _original = {}
 
 
@@ -216,7 +202,7 @@ class RankError(InputError):
 
 def _spawned_rank(index, main, cfg, kwargs, threads, errors):
     """One rank, in a fresh process: the plugin's fixes first, then fairseq's rank."""
-    import fairseq_plugins  # noqa: F401  (applies the fixes in this process)
+    import fairseq_plugins  # noqa: F401  (applies the fixes and features here)
 
     if threads and "OMP_NUM_THREADS" not in os.environ:
         torch.set_num_threads(threads)
@@ -267,79 +253,10 @@ def distributed_init(cfg):
         return _original["distributed_init"](cfg)
 
 
-def all_gather_list(data, group=None, max_size=16384):
-    """fairseq's gather of Python objects; through gloo when the group is not nccl."""
-    if group is None:
-        group = distributed_utils.get_global_group()
-    if torch.cuda.is_available() and dist.get_backend(group) == "nccl":
-        return _original["all_gather_list"](data, group=group, max_size=max_size)
-    from fairseq import utils
-
-    gathered = [None] * dist.get_world_size(group=group)
-    dist.all_gather_object(gathered, utils.move_to_cpu(data), group=group)
-    return gathered
-
-
-# ------------------------------------------------------------------ the model under DDP
-
-class PluginDDP(torch.nn.parallel.DistributedDataParallel):
-    """fairseq's DDP, fit for a CPU module and for the plugin's frozen embeddings."""
-
-    def __init__(self, module, device_ids=None, output_device=None,
-                 find_unused_parameters=False, **kwargs):
-        if all(p.device.type == "cpu" for p in module.parameters()):
-            device_ids = output_device = None  # PyTorch: only for GPU modules
-        if not find_unused_parameters and getattr(module, "ddp_find_unused_parameters", False):
-            find_unused_parameters = True
-            logger.info("frozen embeddings get no gradient: DDP looks for unused "
-                        "parameters (as --find-unused-parameters would)")
-        with warnings.catch_warnings():  # fairseq passes it; torch 2.13 renamed it
-            warnings.filterwarnings("ignore", message="`broadcast_buffers` is deprecated")
-            super().__init__(module, device_ids=device_ids, output_device=output_device,
-                             find_unused_parameters=find_unused_parameters, **kwargs)
-
-
-def parameter_digest(model) -> str:
-    """sha256 of every parameter and buffer of ``model``, by name, bit for bit."""
-    digest = hashlib.sha256()
-    for name, tensor in sorted(model.state_dict().items()):
-        digest.update(name.encode("utf-8"))
-        flat = tensor.detach().cpu().contiguous().reshape(-1)
-        digest.update(flat.view(torch.uint8).numpy().tobytes())
-    return digest.hexdigest()
-
-
-def check_ranks_in_sync(trainer):
-    """Every rank hashes its parameters; all must agree (data parallelism's one promise)."""
-    group = trainer.data_parallel_process_group
-    mine = parameter_digest(trainer.get_model())
-    digests = [None] * trainer.data_parallel_world_size
-    dist.all_gather_object(digests, mine, group=group)
-    update = trainer.get_num_updates()
-    if len(set(digests)) != 1:
-        listed = ", ".join(f"rank {r} {d[:12]}" for r, d in enumerate(digests))
-        raise DistributedError(f"the ranks hold different parameters at update {update} "
-                               f"({listed}): data-parallel training went out of sync")
-    if trainer.data_parallel_rank == 0:
-        logger.info("parameters identical on all %d ranks at update %d (sha256 %s)",
-                    len(digests), update, mine[:16])
-
-
-def save_checkpoint(cfg, trainer, epoch_itr, val_loss):
-    if trainer.data_parallel_world_size > 1:
-        check_ranks_in_sync(trainer)
-    return _original["save_checkpoint"](cfg, trainer, epoch_itr, val_loss)
-
-
-def apply():
+def install():
     if "call_main" in _original:
         return
     _original["call_main"] = distributed_utils.call_main
     _original["distributed_init"] = distributed_utils.distributed_init
-    _original["all_gather_list"] = distributed_utils.all_gather_list
-    _original["save_checkpoint"] = checkpoint_utils.save_checkpoint
     distributed_utils.call_main = call_main
     distributed_utils.distributed_init = distributed_init
-    distributed_utils.all_gather_list = all_gather_list
-    checkpoint_utils.save_checkpoint = save_checkpoint
-    distributed_fairseq_model.DistributedDataParallel = PluginDDP

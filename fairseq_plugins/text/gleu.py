@@ -23,8 +23,7 @@ The tests (``tests/unit``, ``tests/integration/test_gec.py``) check the result a
 the package's own corpus routine and against the published JFLEG test figures (source
 copied 40.5, spellchecked 43.4).
 
-Importing this module does not import fairseq or torch: ``scripts/evaluate_gec.py``
-scores files with it, the ``gec`` task its validation batches.
+``scripts/evaluate_gec.py`` scores files with it, the ``gec`` task its validation batches.
 """
 from __future__ import annotations
 

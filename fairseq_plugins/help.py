@@ -31,11 +31,6 @@ from fairseq import options
 
 logger = logging.getLogger(__name__)
 
-PROBLEM = ("--help prints before the model's, task's and components' options are added, "
-           "so it lists none of them")
-FAIRSEQ_VERSIONS = ("0.12.0", "0.13")
-TEST = "tests/unit/test_arch_help.py::test_train_help_shows_the_architectures_values"
-
 HELP_FLAGS = ("-h", "--help")
 # the title fairseq gives the group of the model's own options
 MODEL_GROUP_TITLE = "Model-specific configuration"
@@ -125,6 +120,7 @@ def parse_args_and_arch(parser, input_args=None, parse_known=False, suppress_def
                      suppress_defaults=suppress_defaults, modify_parser=modify_parser)
 
 
-def apply():
+def install():
+    """Replace ``options.parse_args_and_arch``; safe to call again."""
     if options.parse_args_and_arch is not parse_args_and_arch:
         options.parse_args_and_arch = parse_args_and_arch

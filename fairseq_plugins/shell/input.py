@@ -8,7 +8,7 @@ reader raises) and the lines after it are lost; so does one line over the source
 (``Size of sample #0 is invalid``); and an empty line is "translated" into whatever the
 model makes of the end-of-sentence token alone, as if the user had written something.
 
-The fix replaces both functions of that module, whatever the task:
+This module replaces both functions of that module, whatever the task:
 
 - :func:`tolerant_buffered_read` reads bytes and decodes them with ``surrogateescape``:
   the same lines in the same buffers, a bad byte becomes a lone surrogate;
@@ -31,7 +31,7 @@ limit, low enough that a runaway line is refused before the tokenizer and BPE se
 ``fairseq_cli.interactive.main`` looks both functions up as module globals when it uses
 them, and the plugin is imported (``--user-dir``) while ``cli_main`` parses the options,
 after the module was loaded; other CLIs are not touched. A program that imports the
-plugin before ``fairseq_cli.interactive`` calls :func:`apply` itself.
+plugin before ``fairseq_cli.interactive`` calls :func:`install` itself.
 """
 import math
 import sys
@@ -40,11 +40,6 @@ from collections import namedtuple
 from typing import Dict, List, NamedTuple, Optional
 
 import torch
-
-PROBLEM = ("fairseq-interactive dies on a line that is not UTF-8 or too long, and "
-           "translates an empty line")
-FAIRSEQ_VERSIONS = ("0.12.0", "0.13")
-TEST = "tests/integration/test_shell.py::test_each_bad_line_is_reported_and_skipped"
 
 #: characters allowed per source position where the task has no ``--max-input-chars``
 #: (subword pieces and words average well under 10 characters with their space)
@@ -241,7 +236,8 @@ def _interactive_module():
     return mod
 
 
-def apply():
+def install():
+    """Replace fairseq-interactive's two functions, if it is loaded; safe to call again."""
     mod = _interactive_module()
     if mod is not None:
         mod.buffered_read = tolerant_buffered_read
