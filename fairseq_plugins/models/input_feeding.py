@@ -3,8 +3,9 @@
 With input feeding (Luong et al., 2015) step t's RNN input is [e_t; h~_{t-1}], the previous
 step's attentional vector, so the decoder runs one step at a time (:meth:`RNNDecoder.step`).
 Over a whole target that loop also computes every padding position of the shorter
-sentences: about a fifth of the steps of a Multi30k batch, in the RNN, the attention and the
-combination layer alike. :func:`input_fed_steps` computes the same features without them:
+sentences, in the RNN, the attention and the combination layer alike (docs/speed.md says
+how many in the benchmark's batches). :func:`input_fed_steps` computes the same features
+without them:
 
 * the rows are sorted longest target first, so the sentences still running at step t are
   the first n_t rows, and each step (the decoder's own :meth:`RNNDecoder.step`) runs on
