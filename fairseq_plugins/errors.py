@@ -2,8 +2,8 @@
 checkpoint files): one line each.
 
 :class:`ModelOptionError` is the project's one error type,
-:class:`preprocess.errors.InputError`, made fit for fairseq's two kinds of CLI: it is a
-``ValueError`` (code that builds models itself can catch it as one) and hydra's
+:class:`fairseq_plugins.text.errors.InputError`, made fit for fairseq's two kinds of CLI: it
+is a ``ValueError`` (code that builds models itself can catch it as one) and hydra's
 ``CompactHydraException``, which ``fairseq-hydra-train`` prints as the message alone.
 For the argparse CLIs (``fairseq-train``, ``fairseq-generate``, ...) the plugin prints
 ``<program>: error: <message>`` instead of the traceback when any ``InputError`` reaches

@@ -14,7 +14,9 @@ One concept per module, so each can be read (and reused) on its own:
 - ``split``    -- seeded, leakage-free carving of valid/test sets from one pool.
 - ``subword``  -- sentencepiece / subword-nmt BPE training and segmentation.
 - ``binarize`` -- running the real ``fairseq-preprocess``.
-- ``prepare``  -- the pipeline, its Python API and the command line.
+- ``pipeline`` -- cleaned splits -> subwords -> ``raw/``, ``tok/``, ``bin/``, ``prepare.json``.
+- ``frontends`` -- one function per corpus: read, clean, split, hand to the pipeline.
+- ``prepare``  -- the command line.
 
 Grammatical error correction data (``python -m preprocess.gec_data``):
 

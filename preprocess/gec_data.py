@@ -59,7 +59,7 @@ JFLEG test is only meant for the final score (``scripts/evaluate_gec.py``).  Wit
 ``--jfleg-dir`` a valid set of ``--valid-size`` pairs is carved from train (seeded,
 single reference = its target).
 
-Preparation is :func:`preprocess.prepare.prepare_parallel` (the ``parallel`` mode) with
+Preparation is :func:`preprocess.frontends.prepare_parallel` (the ``parallel`` mode) with
 one JOINT sentencepiece model (``OUT/spm/joint.model``, character coverage 1.0, so
 every character of a rare name stays representable and can be copied) and
 ``--joined-dictionary`` (needed for shared encoder/decoder embeddings).  It writes
@@ -338,7 +338,8 @@ def learner_valid(args):
 
 
 def build(args) -> dict:
-    from .prepare import MANIFEST as PREPARE_MANIFEST, prepare_parallel
+    from .frontends import prepare_parallel
+    from .pipeline import MANIFEST as PREPARE_MANIFEST
 
     out = Path(args.out)
     if out.exists() and not out.is_dir():

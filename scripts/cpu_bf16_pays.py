@@ -2,12 +2,12 @@
 """Does bf16 autocast pay on this CPU? Prints 1 or 0 for --cpu-bf16; the timings go to stderr.
 
 The model's ``--cpu-bf16 1`` runs its encoder and decoder under ``torch.autocast`` with
-bfloat16. Whether that is faster depends on the CPU, and its flags do not say: on a 2-core
-Xeon with AMX it made 1.5 times the updates, on a 2-core Xeon with AVX-512 bf16 but no AMX
-its matrix products ran at 0.64 times fp32's speed. So this measures instead: the forward
-and backward of an encoder LSTM, a decoder LSTM and the output layer at the GEC recipe's
-sizes, in fp32 and under autocast, alternately, and prints 1 when bf16 takes at most
-1/``--margin`` of fp32's time (best of ``--repeats``; about five seconds on 2 cores).
+bfloat16. Whether that is faster depends on the CPU, and its flags do not say: it was
+faster on a Xeon with AMX and slower on one with AVX-512 bf16 but no AMX (the figures, with
+machines and dates: docs/speed.md, "bf16 on a CPU"; docs/gec.md). So this measures
+instead: the forward and backward of an encoder LSTM, a decoder LSTM and the output layer
+at the GEC recipe's sizes, in fp32 and under autocast, alternately, and prints 1 when bf16
+takes at most 1/``--margin`` of fp32's time (best of ``--repeats``).
 
     python scripts/cpu_bf16_pays.py [--threads N]      # -> 1 or 0
 """

@@ -1,6 +1,6 @@
-"""Where decoding time goes: one system and path of ``benchmark.py --inference``, profiled.
+"""Where decoding time goes: one system and path of ``benchmark_inference.py``, profiled.
 
-Loads a checkpoint of a ``benchmark.py --inference`` work folder (its ``decode-job.json``),
+Loads a checkpoint of a ``benchmark_inference.py`` work folder (its ``decode-job.json``),
 prepares it as fairseq-generate does, decodes the first ``--sentences`` test sentences
 once untimed, ``--repeats`` times timed (process CPU time and wall clock), then once under
 cProfile, and prints the functions that took most time (``--sort tottime`` or
@@ -9,7 +9,7 @@ cProfile, and prints the functions that took most time (``--sort tottime`` or
     python scripts/profile_decoding.py --work-dir runs/bench-inference --system rnn_luong \\
         --path int8-shortlist --threads 1
 
-It measures one path at a time; ``benchmark.py --inference`` is the comparison.
+It measures one path at a time; ``benchmark_inference.py`` is the comparison.
 """
 import argparse
 import cProfile
@@ -26,12 +26,13 @@ sys.path.insert(0, str(REPO / "scripts"))
 
 
 def main(argv=None):
-    import benchmark
+    from _bench import FAST_PATHS
+    from _bench_decode_worker import Decoder
 
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--work-dir", required=True, help="a benchmark.py --inference --work-dir")
+    p.add_argument("--work-dir", required=True, help="a benchmark_inference.py --work-dir")
     p.add_argument("--system", default="rnn_luong", help="fairseq lstm, rnn_luong or rnn_gec")
-    p.add_argument("--path", default="none", choices=benchmark.FAST_PATHS)
+    p.add_argument("--path", default="none", choices=FAST_PATHS)
     p.add_argument("--beam", type=int, default=5)
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--sentences", type=int, default=300, help="the first N test sentences")
@@ -45,7 +46,7 @@ def main(argv=None):
 
     job_file = Path(a.work_dir) / "decode-job.json"
     if not job_file.is_file():
-        sys.exit(f"error: {job_file} not found: run benchmark.py --inference --work-dir "
+        sys.exit(f"error: {job_file} not found: run benchmark_inference.py --work-dir "
                  f"{a.work_dir} first")
     systems = json.loads(job_file.read_text())["systems"]
     if a.system not in systems:
@@ -53,7 +54,7 @@ def main(argv=None):
     torch.set_num_threads(a.threads)
     utils.import_user_module(argparse.Namespace(user_dir=str(REPO / "fairseq_plugins")))
     spec = dict(systems[a.system], limit=a.sentences)
-    decoder = benchmark.Decoder(argparse.Namespace(beam=a.beam, gen_batch=64), spec)
+    decoder = Decoder(argparse.Namespace(beam=a.beam, gen_batch=64), spec)
     task, model = decoder.task, decoder.model
     generator = task.build_generator([model], decoder.generation_cfg(a.path, a.beam).generation)
 

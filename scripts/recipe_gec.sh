@@ -3,8 +3,8 @@
 #   1. data: FCE v2.1 train (JSON) + W&I train (M2), LEARNER_COPIES times, and synthetic
 #      errors in clean English (Brown, MASC) and in the older synthetic sources (Multi30k,
 #      Anki), SYNTHETIC_PER_SOURCE sentences of each; valid = FCE dev (never tested on);
-#   2. rnn_gec trained for 3,000 updates (about 40 minutes on 2 CPU threads;
-#      fairseq_plugins/config/gec_learner.yaml), at most TRAIN_HOURS (default 1.5),
+#   2. rnn_gec trained for 3,000 updates (fairseq_plugins/config/gec_learner.yaml; how
+#      long it took, where: docs/gec.md), at most TRAIN_HOURS (default 1.5),
 #      the checkpoint with the best greedy GLEU on FCE dev kept;
 #   3. on FCE dev, by M2 F0.5: checkpoint_best or the average of the last three interval
 #      checkpoints, then --copy-bias;

@@ -3,7 +3,7 @@
 fairseq builds the model (and the plugin reads the user's files) deep inside its
 training loop, so a bad option or file would otherwise end in a traceback through
 fairseq's frames. The hook installed here prints ``<program>: error: <message>`` instead
-when a :class:`preprocess.errors.InputError` (every ``ModelOptionError`` among them)
+when a :class:`fairseq_plugins.text.errors.InputError` (every ``ModelOptionError`` among them)
 reaches the top of an argparse CLI (exit status 1). Every other exception keeps its
 traceback.
 """

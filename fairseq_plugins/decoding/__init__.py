@@ -43,7 +43,7 @@ What equality holds, and what is tested (``tests/unit/test_fast_decoding.py``):
   the whole vocabulary is in the list, so it is the argmax over the list, step by step);
 * beam search: the same sentence is likely but not guaranteed, because normalising over
   the list raises the scores of different prefixes by different amounts, which can change
-  which prefixes the beam keeps. ``scripts/benchmark.py --inference`` measures how often.
+  which prefixes the beam keeps. ``scripts/benchmark_inference.py`` measures how often.
 
 How it plugs in (each through the model's or fairseq's own hook):
 

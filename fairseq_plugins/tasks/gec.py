@@ -8,7 +8,7 @@ each validation batch is decoded with the generation options in ``--eval-gleu-ar
 (JSON, e.g. ``'{"beam": 5}'``), hypotheses are turned back into text with
 ``--eval-gleu-remove-bpe`` (default ``sentencepiece``) and the ``--eval-gleu-detok``
 tokenizer (default ``space`` = none), and scored against *all* references of the
-sentence with JFLEG's GLEU (:mod:`preprocess.gleu`, statistics from the PyPI ``gleu``
+sentence with JFLEG's GLEU (:mod:`fairseq_plugins.text.gleu`, statistics from the PyPI ``gleu``
 package).  Per batch only additive statistics are logged (one row per GLEU iteration:
 the drawn reference's n-gram counts), so batches and workers simply add up; ``gleu``
 itself is a derived metric computed once per validation, which makes
@@ -19,8 +19,8 @@ checkpoint. Where the references and the GLEU source come from:
 lengths and are not scored).
 
 **Raw-text tokenisation** for ``fairseq-interactive`` / ``fairseq-generate``: input lines
-get the training normalisation (:func:`preprocess.text.normalize`: NFKC, whitespace),
-then, when the data was built with PTB word tokenisation (``--gec-tokenizer auto`` reads
+get the training normalisation (:func:`fairseq_plugins.text.normalize.normalize`: NFKC,
+whitespace), then, when the data was built with PTB word tokenisation (``--gec-tokenizer auto`` reads
 ``gec_data.json`` beside the data; or ``ptb``), the task's default pre-tokenizer is
 :class:`PTBTokenizer`, so interactive input is tokenised like the training text and the
 ``D-`` lines are detokenised (``I don't know.``) after sentencepiece decoding

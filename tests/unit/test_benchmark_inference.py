@@ -1,4 +1,4 @@
-"""``scripts/benchmark.py --inference``: its report and lexical table builder, on made-up
+"""``scripts/benchmark_inference.py``: its report and lexical table builder, on made-up
 results and toy data (the benchmark itself trains three models: too slow for the suite).
 The decoding it times is fairseq's generator with --fast-decoding, tested in
 test_fast_decoding.py."""
@@ -29,7 +29,8 @@ def fake(seconds, bleu, tokens, lists=None):
 
 
 def test_report_ends_with_the_fastest_path_line(capsys):
-    bench = load("benchmark")
+    bench = load("benchmark_inference")
+    common = load("_bench")
     std = [[5, 6, 2], [7, 2], [8, 2], [9, 9, 2]]
     lists = [[2, 5, 6, 7, 8], [2, 5, 6, 7, 8], [2, 5, 6, 7, 8], [2, 5, 6, 7, 8]]
     results = {"fairseq lstm": fake(2.0, 30.0, std),
@@ -38,8 +39,8 @@ def test_report_ends_with_the_fastest_path_line(capsys):
                "rnn_luong int8": fake(1.0, 30.9, std[:3] + [[9, 2]]),
                "rnn_luong shortlist": fake(0.8, 31.0, std[:3] + [[5, 2]], lists),
                "rnn_luong int8-shortlist": fake(0.5, 30.5, std[:2] + [[6, 2], [5, 2]], lists)}
-    for p in bench.FAST_PATHS:
-        results[bench.path_name("rnn_gec", p)] = fake(1.0, 50.0, std, lists if "short" in p
+    for p in common.FAST_PATHS:
+        results[common.path_name("rnn_gec", p)] = fake(1.0, 50.0, std, lists if "short" in p
                                                       else None)
     opts = Namespace(beam=5, threads=2, gen_batch=64)
     s = dict(embed="8", hidden="8", dec_hidden="16", updates=1, gec_updates=1,

@@ -14,7 +14,7 @@ import pytest
 
 from support import assert_one_line_error, run
 
-from preprocess import prepare, qa
+from preprocess import pipeline, prepare, qa
 
 # --- fixtures in the real formats -------------------------------------------------------
 
@@ -213,7 +213,7 @@ def test_twcs_first_company_reply_placeholders(tmp_path):
 @pytest.fixture
 def no_fairseq(monkeypatch):
     """fairseq-preprocess replaced by a stub (the integration test runs the real one)."""
-    monkeypatch.setattr(prepare.binarize_mod, "binarize",
+    monkeypatch.setattr(pipeline.binarize_mod, "binarize",
                         lambda src, tgt, prefixes, destdir, *a: {src: 0, tgt: 0})
 
 
