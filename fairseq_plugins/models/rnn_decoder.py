@@ -43,6 +43,7 @@ from fairseq.incremental_decoding_utils import with_incremental_state  # noqa: F
 from fairseq.models import FairseqIncrementalDecoder
 from torch import Tensor
 
+from fairseq_plugins.errors import ModelOptionError
 from fairseq_plugins.models import input_feeding
 from fairseq_plugins.models.attention import build_attention
 from fairseq_plugins.models.bridges import Bridge
@@ -366,6 +367,11 @@ class RNNDecoder(FairseqIncrementalDecoder):
         self._set_cached(incremental_state, state)
 
     def make_generation_fast_(self, need_attn: bool = False, **kwargs):
+        if need_attn and self.attention is None:
+            # fairseq's alignment generator would fail on the missing attention (IndexError)
+            raise ModelOptionError(
+                f"--print-alignment: this model has no attention to align with (--attention "
+                f"{self.attention_type}); drop --print-alignment")
         self.need_attn = need_attn   # as fairseq's LSTMDecoder
 
     def max_positions(self):

@@ -355,3 +355,20 @@ def test_every_parameter_gets_a_gradient_unless_ddp_is_told(variant):
         assert unused and all("embed_tokens" in name for name in unused), unused
     else:
         assert not unused
+
+
+@pytest.mark.parametrize("name", ["sutskever", "cho"])
+def test_print_alignment_without_attention_is_one_error(toy_data, name):
+    """fairseq-generate --print-alignment prepares the model with need_attn: a model without
+    attention says so, instead of fairseq's alignment generator failing on it."""
+    from argparse import Namespace
+
+    from fairseq_plugins.errors import ModelOptionError
+
+    arch, extra = VARIANTS[name]
+    _, model = build(toy_data, arch, extra)
+    with pytest.raises(ModelOptionError, match="no attention to align with"):
+        model.prepare_for_inference_(Namespace(generation=Namespace(print_alignment="hard")))
+    _, model = build(toy_data, arch, extra)
+    model.prepare_for_inference_(Namespace(generation=Namespace(print_alignment=None)))
+    assert not model.decoder.need_attn
