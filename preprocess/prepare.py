@@ -162,12 +162,13 @@ def summary(manifest, out):
     else:
         head = f"{manifest['corpus']} {manifest['src_lang']}->{manifest['tgt_lang']}"
     lines = [f"{head}: wrote {out}"]
+    noun = qa.WHERE[manifest["qa"]["format"]] if manifest["corpus"] == "qa" else "lines"
     for name, c in manifest["counts"].items():
         s = SplitStats()
         s.read, s.kept, s.over_max_len_kept = c["read"], c["kept"], c["over_max_len_kept"]
         s.skipped.update(c["skipped"])
         s.examples = c["skipped_lines"]
-        lines.append(f"  {name}: {s.describe()}")
+        lines.append(f"  {name}: {s.describe(noun)}")
     for name, notes in manifest.get("qa", {}).get("notes", {}).items():
         if notes:
             lines.append(f"  {name} notes: " + ", ".join(f"{k} {v}" for k, v in notes.items()))

@@ -41,6 +41,8 @@ from .lines import read_lines
 from .text import SplitStats
 
 FORMATS = ("squad", "coqa", "cmu-qa", "twcs")
+#: what the names of skipped records are, in the summary: JSON ids are no line numbers
+WHERE = {"squad": "questions", "coqa": "turns", "cmu-qa": "lines", "twcs": "lines"}
 SEP = "<sep>"
 NO_ANSWER = "<no_answer>"
 HISTORY_Q, HISTORY_A = "<q>", "<a>"
@@ -259,14 +261,15 @@ def coqa_story(where, story, opts, stats, notes):
             continue
         answer = one_line(require(ans, "input_text", f"{where}.answers[turn {turn}]", str))
         recent = history[-opts.history:] if opts.history else []
-        source = _coqa_source(question, recent, text, _coqa_span(text, ans), opts, notes)
-        history.append((question, answer))
+        history.append((question, answer))     # a skipped turn is still context for the next
         if is_unknown(answer):
             notes["unknown"] += 1
             if not opts.keep_unanswerable:
                 stats.skip("unknown", name)
                 continue
             answer = opts.no_answer_token
+        # built only for a kept turn, so truncated_contexts counts what is written
+        source = _coqa_source(question, recent, text, _coqa_span(text, ans), opts, notes)
         rows.append((name, source, answer))
     return rows
 

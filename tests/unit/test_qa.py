@@ -208,6 +208,14 @@ def test_twcs_first_company_reply_placeholders(tmp_path):
     assert dict(notes) == {"tweets": 11}
 
 
+# --- real copies of the corpora: the Kaggle layout, spreadsheets, entities, stray CRs ----
+
+def test_coqa_skipped_turn_is_not_a_truncated_context(tmp_path):
+    path = write_json(tmp_path / "coqa-train-v1.0.json", coqa_doc())
+    _, stats, notes = read("coqa", path, context_window=4)
+    assert stats["kept"] == 3 and notes == {"unknown": 1, "truncated_contexts": 3}
+
+
 # --- a whole run: prepare.json -----------------------------------------------------------
 
 @pytest.fixture
@@ -267,7 +275,8 @@ def test_prepare_squad_dev_becomes_test_with_skip_counts(tmp_path, no_fairseq, c
     assert m["qa"]["notes"] == {"all": {"unanswerable": 1}, "test": {"unanswerable": 1}}
     assert (out / "raw/test.tgt").read_text(encoding="utf-8").splitlines() == \
         ["the Swiss canton of Graubunden", "the North Sea", "hot water"]
-    assert "test: read 4, kept 3, skipped 1 (unanswerable 1: lines r2)" in capsys.readouterr().out
+    assert "test: read 4, kept 3, skipped 1 (unanswerable 1: questions r2)" in \
+        capsys.readouterr().out
 
 
 # --- bad input: one line naming the file and the problem, nothing in --out ----------------
