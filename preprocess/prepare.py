@@ -115,7 +115,8 @@ def build_parser():
     p.add_argument("--format", required=True, choices=qa.FORMATS, dest="fmt")
     p.add_argument("--input", required=True, nargs="+", dest="inputs", metavar="PATH",
                    help="squad/coqa: train JSON [official dev JSON, which becomes test]; "
-                        "cmu-qa: the folder holding S08/ S09/ S10/; twcs: twcs.csv")
+                        "cmu-qa: the folder holding S08/ S09/ S10/ (or Kaggle's "
+                        "S08_question_answer_pairs.txt ...); twcs: twcs.csv")
     g = p.add_argument_group("question answering")
     g.add_argument("--sep", default=qa.SEP, help=f"token between question, history and "
                    f"context (default {qa.SEP})")

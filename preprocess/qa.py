@@ -27,6 +27,7 @@ A file that is missing or not in the format is an :class:`InputError` naming it.
 """
 import csv
 import dataclasses
+import html
 import json
 import re
 import sys
@@ -74,6 +75,25 @@ class QAOptions:
 def one_line(text):
     """Collapse all whitespace (newlines too) to single spaces: one example per line."""
     return " ".join(text.split())
+
+
+# Only complete references, ``&amp;`` or ``&#321;``: html.unescape alone also expands the
+# legacy forms without ``;`` (``&not``, ``&copy``), which would turn "&notice" into "¬ice".
+_ENTITY = re.compile(r"&(?:#[0-9]+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);")
+
+
+def unescape(text):
+    """``text`` with its HTML character references decoded (CMU lines and tweets carry them:
+    ``&#321;ab&#281;d&#378;``, ``&amp;``), so the model never learns the escapes."""
+    return _ENTITY.sub(lambda m: html.unescape(m.group()), text)
+
+
+def unescape_all(texts, notes):
+    """:func:`unescape` each text; a record with any change is counted as ``html_unescaped``."""
+    out = [unescape(t) for t in texts]
+    if out != list(texts):
+        notes["html_unescaped"] += 1
+    return out
 
 
 # --- JSON (SQuAD, CoQA) -----------------------------------------------------------------
@@ -290,7 +310,9 @@ def read_coqa(path, opts, stats, notes):
 # --- CMU Question-Answer dataset v1.2 -----------------------------------------------------
 # S08/, S09/, S10/, each a question_answer_pairs.txt: tab-separated, a header row, then
 # ArticleTitle, Question, Answer, DifficultyFromQuestioner, DifficultyFromAnswerer,
-# ArticleFile; UTF-8 or Latin-1 (Windows-1252) line by line; a missing answer is NULL.
+# ArticleFile; UTF-8 or Latin-1 (Windows-1252) line by line; a missing answer is NULL;
+# HTML character references in the text (&#321;). Kaggle's copy is one flat folder of
+# S08_question_answer_pairs.txt, S09_..., S10_... (UTF-8 with a BOM, ArticleFile rewritten).
 
 CMU_FILE = "question_answer_pairs.txt"
 CMU_HEADER = ("ArticleTitle", "Question", "Answer", "DifficultyFromQuestioner",
@@ -298,16 +320,32 @@ CMU_HEADER = ("ArticleTitle", "Question", "Answer", "DifficultyFromQuestioner",
 
 
 def cmu_files(path):
-    """The ``question_answer_pairs.txt`` files of a CMU folder (or the file itself)."""
+    """The ``question_answer_pairs.txt`` files of a CMU folder in either layout (the
+    release's ``S08/question_answer_pairs.txt`` or Kaggle's ``S08_question_answer_pairs.txt``),
+    or the file itself."""
     path = Path(path)
     if path.is_file():
         return [path]
     if not path.is_dir():
         raise InputError(f"missing corpus folder {path}")
-    files = sorted(path.glob(f"*/{CMU_FILE}")) + sorted(path.glob(CMU_FILE))
-    if not files:
-        raise InputError(f"{path} holds no {CMU_FILE} (expected S08/ S09/ S10/ each with one)")
-    return files
+    release = sorted(path.glob(f"*/{CMU_FILE}")) + sorted(path.glob(CMU_FILE))
+    kaggle = sorted(path.glob(f"*_{CMU_FILE}"))
+    if release and kaggle:   # the same sets twice would be read twice, then deduplicated
+        raise InputError(f"{path} holds both layouts ({release[0].relative_to(path)} and "
+                         f"{kaggle[0].name}): give the folder of one")
+    if not release and not kaggle:
+        raise InputError(f"{path} holds no {CMU_FILE} (expected S08/ S09/ S10/ each with one, "
+                         f"or Kaggle's S08_{CMU_FILE} ...)")
+    return release or kaggle
+
+
+def cmu_set(path):
+    """The set a CMU file belongs to, for naming its lines: ``S08`` of
+    ``S08/question_answer_pairs.txt`` and of ``S08_question_answer_pairs.txt``."""
+    path = Path(path)
+    if path.name.endswith(f"_{CMU_FILE}"):
+        return path.name[:-len(CMU_FILE) - 1]
+    return path.parent.name
 
 
 def decode_cmu(raw, notes):
@@ -340,9 +378,9 @@ def read_cmu_file(path, stats, notes):
         raise InputError(f"{path} is empty (expected the header {' '.join(CMU_HEADER)})")
     cols = _cmu_columns(path, decode_cmu(lines[0], notes))
     need = max(cols[n] for n in CMU_HEADER[:3])
-    records = []
+    records, year = [], cmu_set(path)
     for lineno, raw in enumerate(lines[1:], start=2):
-        name = f"{Path(path).parent.name}:{lineno}"
+        name = f"{year}:{lineno}"
         fields = decode_cmu(raw, notes).split("\t")
         stats.read += 1
         if not raw.strip():
@@ -355,12 +393,13 @@ def read_cmu_file(path, stats, notes):
         if answer.strip() == "NULL":
             stats.skip("null_answer", name)
             continue
+        question, answer = unescape_all((question, answer), notes)
         records.append((name, question, answer, f"article {title.strip().lower()}"))
     return records
 
 
 def read_cmu_qa(path, stats, notes):
-    """Every file of a CMU Question-Answer folder (S08/ S09/ S10/)."""
+    """Every file of a CMU Question-Answer folder (S08/ S09/ S10/, or Kaggle's flat one)."""
     return [r for f in cmu_files(path) for r in read_cmu_file(f, stats, notes)]
 
 

@@ -14,6 +14,7 @@ import pytest
 
 from support import assert_one_line_error, run
 
+from fairseq_plugins.text.errors import InputError
 from preprocess import pipeline, prepare, qa
 
 # --- fixtures in the real formats -------------------------------------------------------
@@ -214,6 +215,45 @@ def test_coqa_skipped_turn_is_not_a_truncated_context(tmp_path):
     path = write_json(tmp_path / "coqa-train-v1.0.json", coqa_doc())
     _, stats, notes = read("coqa", path, context_window=4)
     assert stats["kept"] == 3 and notes == {"unknown": 1, "truncated_contexts": 3}
+
+
+def kaggle_cmu(root):
+    """Kaggle's copy of the CMU data: one flat folder of S08_question_answer_pairs.txt ...,
+    UTF-8 with a BOM (S10 with a Latin-1 line), ArticleFile rewritten, HTML entities."""
+    rows = {
+        "S08": [b"Swan\tWhat is swan in Polish?\t&#321;ab&#281;d&#378;\teasy\teasy\tS08_set1_a1",
+                b"Swan\tWhere do swans live?\tNULL\thard\tNULL\tS08_set1_a1"],
+        "S09": [b"Egypt\tWhen was the New Kingdom?\tc.1550&#8722;1070 BC\teasy\teasy\t"
+                b"S09_set2_a3"],
+        "S10": [b"Amp\xe8re\tWho was Amp\xe8re?\tA physicist &amp; mathematician\thard\t"
+                b"hard\tS10_set4_a2"],
+    }
+    root.mkdir()
+    for year, lines in rows.items():
+        body = b"".join(r + b"\r\n" for r in [CMU_HEADER.encode(), *lines])
+        body = b"\xef\xbb\xbf" + body
+        (root / f"{year}_question_answer_pairs.txt").write_bytes(body)
+    return root
+
+
+def test_cmu_kaggle_layout_bom_entities(tmp_path):
+    folder = kaggle_cmu(tmp_path / "questionanswer-dataset")
+    pairs, stats, notes = read("cmu-qa", folder)
+    assert pairs == [("S08:2", "What is swan in Polish?", "Łabędź"),
+                     ("S09:2", "When was the New Kingdom?", "c.1550\u22121070 BC"),
+                     ("S10:2", "Who was Ampère?", "A physicist & mathematician")]
+    assert stats["skipped_lines"] == {"null_answer": ["S08:3"]}
+    assert notes == {"html_unescaped": 3, "latin1_lines": 1}
+    # one file of either layout: skips are named by the set, not the folder
+    _, stats, _ = read("cmu-qa", folder / "S08_question_answer_pairs.txt")
+    assert stats["skipped_lines"] == {"null_answer": ["S08:3"]}
+    (tmp_path / "both" / "S08").mkdir(parents=True)
+    (tmp_path / "both" / "S08" / "question_answer_pairs.txt").write_bytes(
+        (folder / "S08_question_answer_pairs.txt").read_bytes())
+    (tmp_path / "both" / "S09_question_answer_pairs.txt").write_bytes(
+        (folder / "S09_question_answer_pairs.txt").read_bytes())
+    with pytest.raises(InputError, match="holds both layouts"):
+        read("cmu-qa", tmp_path / "both")
 
 
 # --- a whole run: prepare.json -----------------------------------------------------------
