@@ -8,26 +8,29 @@ hands the pairs to the translation pipeline (subwords, ``fairseq-preprocess``,
 - ``squad``  -- SQuAD v1.1 / v2.0 JSON: ``question <sep> context`` -> the first gold answer;
 - ``coqa``   -- CoQA JSON: ``question <sep> <q> q <a> a ... <sep> story`` (the previous K
   turns) -> the free-form answer;
-- ``cmu-qa`` -- CMU Question-Answer dataset v1.2 (``S08/ S09/ S10/question_answer_pairs.txt``):
-  question -> answer;
+- ``cmu-qa`` -- CMU Question-Answer dataset v1.2 (``S08/ S09/ S10/question_answer_pairs.txt``,
+  or Kaggle's flat ``S08_question_answer_pairs.txt`` ...): question -> answer;
 - ``twcs``   -- Customer Support on Twitter (``twcs.csv``): inbound customer tweet -> the
   company's first reply, handles and URLs replaced by ``<user>`` and ``<url>``.
 
 ``where`` names the record in skip reports (a question id, ``story:turn``, ``S08:12`` or
-the CSV line); ``group`` is the unit kept whole when valid/test are carved (SQuAD article,
-CoQA story, CMU article, Twitter conversation), so no document is in two splits.
+the CSV's physical line); ``group`` is the unit kept whole when valid/test are carved
+(SQuAD article, CoQA story, CMU article, Twitter conversation), so no document is in two
+splits.
 
 Each reader counts every record in a :class:`~preprocess.text.SplitStats` (``read``, and
 skips with a reason: ``unanswerable``, ``unknown``, ``no_answer``, ``null_answer``,
-``no_reply``, ``malformed``: a CMU line with too few fields, a twcs row without id or
-``inbound``) and other events in a ``Counter`` of notes (answers kept as
-``<no_answer>``, truncated contexts, Latin-1 lines). :func:`clean` then normalises the
+``no_reply``, ``malformed``: a CMU line with too few fields, a twcs row with more or fewer
+fields than the header, no id or ``inbound`` not true/false) and other events in a
+``Counter`` of notes (answers kept as ``<no_answer>``, truncated contexts, Latin-1 lines,
+records whose HTML escapes were decoded). :func:`clean` then normalises the
 text like every other corpus and counts ``empty``, ``invalid_utf8`` and ``duplicate``.
 A file that is missing or not in the format is an :class:`InputError` naming it.
 """
 import csv
 import dataclasses
 import html
+import itertools
 import json
 import re
 import sys
@@ -405,9 +408,10 @@ def read_cmu_qa(path, stats, notes):
 
 # --- Customer Support on Twitter ---------------------------------------------------------
 # twcs.csv: tweet_id, author_id, inbound (True/False), created_at ("Tue Oct 31 22:10:47
-# +0000 2017"), text (may hold quoted newlines), response_tweet_id ("1,2"),
-# in_response_to_tweet_id (empty for the first tweet of a conversation; 3.0 in copies re-saved
-# by pandas).
+# +0000 2017"), text (may hold quoted newlines and HTML escapes: &amp; &lt; &gt;),
+# response_tweet_id ("1,2"), in_response_to_tweet_id (empty for the first tweet of a
+# conversation). Copies re-saved by pandas add an index column and write ids as 3.0; copies
+# saved by Excel start with a BOM, end lines with CRLF and write inbound as TRUE/FALSE.
 
 TWCS_COLUMNS = ("tweet_id", "author_id", "inbound", "created_at", "text",
                 "response_tweet_id", "in_response_to_tweet_id")
@@ -435,16 +439,38 @@ def _time(created_at):
         return float("inf")
 
 
-def twcs_rows(path):
-    """``(line, row dict)`` of a twcs.csv, checking the header; quoted newlines work."""
+_BARE_CR = re.compile(r"\r(?!\n)")
+
+
+def physical_lines(f):
+    r"""The lines of a text file opened with ``newline="\n"``, each bare carriage return made
+    a space: csv would end the record there, even inside a tweet's unquoted text, splitting
+    one tweet into two garbage rows. Line ends stay ``\n`` or ``\r\n``, so the csv line
+    count is the file's physical line number, and whitespace in a text is one space anyway."""
+    for line in f:
+        yield _BARE_CR.sub(" ", line)
+
+
+def twcs_path(path):
+    """twcs.csv, or the one in a folder; a missing file is an error naming it."""
     path = Path(path)
     if path.is_dir():
         path = path / "twcs.csv"
     if not path.is_file():
         raise InputError(f"missing corpus file {path}")
+    return path
+
+
+def twcs_rows(path):
+    """``(line, row dict)`` of a twcs.csv, checking the header; quoted newlines work, a
+    BOM is dropped, and ``line`` is the row's first physical line in the file."""
     csv.field_size_limit(min(sys.maxsize, 2 ** 31 - 1))
-    with open(path, encoding="utf-8", errors="surrogateescape", newline="") as f:
-        reader = csv.DictReader(f)
+    with open(path, encoding="utf-8-sig", errors="surrogateescape", newline="\n") as f:
+        header = f.readline()
+        if _BARE_CR.search(header):    # else the whole file would be one garbled header
+            raise InputError(f"{path}: lines end in bare carriage returns (an old Mac file); "
+                             "convert them to \\n")
+        reader = csv.DictReader(physical_lines(itertools.chain([header], f)))
         missing = [c for c in TWCS_COLUMNS if c not in (reader.fieldnames or ())]
         if missing:
             raise InputError(f"{path}: no column {missing[0]} in the header "
@@ -453,6 +479,25 @@ def twcs_rows(path):
         for row in reader:
             yield start, row
             start = reader.line_num + 1
+
+
+def inbound(value):
+    """True/False of the ``inbound`` column in any case (Excel writes TRUE), else None."""
+    return {"true": True, "false": False}.get((value or "").strip().lower())
+
+
+def twcs_problem(row):
+    """Why a twcs row cannot be used (the field at fault), or None."""
+    columns = len(row) - (None in row)
+    if None in row:           # csv's key for fields beyond the header: an unquoted comma
+        return f"{columns + len(row[None])} fields, the header has {columns}"
+    if any(v is None for v in row.values()):
+        return f"{sum(v is not None for v in row.values())} fields, the header has {columns}"
+    if not tweet_id(row["tweet_id"]):
+        return "tweet_id is empty"
+    if inbound(row["inbound"]) is None:
+        return f"inbound is {row['inbound']!r} (expected True or False)"
+    return None
 
 
 class _Conversations:
@@ -472,39 +517,53 @@ class _Conversations:
         self.parent[self.find(a)] = self.find(b)
 
 
+def check_malformed(path, rows, bad, first):
+    """Most rows malformed means a file of another shape, not a few bad rows: say why
+    instead of counting them all and failing later with "only 0 usable pairs"."""
+    if bad and bad * 2 > rows:
+        line, why = first
+        raise InputError(f"{path}: {bad} of {rows} rows are malformed; the first, line {line}: "
+                         f"{why}")
+
+
 def read_twcs(path, stats, notes):
     """twcs.csv -> ``(line, customer tweet, first company reply, conversation)`` tuples."""
+    path = twcs_path(path)
     tweets, first_reply, talks = {}, {}, _Conversations()
+    rows, first_bad = 0, None
     for line, row in twcs_rows(path):
-        tid, inbound = tweet_id(row["tweet_id"]), row["inbound"]
-        if not tid or inbound not in ("True", "False") or row["text"] is None:
+        rows += 1
+        problem = twcs_problem(row)
+        if problem:
             stats.read += 1
             stats.skip("malformed", line)
+            first_bad = first_bad or (line, problem)
             continue
-        tweets[tid] = (line, inbound == "True", row["text"])
+        tid, customer = tweet_id(row["tweet_id"]), inbound(row["inbound"])
+        tweets[tid] = (line, customer, row["text"])
         parent = tweet_id(row["in_response_to_tweet_id"])
         if parent:
             talks.join(tid, parent)
-        if parent and inbound == "False":       # a company answering tweet `parent`
+        if parent and not customer:       # a company answering tweet `parent`
             key = (_time(row["created_at"]), line)
             if parent not in first_reply or key < first_reply[parent][0]:
                 first_reply[parent] = (key, tid)
+    check_malformed(path, rows, stats.skipped["malformed"], first_bad)
     notes["tweets"] = len(tweets)
-    return _twcs_pairs(tweets, first_reply, talks, stats)
+    return _twcs_pairs(tweets, first_reply, talks, stats, notes)
 
 
-def _twcs_pairs(tweets, first_reply, talks, stats):
+def _twcs_pairs(tweets, first_reply, talks, stats, notes):
     records = []
-    for tid, (line, inbound, text) in tweets.items():
-        if not inbound:
+    for tid, (line, customer, text) in tweets.items():
+        if not customer:
             continue
         stats.read += 1
         if tid not in first_reply:
             stats.skip("no_reply", line)
             continue
-        reply = tweets[first_reply[tid][1]][2]
-        records.append((line, anonymise(text), anonymise(reply),
-                        f"conversation {talks.find(tid)}"))
+        texts = unescape_all((text, tweets[first_reply[tid][1]][2]), notes)
+        records.append((line, *map(anonymise, texts), f"conversation {talks.find(tid)}"))
     return records
 
 

@@ -6,6 +6,8 @@ The whole-run tests stub ``fairseq-preprocess`` (the integration test
 ``tests/integration/test_preprocess.py::test_qa_end_to_end`` runs the real one, trains
 and generates); everything else is the real code.
 """
+import csv
+import io
 import json
 import sys
 from pathlib import Path
@@ -254,6 +256,69 @@ def test_cmu_kaggle_layout_bom_entities(tmp_path):
         (folder / "S09_question_answer_pairs.txt").read_bytes())
     with pytest.raises(InputError, match="holds both layouts"):
         read("cmu-qa", tmp_path / "both")
+
+
+def twcs_pairs(path):
+    kept, stats, notes = qa.read("twcs", path, qa.QAOptions())
+    return kept, stats.as_dict(), dict(notes)
+
+
+def excel_copy(text):
+    """twcs.csv saved by Excel as CSV UTF-8: a BOM, CRLF line ends, TRUE/FALSE."""
+    text = text.replace(",True,", ",TRUE,").replace(",False,", ",FALSE,")
+    return "\ufeff" + text.replace("\n", "\r\n")
+
+
+def pandas_copy(text):
+    """twcs.csv re-saved by pandas: an index column, reply ids written as floats."""
+    rows = list(csv.reader(io.StringIO(text)))
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["", *rows[0]])
+    for i, row in enumerate(rows[1:]):
+        parent = row[-1]
+        writer.writerow([i, *row[:-1], f"{parent}.0" if parent.isdigit() else parent])
+    return out.getvalue()
+
+
+def test_twcs_spreadsheet_and_pandas_copies(tmp_path):
+    original = tmp_path / "twcs.csv"
+    original.write_text(TWCS, encoding="utf-8")
+    expected = twcs_pairs(original)
+    for name, copy in (("excel.csv", excel_copy), ("pandas.csv", pandas_copy)):
+        path = tmp_path / name
+        path.write_text(copy(TWCS), encoding="utf-8", newline="")
+        assert twcs_pairs(path) == expected, name
+
+
+def test_twcs_mostly_malformed_says_why(tmp_path):
+    path = tmp_path / "twcs.csv"
+    path.write_text(TWCS.replace(",True,", ",Y,").replace(",False,", ",N,"), encoding="utf-8")
+    with pytest.raises(InputError) as e:
+        qa.read("twcs", path, qa.QAOptions())
+    message = str(e.value)
+    assert "\n" not in message and str(path) in message
+    assert "12 of 12 rows are malformed" in message
+    assert "the first, line 2: inbound is 'N' (expected True or False)" in message
+    path.write_bytes(TWCS.replace("\n", "\r").encode())      # an old Mac file: no line ends
+    with pytest.raises(InputError, match="lines end in bare carriage returns"):
+        qa.read("twcs", path, qa.QAOptions())
+
+
+def test_twcs_carriage_return_in_unquoted_tweet_and_entities(tmp_path):
+    path = tmp_path / "twcs.csv"
+    path.write_bytes(TWCS_HEADER.encode() + (
+        "20,115716,True,Fri Nov 03 10:00:00 +0000 2017,@sky my box\rkeeps rebooting &amp; "
+        "freezing,21,\n"
+        "21,SkyHelpTeam,False,Fri Nov 03 10:05:00 +0000 2017,@115716 Sorry &lt;3 try "
+        "Settings &gt; Reset,,20\n"
+        "22,115717,maybe,Fri Nov 03 11:00:00 +0000 2017,what,,\n"
+        '23,115718,True,Fri Nov 03 12:00:00 +0000 2017,"@sky thanks\ra lot",,\n').encode())
+    kept, stats, notes = twcs_pairs(path)
+    assert [(r[0], r[1], r[2]) for r in kept] == [
+        (2, "<user> my box keeps rebooting & freezing", "<user> Sorry <3 try Settings > Reset")]
+    assert stats["skipped_lines"] == {"malformed": [4], "no_reply": [5]}
+    assert notes == {"tweets": 3, "html_unescaped": 1}
 
 
 # --- a whole run: prepare.json -----------------------------------------------------------
