@@ -105,9 +105,9 @@ def prepare_qa(fmt, inputs, out, sep=qa.SEP, context_window=0, keep_unanswerable
 
     ``inputs`` is the corpus as distributed: for squad/coqa the train file and optionally
     the official dev file (which becomes test: the official test sets are hidden); for
-    cmu-qa the folder of S08/ S09/ S10/, for twcs the twcs.csv. valid (and test, without
-    a dev file) are carved from the first input, seeded, keeping each ``QA_GROUPS`` unit
-    in one split.
+    cmu-qa the folder of S08/ S09/ S10/ (or Kaggle's flat one), for twcs the twcs.csv.
+    valid (and test, without a dev file) are carved from the first input, seeded, keeping
+    each ``QA_GROUPS`` unit in one split.
     """
     opts = checked_options(opts)
     qopts = qa.QAOptions(sep, context_window, keep_unanswerable, no_answer_token,

@@ -115,7 +115,8 @@ def build_parser():
     p.add_argument("--format", required=True, choices=qa.FORMATS, dest="fmt")
     p.add_argument("--input", required=True, nargs="+", dest="inputs", metavar="PATH",
                    help="squad/coqa: train JSON [official dev JSON, which becomes test]; "
-                        "cmu-qa: the folder holding S08/ S09/ S10/; twcs: twcs.csv")
+                        "cmu-qa: the folder holding S08/ S09/ S10/ (or Kaggle's "
+                        "S08_question_answer_pairs.txt ...); twcs: twcs.csv")
     g = p.add_argument_group("question answering")
     g.add_argument("--sep", default=qa.SEP, help=f"token between question, history and "
                    f"context (default {qa.SEP})")
@@ -162,12 +163,13 @@ def summary(manifest, out):
     else:
         head = f"{manifest['corpus']} {manifest['src_lang']}->{manifest['tgt_lang']}"
     lines = [f"{head}: wrote {out}"]
+    noun = qa.WHERE[manifest["qa"]["format"]] if manifest["corpus"] == "qa" else "lines"
     for name, c in manifest["counts"].items():
         s = SplitStats()
         s.read, s.kept, s.over_max_len_kept = c["read"], c["kept"], c["over_max_len_kept"]
         s.skipped.update(c["skipped"])
         s.examples = c["skipped_lines"]
-        lines.append(f"  {name}: {s.describe()}")
+        lines.append(f"  {name}: {s.describe(noun)}")
     for name, notes in manifest.get("qa", {}).get("notes", {}).items():
         if notes:
             lines.append(f"  {name} notes: " + ", ".join(f"{k} {v}" for k, v in notes.items()))

@@ -8,25 +8,29 @@ hands the pairs to the translation pipeline (subwords, ``fairseq-preprocess``,
 - ``squad``  -- SQuAD v1.1 / v2.0 JSON: ``question <sep> context`` -> the first gold answer;
 - ``coqa``   -- CoQA JSON: ``question <sep> <q> q <a> a ... <sep> story`` (the previous K
   turns) -> the free-form answer;
-- ``cmu-qa`` -- CMU Question-Answer dataset v1.2 (``S08/ S09/ S10/question_answer_pairs.txt``):
-  question -> answer;
+- ``cmu-qa`` -- CMU Question-Answer dataset v1.2 (``S08/ S09/ S10/question_answer_pairs.txt``,
+  or Kaggle's flat ``S08_question_answer_pairs.txt`` ...): question -> answer;
 - ``twcs``   -- Customer Support on Twitter (``twcs.csv``): inbound customer tweet -> the
   company's first reply, handles and URLs replaced by ``<user>`` and ``<url>``.
 
 ``where`` names the record in skip reports (a question id, ``story:turn``, ``S08:12`` or
-the CSV line); ``group`` is the unit kept whole when valid/test are carved (SQuAD article,
-CoQA story, CMU article, Twitter conversation), so no document is in two splits.
+the CSV's physical line); ``group`` is the unit kept whole when valid/test are carved
+(SQuAD article, CoQA story, CMU article, Twitter conversation), so no document is in two
+splits.
 
 Each reader counts every record in a :class:`~preprocess.text.SplitStats` (``read``, and
 skips with a reason: ``unanswerable``, ``unknown``, ``no_answer``, ``null_answer``,
-``no_reply``, ``malformed``: a CMU line with too few fields, a twcs row without id or
-``inbound``) and other events in a ``Counter`` of notes (answers kept as
-``<no_answer>``, truncated contexts, Latin-1 lines). :func:`clean` then normalises the
+``no_reply``, ``malformed``: a CMU line with too few fields, a twcs row with more or fewer
+fields than the header, no id or ``inbound`` not true/false) and other events in a
+``Counter`` of notes (answers kept as ``<no_answer>``, truncated contexts, Latin-1 lines,
+records whose HTML escapes were decoded). :func:`clean` then normalises the
 text like every other corpus and counts ``empty``, ``invalid_utf8`` and ``duplicate``.
 A file that is missing or not in the format is an :class:`InputError` naming it.
 """
 import csv
 import dataclasses
+import html
+import itertools
 import json
 import re
 import sys
@@ -41,6 +45,8 @@ from .lines import read_lines
 from .text import SplitStats
 
 FORMATS = ("squad", "coqa", "cmu-qa", "twcs")
+#: what the names of skipped records are, in the summary: JSON ids are no line numbers
+WHERE = {"squad": "questions", "coqa": "turns", "cmu-qa": "lines", "twcs": "lines"}
 SEP = "<sep>"
 NO_ANSWER = "<no_answer>"
 HISTORY_Q, HISTORY_A = "<q>", "<a>"
@@ -72,6 +78,25 @@ class QAOptions:
 def one_line(text):
     """Collapse all whitespace (newlines too) to single spaces: one example per line."""
     return " ".join(text.split())
+
+
+# Only complete references, ``&amp;`` or ``&#321;``: html.unescape alone also expands the
+# legacy forms without ``;`` (``&not``, ``&copy``), which would turn "&notice" into "¬ice".
+_ENTITY = re.compile(r"&(?:#[0-9]+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);")
+
+
+def unescape(text):
+    """``text`` with its HTML character references decoded (CMU lines and tweets carry them:
+    ``&#321;ab&#281;d&#378;``, ``&amp;``), so the model never learns the escapes."""
+    return _ENTITY.sub(lambda m: html.unescape(m.group()), text)
+
+
+def unescape_all(texts, notes):
+    """:func:`unescape` each text; a record with any change is counted as ``html_unescaped``."""
+    out = [unescape(t) for t in texts]
+    if out != list(texts):
+        notes["html_unescaped"] += 1
+    return out
 
 
 # --- JSON (SQuAD, CoQA) -----------------------------------------------------------------
@@ -259,14 +284,15 @@ def coqa_story(where, story, opts, stats, notes):
             continue
         answer = one_line(require(ans, "input_text", f"{where}.answers[turn {turn}]", str))
         recent = history[-opts.history:] if opts.history else []
-        source = _coqa_source(question, recent, text, _coqa_span(text, ans), opts, notes)
-        history.append((question, answer))
+        history.append((question, answer))     # a skipped turn is still context for the next
         if is_unknown(answer):
             notes["unknown"] += 1
             if not opts.keep_unanswerable:
                 stats.skip("unknown", name)
                 continue
             answer = opts.no_answer_token
+        # built only for a kept turn, so truncated_contexts counts what is written
+        source = _coqa_source(question, recent, text, _coqa_span(text, ans), opts, notes)
         rows.append((name, source, answer))
     return rows
 
@@ -287,7 +313,9 @@ def read_coqa(path, opts, stats, notes):
 # --- CMU Question-Answer dataset v1.2 -----------------------------------------------------
 # S08/, S09/, S10/, each a question_answer_pairs.txt: tab-separated, a header row, then
 # ArticleTitle, Question, Answer, DifficultyFromQuestioner, DifficultyFromAnswerer,
-# ArticleFile; UTF-8 or Latin-1 (Windows-1252) line by line; a missing answer is NULL.
+# ArticleFile; UTF-8 or Latin-1 (Windows-1252) line by line; a missing answer is NULL;
+# HTML character references in the text (&#321;). Kaggle's copy is one flat folder of
+# S08_question_answer_pairs.txt, S09_..., S10_... (UTF-8 with a BOM, ArticleFile rewritten).
 
 CMU_FILE = "question_answer_pairs.txt"
 CMU_HEADER = ("ArticleTitle", "Question", "Answer", "DifficultyFromQuestioner",
@@ -295,16 +323,32 @@ CMU_HEADER = ("ArticleTitle", "Question", "Answer", "DifficultyFromQuestioner",
 
 
 def cmu_files(path):
-    """The ``question_answer_pairs.txt`` files of a CMU folder (or the file itself)."""
+    """The ``question_answer_pairs.txt`` files of a CMU folder in either layout (the
+    release's ``S08/question_answer_pairs.txt`` or Kaggle's ``S08_question_answer_pairs.txt``),
+    or the file itself."""
     path = Path(path)
     if path.is_file():
         return [path]
     if not path.is_dir():
         raise InputError(f"missing corpus folder {path}")
-    files = sorted(path.glob(f"*/{CMU_FILE}")) + sorted(path.glob(CMU_FILE))
-    if not files:
-        raise InputError(f"{path} holds no {CMU_FILE} (expected S08/ S09/ S10/ each with one)")
-    return files
+    release = sorted(path.glob(f"*/{CMU_FILE}")) + sorted(path.glob(CMU_FILE))
+    kaggle = sorted(path.glob(f"*_{CMU_FILE}"))
+    if release and kaggle:   # the same sets twice would be read twice, then deduplicated
+        raise InputError(f"{path} holds both layouts ({release[0].relative_to(path)} and "
+                         f"{kaggle[0].name}): give the folder of one")
+    if not release and not kaggle:
+        raise InputError(f"{path} holds no {CMU_FILE} (expected S08/ S09/ S10/ each with one, "
+                         f"or Kaggle's S08_{CMU_FILE} ...)")
+    return release or kaggle
+
+
+def cmu_set(path):
+    """The set a CMU file belongs to, for naming its lines: ``S08`` of
+    ``S08/question_answer_pairs.txt`` and of ``S08_question_answer_pairs.txt``."""
+    path = Path(path)
+    if path.name.endswith(f"_{CMU_FILE}"):
+        return path.name[:-len(CMU_FILE) - 1]
+    return path.parent.name
 
 
 def decode_cmu(raw, notes):
@@ -337,9 +381,9 @@ def read_cmu_file(path, stats, notes):
         raise InputError(f"{path} is empty (expected the header {' '.join(CMU_HEADER)})")
     cols = _cmu_columns(path, decode_cmu(lines[0], notes))
     need = max(cols[n] for n in CMU_HEADER[:3])
-    records = []
+    records, year = [], cmu_set(path)
     for lineno, raw in enumerate(lines[1:], start=2):
-        name = f"{Path(path).parent.name}:{lineno}"
+        name = f"{year}:{lineno}"
         fields = decode_cmu(raw, notes).split("\t")
         stats.read += 1
         if not raw.strip():
@@ -352,20 +396,22 @@ def read_cmu_file(path, stats, notes):
         if answer.strip() == "NULL":
             stats.skip("null_answer", name)
             continue
+        question, answer = unescape_all((question, answer), notes)
         records.append((name, question, answer, f"article {title.strip().lower()}"))
     return records
 
 
 def read_cmu_qa(path, stats, notes):
-    """Every file of a CMU Question-Answer folder (S08/ S09/ S10/)."""
+    """Every file of a CMU Question-Answer folder (S08/ S09/ S10/, or Kaggle's flat one)."""
     return [r for f in cmu_files(path) for r in read_cmu_file(f, stats, notes)]
 
 
 # --- Customer Support on Twitter ---------------------------------------------------------
 # twcs.csv: tweet_id, author_id, inbound (True/False), created_at ("Tue Oct 31 22:10:47
-# +0000 2017"), text (may hold quoted newlines), response_tweet_id ("1,2"),
-# in_response_to_tweet_id (empty for the first tweet of a conversation; 3.0 in copies re-saved
-# by pandas).
+# +0000 2017"), text (may hold quoted newlines and HTML escapes: &amp; &lt; &gt;),
+# response_tweet_id ("1,2"), in_response_to_tweet_id (empty for the first tweet of a
+# conversation). Copies re-saved by pandas add an index column and write ids as 3.0; copies
+# saved by Excel start with a BOM, end lines with CRLF and write inbound as TRUE/FALSE.
 
 TWCS_COLUMNS = ("tweet_id", "author_id", "inbound", "created_at", "text",
                 "response_tweet_id", "in_response_to_tweet_id")
@@ -393,16 +439,38 @@ def _time(created_at):
         return float("inf")
 
 
-def twcs_rows(path):
-    """``(line, row dict)`` of a twcs.csv, checking the header; quoted newlines work."""
+_BARE_CR = re.compile(r"\r(?!\n)")
+
+
+def physical_lines(f):
+    r"""The lines of a text file opened with ``newline="\n"``, each bare carriage return made
+    a space: csv would end the record there, even inside a tweet's unquoted text, splitting
+    one tweet into two garbage rows. Line ends stay ``\n`` or ``\r\n``, so the csv line
+    count is the file's physical line number, and whitespace in a text is one space anyway."""
+    for line in f:
+        yield _BARE_CR.sub(" ", line)
+
+
+def twcs_path(path):
+    """twcs.csv, or the one in a folder; a missing file is an error naming it."""
     path = Path(path)
     if path.is_dir():
         path = path / "twcs.csv"
     if not path.is_file():
         raise InputError(f"missing corpus file {path}")
+    return path
+
+
+def twcs_rows(path):
+    """``(line, row dict)`` of a twcs.csv, checking the header; quoted newlines work, a
+    BOM is dropped, and ``line`` is the row's first physical line in the file."""
     csv.field_size_limit(min(sys.maxsize, 2 ** 31 - 1))
-    with open(path, encoding="utf-8", errors="surrogateescape", newline="") as f:
-        reader = csv.DictReader(f)
+    with open(path, encoding="utf-8-sig", errors="surrogateescape", newline="\n") as f:
+        header = f.readline()
+        if _BARE_CR.search(header):    # else the whole file would be one garbled header
+            raise InputError(f"{path}: lines end in bare carriage returns (an old Mac file); "
+                             "convert them to \\n")
+        reader = csv.DictReader(physical_lines(itertools.chain([header], f)))
         missing = [c for c in TWCS_COLUMNS if c not in (reader.fieldnames or ())]
         if missing:
             raise InputError(f"{path}: no column {missing[0]} in the header "
@@ -411,6 +479,25 @@ def twcs_rows(path):
         for row in reader:
             yield start, row
             start = reader.line_num + 1
+
+
+def inbound(value):
+    """True/False of the ``inbound`` column in any case (Excel writes TRUE), else None."""
+    return {"true": True, "false": False}.get((value or "").strip().lower())
+
+
+def twcs_problem(row):
+    """Why a twcs row cannot be used (the field at fault), or None."""
+    columns = len(row) - (None in row)
+    if None in row:           # csv's key for fields beyond the header: an unquoted comma
+        return f"{columns + len(row[None])} fields, the header has {columns}"
+    if any(v is None for v in row.values()):
+        return f"{sum(v is not None for v in row.values())} fields, the header has {columns}"
+    if not tweet_id(row["tweet_id"]):
+        return "tweet_id is empty"
+    if inbound(row["inbound"]) is None:
+        return f"inbound is {row['inbound']!r} (expected True or False)"
+    return None
 
 
 class _Conversations:
@@ -430,39 +517,53 @@ class _Conversations:
         self.parent[self.find(a)] = self.find(b)
 
 
+def check_malformed(path, rows, bad, first):
+    """Most rows malformed means a file of another shape, not a few bad rows: say why
+    instead of counting them all and failing later with "only 0 usable pairs"."""
+    if bad and bad * 2 > rows:
+        line, why = first
+        raise InputError(f"{path}: {bad} of {rows} rows are malformed; the first, line {line}: "
+                         f"{why}")
+
+
 def read_twcs(path, stats, notes):
     """twcs.csv -> ``(line, customer tweet, first company reply, conversation)`` tuples."""
+    path = twcs_path(path)
     tweets, first_reply, talks = {}, {}, _Conversations()
+    rows, first_bad = 0, None
     for line, row in twcs_rows(path):
-        tid, inbound = tweet_id(row["tweet_id"]), row["inbound"]
-        if not tid or inbound not in ("True", "False") or row["text"] is None:
+        rows += 1
+        problem = twcs_problem(row)
+        if problem:
             stats.read += 1
             stats.skip("malformed", line)
+            first_bad = first_bad or (line, problem)
             continue
-        tweets[tid] = (line, inbound == "True", row["text"])
+        tid, customer = tweet_id(row["tweet_id"]), inbound(row["inbound"])
+        tweets[tid] = (line, customer, row["text"])
         parent = tweet_id(row["in_response_to_tweet_id"])
         if parent:
             talks.join(tid, parent)
-        if parent and inbound == "False":       # a company answering tweet `parent`
+        if parent and not customer:       # a company answering tweet `parent`
             key = (_time(row["created_at"]), line)
             if parent not in first_reply or key < first_reply[parent][0]:
                 first_reply[parent] = (key, tid)
+    check_malformed(path, rows, stats.skipped["malformed"], first_bad)
     notes["tweets"] = len(tweets)
-    return _twcs_pairs(tweets, first_reply, talks, stats)
+    return _twcs_pairs(tweets, first_reply, talks, stats, notes)
 
 
-def _twcs_pairs(tweets, first_reply, talks, stats):
+def _twcs_pairs(tweets, first_reply, talks, stats, notes):
     records = []
-    for tid, (line, inbound, text) in tweets.items():
-        if not inbound:
+    for tid, (line, customer, text) in tweets.items():
+        if not customer:
             continue
         stats.read += 1
         if tid not in first_reply:
             stats.skip("no_reply", line)
             continue
-        reply = tweets[first_reply[tid][1]][2]
-        records.append((line, anonymise(text), anonymise(reply),
-                        f"conversation {talks.find(tid)}"))
+        texts = unescape_all((text, tweets[first_reply[tid][1]][2]), notes)
+        records.append((line, *map(anonymise, texts), f"conversation {talks.find(tid)}"))
     return records
 
 

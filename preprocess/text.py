@@ -67,8 +67,9 @@ class SplitStats:
             "over_max_len_kept": self.over_max_len_kept,
         }
 
-    def describe(self):
-        """One human-readable line, e.g. ``read 10, kept 8, skipped 2 (empty 2: lines 3, 7)``."""
+    def describe(self, noun="lines"):
+        """One human-readable line, e.g. ``read 10, kept 8, skipped 2 (empty 2: lines 3, 7)``;
+        ``noun`` says what the examples are when they are not line numbers (JSON ids)."""
         text = f"read {self.read}, kept {self.kept}"
         total = sum(self.skipped.values())
         if total:
@@ -76,7 +77,7 @@ class SplitStats:
             for reason, n in sorted(self.skipped.items()):
                 lines = ", ".join(map(str, self.examples.get(reason, [])))
                 more = ", ..." if n > len(self.examples.get(reason, [])) else ""
-                parts.append(f"{reason} {n}: lines {lines}{more}")
+                parts.append(f"{reason} {n}: {noun} {lines}{more}")
             text += f", skipped {total} ({'; '.join(parts)})"
         if self.over_max_len_kept:
             text += f", {self.over_max_len_kept} longer than --max-len kept"

@@ -6,6 +6,8 @@ The whole-run tests stub ``fairseq-preprocess`` (the integration test
 ``tests/integration/test_preprocess.py::test_qa_end_to_end`` runs the real one, trains
 and generates); everything else is the real code.
 """
+import csv
+import io
 import json
 import sys
 from pathlib import Path
@@ -14,6 +16,7 @@ import pytest
 
 from support import assert_one_line_error, run
 
+from fairseq_plugins.text.errors import InputError
 from preprocess import pipeline, prepare, qa
 
 # --- fixtures in the real formats -------------------------------------------------------
@@ -208,6 +211,116 @@ def test_twcs_first_company_reply_placeholders(tmp_path):
     assert dict(notes) == {"tweets": 11}
 
 
+# --- real copies of the corpora: the Kaggle layout, spreadsheets, entities, stray CRs ----
+
+def test_coqa_skipped_turn_is_not_a_truncated_context(tmp_path):
+    path = write_json(tmp_path / "coqa-train-v1.0.json", coqa_doc())
+    _, stats, notes = read("coqa", path, context_window=4)
+    assert stats["kept"] == 3 and notes == {"unknown": 1, "truncated_contexts": 3}
+
+
+def kaggle_cmu(root):
+    """Kaggle's copy of the CMU data: one flat folder of S08_question_answer_pairs.txt ...,
+    UTF-8 with a BOM (S10 with a Latin-1 line), ArticleFile rewritten, HTML entities."""
+    rows = {
+        "S08": [b"Swan\tWhat is swan in Polish?\t&#321;ab&#281;d&#378;\teasy\teasy\tS08_set1_a1",
+                b"Swan\tWhere do swans live?\tNULL\thard\tNULL\tS08_set1_a1"],
+        "S09": [b"Egypt\tWhen was the New Kingdom?\tc.1550&#8722;1070 BC\teasy\teasy\t"
+                b"S09_set2_a3"],
+        "S10": [b"Amp\xe8re\tWho was Amp\xe8re?\tA physicist &amp; mathematician\thard\t"
+                b"hard\tS10_set4_a2"],
+    }
+    root.mkdir()
+    for year, lines in rows.items():
+        body = b"".join(r + b"\r\n" for r in [CMU_HEADER.encode(), *lines])
+        body = b"\xef\xbb\xbf" + body
+        (root / f"{year}_question_answer_pairs.txt").write_bytes(body)
+    return root
+
+
+def test_cmu_kaggle_layout_bom_entities(tmp_path):
+    folder = kaggle_cmu(tmp_path / "questionanswer-dataset")
+    pairs, stats, notes = read("cmu-qa", folder)
+    assert pairs == [("S08:2", "What is swan in Polish?", "Łabędź"),
+                     ("S09:2", "When was the New Kingdom?", "c.1550\u22121070 BC"),
+                     ("S10:2", "Who was Ampère?", "A physicist & mathematician")]
+    assert stats["skipped_lines"] == {"null_answer": ["S08:3"]}
+    assert notes == {"html_unescaped": 3, "latin1_lines": 1}
+    # one file of either layout: skips are named by the set, not the folder
+    _, stats, _ = read("cmu-qa", folder / "S08_question_answer_pairs.txt")
+    assert stats["skipped_lines"] == {"null_answer": ["S08:3"]}
+    (tmp_path / "both" / "S08").mkdir(parents=True)
+    (tmp_path / "both" / "S08" / "question_answer_pairs.txt").write_bytes(
+        (folder / "S08_question_answer_pairs.txt").read_bytes())
+    (tmp_path / "both" / "S09_question_answer_pairs.txt").write_bytes(
+        (folder / "S09_question_answer_pairs.txt").read_bytes())
+    with pytest.raises(InputError, match="holds both layouts"):
+        read("cmu-qa", tmp_path / "both")
+
+
+def twcs_pairs(path):
+    kept, stats, notes = qa.read("twcs", path, qa.QAOptions())
+    return kept, stats.as_dict(), dict(notes)
+
+
+def excel_copy(text):
+    """twcs.csv saved by Excel as CSV UTF-8: a BOM, CRLF line ends, TRUE/FALSE."""
+    text = text.replace(",True,", ",TRUE,").replace(",False,", ",FALSE,")
+    return "\ufeff" + text.replace("\n", "\r\n")
+
+
+def pandas_copy(text):
+    """twcs.csv re-saved by pandas: an index column, reply ids written as floats."""
+    rows = list(csv.reader(io.StringIO(text)))
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["", *rows[0]])
+    for i, row in enumerate(rows[1:]):
+        parent = row[-1]
+        writer.writerow([i, *row[:-1], f"{parent}.0" if parent.isdigit() else parent])
+    return out.getvalue()
+
+
+def test_twcs_spreadsheet_and_pandas_copies(tmp_path):
+    original = tmp_path / "twcs.csv"
+    original.write_text(TWCS, encoding="utf-8")
+    expected = twcs_pairs(original)
+    for name, copy in (("excel.csv", excel_copy), ("pandas.csv", pandas_copy)):
+        path = tmp_path / name
+        path.write_text(copy(TWCS), encoding="utf-8", newline="")
+        assert twcs_pairs(path) == expected, name
+
+
+def test_twcs_mostly_malformed_says_why(tmp_path):
+    path = tmp_path / "twcs.csv"
+    path.write_text(TWCS.replace(",True,", ",Y,").replace(",False,", ",N,"), encoding="utf-8")
+    with pytest.raises(InputError) as e:
+        qa.read("twcs", path, qa.QAOptions())
+    message = str(e.value)
+    assert "\n" not in message and str(path) in message
+    assert "12 of 12 rows are malformed" in message
+    assert "the first, line 2: inbound is 'N' (expected True or False)" in message
+    path.write_bytes(TWCS.replace("\n", "\r").encode())      # an old Mac file: no line ends
+    with pytest.raises(InputError, match="lines end in bare carriage returns"):
+        qa.read("twcs", path, qa.QAOptions())
+
+
+def test_twcs_carriage_return_in_unquoted_tweet_and_entities(tmp_path):
+    path = tmp_path / "twcs.csv"
+    path.write_bytes(TWCS_HEADER.encode() + (
+        "20,115716,True,Fri Nov 03 10:00:00 +0000 2017,@sky my box\rkeeps rebooting &amp; "
+        "freezing,21,\n"
+        "21,SkyHelpTeam,False,Fri Nov 03 10:05:00 +0000 2017,@115716 Sorry &lt;3 try "
+        "Settings &gt; Reset,,20\n"
+        "22,115717,maybe,Fri Nov 03 11:00:00 +0000 2017,what,,\n"
+        '23,115718,True,Fri Nov 03 12:00:00 +0000 2017,"@sky thanks\ra lot",,\n').encode())
+    kept, stats, notes = twcs_pairs(path)
+    assert [(r[0], r[1], r[2]) for r in kept] == [
+        (2, "<user> my box keeps rebooting & freezing", "<user> Sorry <3 try Settings > Reset")]
+    assert stats["skipped_lines"] == {"malformed": [4], "no_reply": [5]}
+    assert notes == {"tweets": 3, "html_unescaped": 1}
+
+
 # --- a whole run: prepare.json -----------------------------------------------------------
 
 @pytest.fixture
@@ -267,7 +380,8 @@ def test_prepare_squad_dev_becomes_test_with_skip_counts(tmp_path, no_fairseq, c
     assert m["qa"]["notes"] == {"all": {"unanswerable": 1}, "test": {"unanswerable": 1}}
     assert (out / "raw/test.tgt").read_text(encoding="utf-8").splitlines() == \
         ["the Swiss canton of Graubunden", "the North Sea", "hot water"]
-    assert "test: read 4, kept 3, skipped 1 (unanswerable 1: lines r2)" in capsys.readouterr().out
+    assert "test: read 4, kept 3, skipped 1 (unanswerable 1: questions r2)" in \
+        capsys.readouterr().out
 
 
 # --- bad input: one line naming the file and the problem, nothing in --out ----------------
