@@ -35,10 +35,16 @@ def import_fairseq_plugin(user_dir=None):
     registers its models/tasks and allow-lists the globals fairseq checkpoints contain
     (argparse.Namespace, ...) for ``torch.load(weights_only=True)`` under PyTorch >= 2.6.
     """
+    import sys
     from argparse import Namespace
 
     from fairseq import utils
 
     user_dir = os.path.abspath(str(user_dir or DEFAULT_USER_DIR))
+    imported = sys.modules.get(os.path.basename(user_dir))
+    if imported is not None and user_dir in list(getattr(imported, "__path__", [])):
+        # the plugin is imported already (the scripts' error type is its own): fairseq
+        # would only log that it was, a line more in a one-line error's stderr
+        return user_dir
     utils.import_user_module(Namespace(user_dir=user_dir))
     return user_dir
