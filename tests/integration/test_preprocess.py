@@ -228,7 +228,7 @@ def test_jfleg_plain_text_with_four_refs(tmp_path, data_dir, m30k):
 
 # --- download ---------------------------------------------------------------------------
 
-def test_download_from_file_url(tmp_path, data_dir):
+def test_download_from_file_url(tmp_path, data_dir, monkeypatch):
     # An empty SEQ2SEQ_DATA_DIR counts as unset: the files must come through the URL.
     env = {"SEQ2SEQ_CACHE_DIR": str(tmp_path / "cache"), "SEQ2SEQ_DATA_DIR": ""}
     out = tmp_path / "out"
@@ -238,7 +238,9 @@ def test_download_from_file_url(tmp_path, data_dir):
     assert (cached / "test.ref3").read_bytes() == (data_dir / "jfleg/test.ref3").read_bytes()
     assert len(lines(out / "raw/test.src")) == 747, proc.stdout
 
-    # The multi30k mirror layout, through the same download code.
+    # The multi30k mirror layout, through the same download code (in this process: a
+    # SEQ2SEQ_DATA_DIR of the test run must not serve the files instead)
+    monkeypatch.setenv("SEQ2SEQ_DATA_DIR", "")
     folder = corpora.data_folder("multi30k", base_url=data_dir.resolve().as_uri(),
                                  cache_dir=tmp_path / "cache2",
                                  remote_files=corpora.multi30k_remote("de", "fr"))
