@@ -135,8 +135,10 @@ def build(corpus, src_lang, tgt_lang, splits, stats, out, opts, inputs, extra=No
 
     raw_files, tok_files = {}, {}
     for split, pairs in splits.items():
-        src_tok = segmenters[src_lang].encode([p[1] for p in pairs])
-        tgt_tok = segmenters[tgt_lang].encode([p[2] for p in pairs])
+        src_tok = segmenters[src_lang].encode([p[1] for p in pairs],
+                                              f"segmenting {split}.{src_lang}")
+        tgt_tok = segmenters[tgt_lang].encode([p[2] for p in pairs],
+                                              f"segmenting {split}.{tgt_lang}")
         keep = []
         for pair, s, t in zip(pairs, src_tok, tgt_tok):
             too_long = opts.max_len and (len(s) > opts.max_len or len(t) > opts.max_len)
@@ -191,7 +193,7 @@ def build(corpus, src_lang, tgt_lang, splits, stats, out, opts, inputs, extra=No
 
 def clean_splits(raw_splits, opts):
     stats = {split: SplitStats() for split in raw_splits}
-    cleaned = {split: clean_pairs(pairs, stats[split], opts.lowercase)
+    cleaned = {split: clean_pairs(pairs, stats[split], opts.lowercase, f"cleaning {split}")
                for split, pairs in raw_splits.items()}
     return cleaned, stats
 

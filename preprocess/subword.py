@@ -22,7 +22,11 @@ from pathlib import Path
 
 from fairseq_plugins.text.errors import InputError
 
+from .progress import bar, track
+
 KINDS = ("sentencepiece", "bpe")
+#: lines sentencepiece encodes in one call (a progress bar moves between calls)
+ENCODE_CHUNK = 10_000
 #: fairseq ``--post-process`` value that undoes each segmentation.
 POST_PROCESS = {"sentencepiece": "sentencepiece", "bpe": "subword_nmt"}
 
@@ -102,8 +106,16 @@ class Segmenter:
         else:
             raise InputError(f"unknown tokenizer {kind!r}")
 
-    def encode(self, lines):
-        """``[[token, ...], ...]`` for a list of lines."""
-        if self.kind == "sentencepiece":
-            return self._sp.encode(list(lines), out_type=str)
-        return [self._bpe.segment(line).split() for line in lines]
+    def encode(self, lines, desc="segmenting"):
+        """``[[token, ...], ...]`` for a list of lines (a progress bar, ``desc``, on a long
+        list: :mod:`preprocess.progress`)."""
+        lines = list(lines)
+        if self.kind != "sentencepiece":
+            return [self._bpe.segment(line).split() for line in track(lines, desc)]
+        tokens = []
+        with bar(len(lines), desc) as shown:
+            for start in range(0, len(lines), ENCODE_CHUNK):
+                chunk = lines[start:start + ENCODE_CHUNK]
+                tokens.extend(self._sp.encode(chunk, out_type=str))
+                shown.update(len(chunk))
+        return tokens
