@@ -9,6 +9,7 @@
 #                                exists; otherwise the corpus is downloaded)
 #              RUN_DIR           where data, checkpoints and outputs go (default runs/main)
 #              TRAIN_MINUTES     training budget in minutes (default 10)
+#              SEQ2SEQ_QUIET=1   no progress lines, only each step's summary (scripts/_steps.sh)
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
