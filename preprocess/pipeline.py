@@ -27,6 +27,7 @@ from fairseq_plugins.text.errors import InputError
 from . import binarize as binarize_mod
 from . import subword
 from .lines import write_lines
+from .progress import stage
 from .split import carve
 from .text import SplitStats, clean_pairs
 
@@ -160,9 +161,10 @@ def build(corpus, src_lang, tgt_lang, splits, stats, out, opts, inputs, extra=No
         raise InputError(f"no training pairs shorter than --max-len {opts.max_len} "
                            f"(train: {stats['train'].describe()})")
 
-    dict_sizes = binarize_mod.binarize(
-        src_lang, tgt_lang, {split: out / "tok" / split for split in splits}, out / "bin",
-        opts.joined_dictionary, opts.workers)
+    with stage("binarising with fairseq-preprocess", sum(stats[s].kept for s in splits)):
+        dict_sizes = binarize_mod.binarize(
+            src_lang, tgt_lang, {split: out / "tok" / split for split in splits}, out / "bin",
+            opts.joined_dictionary, opts.workers)
 
     options = dataclasses.asdict(opts)
     options.pop("force")

@@ -1,5 +1,6 @@
 """Progress bars (tqdm) on the long loops of ``preprocess.prepare`` and
-``preprocess.gec_data``: cleaning, subword segmentation, noising.
+``preprocess.gec_data``: cleaning, subword segmentation, noising; and a line counting the
+seconds of the steps that have no loop of ours (subword training, fairseq-preprocess).
 
 A loop over :data:`MIN_LINES` items or more (``SEQ2SEQ_PROGRESS_MIN_LINES``, default
 100,000) shows a bar on stderr when stderr is a terminal; ``--progress`` shows it
@@ -9,6 +10,7 @@ anywhere (redrawn every 30 s where stderr is not a terminal), ``--quiet`` or
 import contextlib
 import os
 import sys
+import threading
 
 MIN_LINES = 100_000
 _forced = None   # True: --progress, False: --quiet, None: SEQ2SEQ_QUIET and the terminal decide
@@ -49,6 +51,31 @@ def bar(total, desc, unit="lines"):
     with tqdm(total=total, desc=desc, unit=unit, file=sys.stderr,
               mininterval=0.5 if tty else 30, dynamic_ncols=tty, ascii=not tty) as shown:
         yield shown
+
+
+@contextlib.contextmanager
+def stage(desc, lines):
+    """A line that counts the seconds of a step on ``lines`` lines that has no steps of its
+    own to count (redrawn every second on a terminal, every 30 s elsewhere)."""
+    if lines < min_lines() or not enabled():
+        yield
+        return
+    from tqdm import tqdm
+
+    tty = sys.stderr.isatty()
+    stop = threading.Event()
+    with tqdm(desc=f"{desc} ({lines:,} lines)", bar_format="{desc}: {elapsed}",
+              file=sys.stderr) as shown:
+        def tick():
+            while not stop.wait(1 if tty else 30):
+                shown.refresh()
+        ticker = threading.Thread(target=tick, daemon=True)
+        ticker.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            ticker.join()
 
 
 def track(items, desc, total=None, unit="lines"):

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from fairseq_plugins.text.errors import InputError
 
-from .progress import bar, track
+from .progress import bar, stage, track
 
 KINDS = ("sentencepiece", "bpe")
 #: lines sentencepiece encodes in one call (a progress bar moves between calls)
@@ -74,12 +74,13 @@ def train(kind, texts, out, vocab_size, joint=False, character_coverage=1.0, wor
     groups = {"joint": [line for lines in texts.values() for line in lines]} if joint else texts
     models = {}
     for name, lines in groups.items():
-        if kind == "sentencepiece":
-            models[name] = _train_spm(lines, out / "spm" / name, vocab_size,
-                                      character_coverage, workers)
-        else:
-            models[name] = _train_bpe(lines, out / "bpe" / ("codes" if joint else f"codes.{name}"),
-                                      vocab_size)
+        with stage(f"training {kind} {name}", len(lines)):
+            if kind == "sentencepiece":
+                models[name] = _train_spm(lines, out / "spm" / name, vocab_size,
+                                          character_coverage, workers)
+            else:
+                models[name] = _train_bpe(
+                    lines, out / "bpe" / ("codes" if joint else f"codes.{name}"), vocab_size)
     return {lang: models["joint" if joint else lang] for lang in texts}
 
 

@@ -4,6 +4,7 @@ stderr where it is a terminal or --progress asks, never with --quiet or SEQ2SEQ_
 the summary on stdout stays what it was."""
 import io
 import json
+import re
 import sys
 
 import pytest
@@ -88,6 +89,10 @@ def test_prepare_with_progress_shows_bars_and_keeps_its_summary(tmp_path):
                env={"SEQ2SEQ_PROGRESS_MIN_LINES": "50", "SEQ2SEQ_QUIET": ""})
     for desc in ("cleaning", "segmenting train.de", "segmenting train.en"):
         assert f"{desc}: 100%" in proc.stderr, proc.stderr
+    # the steps without a loop of ours: the seconds they took
+    assert re.search(r"training sentencepiece de \(55 lines\): \d\d:\d\d", proc.stderr)
+    assert re.search(r"binarising with fairseq-preprocess \(60 lines\): \d\d:\d\d",
+                     proc.stderr)
     assert "| 60/60 " in proc.stderr and "| 55/55 " in proc.stderr
     manifest = json.loads((tmp_path / "out" / "prepare.json").read_text())
     assert proc.stdout == prepare.summary(manifest, tmp_path / "out") + "\n"
