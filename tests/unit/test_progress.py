@@ -3,8 +3,10 @@ of run_main.sh and the recipes, read from fairseq's output. Canned fairseq lines
 for the tools here (the real fairseq-train is in tests/integration/test_progress.py)."""
 import os
 import pty
+import re
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
@@ -56,15 +58,28 @@ def test_training_progress_not_on_a_terminal_is_a_line_at_each_report():
     assert "left" not in lines[-1]
 
 
+def held_open(seconds, **extra):
+    """The watcher given the whole log, its input left open ``seconds`` more (a training
+    between two reports); its stdout lines (not a terminal)."""
+    with subprocess.Popen([sys.executable, REPO / "scripts" / "_progress.py", "train"],
+                          stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+                          env=env(**extra)) as proc:
+        proc.stdin.write(HYDRA_LOG)
+        proc.stdin.flush()
+        time.sleep(seconds)
+        out, _ = proc.communicate(timeout=30)
+    assert proc.returncode == 0
+    return out.splitlines()
+
+
 def test_training_progress_every_interval_and_nothing_but_the_summary_when_quiet():
-    slow = "while read -r line; do echo \"$line\"; sleep 0.02; done"
-    proc = steps(f"{slow} | progress train", HYDRA_LOG, SEQ2SEQ_PROGRESS_SECONDS="0.05")
-    assert proc.returncode == 0, proc.stderr
-    assert len(proc.stdout.splitlines()) > 2   # a line every 0.05 s, and the summary
-    quiet = steps(f"{slow} | progress train", HYDRA_LOG, SEQ2SEQ_PROGRESS_SECONDS="0.05",
-                  SEQ2SEQ_QUIET="1")
-    assert quiet.returncode == 0 and quiet.stderr == ""
-    assert quiet.stdout.splitlines() == proc.stdout.splitlines()[-1:]
+    lines = held_open(1.0, SEQ2SEQ_PROGRESS_SECONDS="0.05")
+    assert len(lines) > 3, lines   # a line every 0.05 s, then the summary
+    assert all("900/1,500 updates" in line and "left of 1:30:00" in line
+               for line in lines[:-1]), lines
+    quiet = held_open(1.0, SEQ2SEQ_PROGRESS_SECONDS="0.05", SEQ2SEQ_QUIET="1")
+    elapsed = re.compile(r"\d+:\d\d elapsed")
+    assert [elapsed.sub("", line) for line in quiet] == [elapsed.sub("", lines[-1])]
 
 
 def test_training_progress_on_a_terminal_is_redrawn_in_place():
