@@ -88,6 +88,8 @@ from .fce import FceCounts, fce_pairs, read_fce
 from .m2 import annotator_arg, m2_pairs, read_m2, write_m2
 from .noise import DEFAULT_RATES, Noiser, parse_rates
 from .patterns import PatternNoiser, learn as learn_patterns
+from . import progress
+from .progress import track
 from .recase import recase_rows
 from .lines import read_lines, read_parallel, read_tsv, write_lines
 from .text import SplitStats, clean_pairs, decode_line
@@ -101,10 +103,11 @@ GLEU_SOURCE_SUFFIX = "gleu-source"   # raw/{valid,test}.gleu-source: found by --
 
 # ----------------------------------------------------------------------------- reading
 
-def _clean_lines(raw_lines: Iterable[bytes], dedupe: bool = True) -> Tuple[List[str], int]:
+def _clean_lines(raw_lines: Iterable[bytes], dedupe: bool = True,
+                 desc: str = "cleaning") -> Tuple[List[str], int]:
     """Decoded, normalised, non-empty (optionally unique) lines and how many were dropped."""
     out, seen, dropped = [], set(), 0
-    for raw in raw_lines:
+    for raw in track(raw_lines, desc):
         text = decode_line(raw) if raw is not None else None
         text = normalize(text) if text is not None else ""
         if not text or (dedupe and text in seen):
@@ -137,14 +140,14 @@ def read_clean_sources(args) -> List[Tuple[str, List[str], int]]:
     sources = []
     for path in args.clean_text or []:
         p = _require_file(path, "--clean-text file")
-        sources.append((str(p), *_clean_lines(read_lines(p))))
+        sources.append((str(p), *_clean_lines(read_lines(p), desc=f"cleaning {p.name}")))
     if args.multi30k_dir:
         p = multi30k_english(args.multi30k_dir)
-        sources.append((str(p), *_clean_lines(read_lines(p))))
+        sources.append((str(p), *_clean_lines(read_lines(p), desc=f"cleaning {p.name}")))
     if args.anki_file:
         p = _require_file(args.anki_file, "--anki-file")
         rows = read_tsv(p, [corpora.ANKI_COLUMNS["en"]])
-        sources.append((str(p), *_clean_lines(r[1] for r in rows)))
+        sources.append((str(p), *_clean_lines([r[1] for r in rows], desc=f"cleaning {p.name}")))
     if args.max_sentences:
         sources = [(n, s[:args.max_sentences], d) for n, s, d in sources]
     return sources
@@ -217,7 +220,7 @@ def join_sentences(sentences: List[str], most: int, seed: int) -> List[str]:
 
 
 def _noised_pairs(noiser: Noiser, sentences: List[str], copies: int,
-                  learnt: Optional[PatternNoiser] = None):
+                  learnt: Optional[PatternNoiser] = None, desc: str = "noising"):
     """``copies`` rounds of (noisy, clean) pairs over ``sentences``, and how many changed.
 
     With ``learnt`` the learners' own errors are added to the rule-based ones."""
@@ -225,7 +228,8 @@ def _noised_pairs(noiser: Noiser, sentences: List[str], copies: int,
         noisy = noiser.noise(s)
         return learnt.noise(noisy) if learnt is not None else noisy
 
-    pairs = [(noise(s), s) for _ in range(copies) for s in sentences]
+    clean = [s for _ in range(copies) for s in sentences]
+    pairs = [(noise(s), s) for s in track(clean, desc)]
     return pairs, sum(noisy != clean for noisy, clean in pairs)
 
 
@@ -260,7 +264,8 @@ def build_pairs(args, rates) -> Tuple[List[Tuple[str, str]], dict, Dict[str, lis
     noiser = Noiser(rates, seed=args.seed)
     for name, sentences, dropped in read_clean_sources(args):
         lines = join_sentences([tok(s) for s in sentences], args.join_sentences, args.seed)
-        pairs, changed = _noised_pairs(noiser, lines, args.noise_copies, learnt)
+        pairs, changed = _noised_pairs(noiser, lines, args.noise_copies, learnt,
+                                       f"noising {Path(name).name}")
         train.extend(pairs)
         counts[name] = {"kind": "clean", "sentences": len(sentences), "dropped": dropped,
                         "lines": len(lines), "pairs": len(pairs), "changed": changed}
@@ -519,6 +524,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="valid pairs carved from train when there is no --jfleg-dir")
     g.add_argument("--workers", type=int, default=1)
     g.add_argument("--force", action="store_true", help="overwrite prepared data in --out")
+    progress.add_arguments(p)
     return p
 
 
@@ -568,6 +574,7 @@ def summary(result: dict, out) -> str:
 
 def _main(argv) -> int:
     args = build_parser().parse_args(argv)
+    progress.configure_from(args)
     result = build(args)
     print(summary(result, args.out))
     return 0

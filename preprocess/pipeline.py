@@ -27,6 +27,7 @@ from fairseq_plugins.text.errors import InputError
 from . import binarize as binarize_mod
 from . import subword
 from .lines import write_lines
+from .progress import stage
 from .split import carve
 from .text import SplitStats, clean_pairs
 
@@ -135,8 +136,10 @@ def build(corpus, src_lang, tgt_lang, splits, stats, out, opts, inputs, extra=No
 
     raw_files, tok_files = {}, {}
     for split, pairs in splits.items():
-        src_tok = segmenters[src_lang].encode([p[1] for p in pairs])
-        tgt_tok = segmenters[tgt_lang].encode([p[2] for p in pairs])
+        src_tok = segmenters[src_lang].encode([p[1] for p in pairs],
+                                              f"segmenting {split}.{src_lang}")
+        tgt_tok = segmenters[tgt_lang].encode([p[2] for p in pairs],
+                                              f"segmenting {split}.{tgt_lang}")
         keep = []
         for pair, s, t in zip(pairs, src_tok, tgt_tok):
             too_long = opts.max_len and (len(s) > opts.max_len or len(t) > opts.max_len)
@@ -158,9 +161,10 @@ def build(corpus, src_lang, tgt_lang, splits, stats, out, opts, inputs, extra=No
         raise InputError(f"no training pairs shorter than --max-len {opts.max_len} "
                            f"(train: {stats['train'].describe()})")
 
-    dict_sizes = binarize_mod.binarize(
-        src_lang, tgt_lang, {split: out / "tok" / split for split in splits}, out / "bin",
-        opts.joined_dictionary, opts.workers)
+    with stage("binarising with fairseq-preprocess", sum(stats[s].kept for s in splits)):
+        dict_sizes = binarize_mod.binarize(
+            src_lang, tgt_lang, {split: out / "tok" / split for split in splits}, out / "bin",
+            opts.joined_dictionary, opts.workers)
 
     options = dataclasses.asdict(opts)
     options.pop("force")
@@ -191,7 +195,7 @@ def build(corpus, src_lang, tgt_lang, splits, stats, out, opts, inputs, extra=No
 
 def clean_splits(raw_splits, opts):
     stats = {split: SplitStats() for split in raw_splits}
-    cleaned = {split: clean_pairs(pairs, stats[split], opts.lowercase)
+    cleaned = {split: clean_pairs(pairs, stats[split], opts.lowercase, f"cleaning {split}")
                for split, pairs in raw_splits.items()}
     return cleaned, stats
 

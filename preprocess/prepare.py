@@ -37,7 +37,7 @@ import dataclasses
 import sys
 from pathlib import Path
 
-from . import corpora, qa, subword
+from . import corpora, progress, qa, subword
 from .cli import run_main
 from .frontends import (prepare_anki, prepare_jfleg, prepare_multi30k, prepare_parallel,
                         prepare_qa)
@@ -56,6 +56,7 @@ def build_parser():
     g.add_argument("--lowercase", action="store_true", help="lower-case all text (raw/ too)")
     g.add_argument("--reverse-source", action="store_true",
                    help="reverse source token order after subword segmentation")
+    progress.add_arguments(common)
 
     located = argparse.ArgumentParser(add_help=False)
     g = located.add_argument_group("where the corpus is")
@@ -191,6 +192,7 @@ def summary(manifest, out):
 
 def _main(argv):
     args = build_parser().parse_args(argv)
+    progress.configure_from(args)
     manifest = run(args)
     print(summary(manifest, args.out))
     return 0

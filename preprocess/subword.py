@@ -22,7 +22,11 @@ from pathlib import Path
 
 from fairseq_plugins.text.errors import InputError
 
+from .progress import bar, stage, track
+
 KINDS = ("sentencepiece", "bpe")
+#: lines sentencepiece encodes in one call (a progress bar moves between calls)
+ENCODE_CHUNK = 10_000
 #: fairseq ``--post-process`` value that undoes each segmentation.
 POST_PROCESS = {"sentencepiece": "sentencepiece", "bpe": "subword_nmt"}
 
@@ -70,12 +74,13 @@ def train(kind, texts, out, vocab_size, joint=False, character_coverage=1.0, wor
     groups = {"joint": [line for lines in texts.values() for line in lines]} if joint else texts
     models = {}
     for name, lines in groups.items():
-        if kind == "sentencepiece":
-            models[name] = _train_spm(lines, out / "spm" / name, vocab_size,
-                                      character_coverage, workers)
-        else:
-            models[name] = _train_bpe(lines, out / "bpe" / ("codes" if joint else f"codes.{name}"),
-                                      vocab_size)
+        with stage(f"training {kind} {name}", len(lines)):
+            if kind == "sentencepiece":
+                models[name] = _train_spm(lines, out / "spm" / name, vocab_size,
+                                          character_coverage, workers)
+            else:
+                models[name] = _train_bpe(
+                    lines, out / "bpe" / ("codes" if joint else f"codes.{name}"), vocab_size)
     return {lang: models["joint" if joint else lang] for lang in texts}
 
 
@@ -102,8 +107,16 @@ class Segmenter:
         else:
             raise InputError(f"unknown tokenizer {kind!r}")
 
-    def encode(self, lines):
-        """``[[token, ...], ...]`` for a list of lines."""
-        if self.kind == "sentencepiece":
-            return self._sp.encode(list(lines), out_type=str)
-        return [self._bpe.segment(line).split() for line in lines]
+    def encode(self, lines, desc="segmenting"):
+        """``[[token, ...], ...]`` for a list of lines (a progress bar, ``desc``, on a long
+        list: :mod:`preprocess.progress`)."""
+        lines = list(lines)
+        if self.kind != "sentencepiece":
+            return [self._bpe.segment(line).split() for line in track(lines, desc)]
+        tokens = []
+        with bar(len(lines), desc) as shown:
+            for start in range(0, len(lines), ENCODE_CHUNK):
+                chunk = lines[start:start + ENCODE_CHUNK]
+                tokens.extend(self._sp.encode(chunk, out_type=str))
+                shown.update(len(chunk))
+        return tokens

@@ -16,6 +16,8 @@ from collections import Counter
 
 from fairseq_plugins.text.normalize import normalize
 
+from .progress import track
+
 #: How many offending line numbers per reason are kept for the report.
 MAX_EXAMPLES = 5
 
@@ -84,16 +86,17 @@ class SplitStats:
         return text
 
 
-def clean_pairs(pairs, stats, lowercase=False):
+def clean_pairs(pairs, stats, lowercase=False, desc="cleaning"):
     """Decode and normalise aligned ``(lineno, *byte_sides)`` tuples.
 
     Returns ``(lineno, *text_sides)`` tuples for the pairs kept; the others are counted in
     ``stats`` under ``malformed`` (a side is ``None``: a TSV line without a tab),
     ``invalid_utf8`` (any side undecodable) or ``empty`` (any side empty after
     normalisation). Works for any number of sides (JFLEG has a source and 4 refs).
+    A progress bar (``desc``) shows on a long input (:mod:`preprocess.progress`).
     """
     kept = []
-    for lineno, *sides in pairs:
+    for lineno, *sides in track(pairs, desc):
         stats.read += 1
         if any(side is None for side in sides):
             stats.skip("malformed", lineno)

@@ -106,20 +106,21 @@ else
   fairseq-hydra-train --config-dir fairseq_plugins/config --config-name gec_learner \
     task.data="$RUN_DIR/data/bin" checkpoint.save_dir="$CKPT" \
     optimization.stop_time_hours="${TRAIN_HOURS:-1.5}" model.cpu_bf16="$CPU_BF16" "$@" 2>&1 |
-    tee "$RUN_DIR/train.log" | grep -E "valid on|done training" || failed "$RUN_DIR/train.log"
+    tee "$RUN_DIR/train.log" | progress train || failed "$RUN_DIR/train.log"
   echo "training took $(( ($(date +%s) - start) / 60 )) minutes"
 fi
 
 # 3. choices on FCE dev ----------------------------------------------------------------
-# correct CHECKPOINT INPUT [ARGS...]: token in, token out (--tokenizer space: the test sets
-# are tokenised already, and M2 scores the tokens as they come)
+# correct OUT CHECKPOINT INPUT [ARGS...]: token in, token out (--tokenizer space: the test
+# sets are tokenised already, and M2 scores the tokens as they come), a progress line
 correct() {
-  local ckpt="$1" input="$2"; shift 2
+  local out="$1" ckpt="$2" input="$3"; shift 3
   quiet "$RUN_DIR/interactive.log" fairseq-interactive "$RUN_DIR/data/bin" \
     --user-dir fairseq_plugins --task gec --source-lang err --target-lang cor \
     --path "$ckpt" --bpe sentencepiece --sentencepiece-model "$RUN_DIR/data/spm/joint.model" \
     --tokenizer space --beam 5 --max-len-a 1.1 --max-len-b 10 --buffer-size 64 \
-    --batch-size 64 --input "$input" "$@"
+    --batch-size 64 --input "$input" "$@" |
+    progress decode --total "$(wc -l < "$input")" --out "$out" --label "correcting ${out##*/}"
 }
 f05() {  # GOLD HYP: the F0.5 of evaluate_gec.py's M2 line
   python scripts/evaluate_gec.py --m2 "$1" --hyp "$2" | awk '$1 == "M2" {print $7}'
@@ -135,7 +136,7 @@ fi
 best_ckpt="" best_f=-1
 for name in best avg3; do
   [ -f "$CKPT/checkpoint_$name.pt" ] || continue
-  correct "$CKPT/checkpoint_$name.pt" "$DEV_ERR" > "$EVAL/fce-dev.$name.out"
+  correct "$EVAL/fce-dev.$name.out" "$CKPT/checkpoint_$name.pt" "$DEV_ERR"
   f=$(f05 "$DEV_M2" "$EVAL/fce-dev.$name.out")
   printf 'checkpoint\t%s\t%s\n' "$name" "$f" | tee -a "$RUN_DIR/choices.tsv"
   if better "$f" "$best_f"; then best_ckpt=$name best_f=$f; fi
@@ -144,7 +145,7 @@ MODEL="$CKPT/checkpoint_$best_ckpt.pt"
 best_bias=off
 for bias in ${COPY_BIASES:-off 0.1}; do
   [ "$bias" = off ] && continue   # 'off' is the checkpoint row above
-  correct "$MODEL" "$DEV_ERR" --copy-bias "$bias" > "$EVAL/fce-dev.bias-$bias.out"
+  correct "$EVAL/fce-dev.bias-$bias.out" "$MODEL" "$DEV_ERR" --copy-bias "$bias"
   f=$(f05 "$DEV_M2" "$EVAL/fce-dev.bias-$bias.out")
   printf 'copy-bias\t%s\t%s\n' "$bias" "$f" | tee -a "$RUN_DIR/choices.tsv"
   if better "$f" "$best_f"; then best_bias=$bias best_f=$f; fi
@@ -154,7 +155,7 @@ args=(); [ "$best_bias" = off ] || args=(--copy-bias "$best_bias")
 
 # 4. the test sets ---------------------------------------------------------------------
 for set in jfleg-test jfleg-test-spellchecked conll14 wi-dev; do
-  correct "$MODEL" "$EVAL/$set.err" ${args[@]+"${args[@]}"} > "$EVAL/$set.out"
+  correct "$EVAL/$set.out" "$MODEL" "$EVAL/$set.err" ${args[@]+"${args[@]}"}
 done
 gleu_of() { awk -v k="$1" '$0 ~ k {print $NF; exit}'; }
 m2_of() { awk '$1 == "M2" {printf "%s (P %s R %s)", $7, $3, $5}'; }

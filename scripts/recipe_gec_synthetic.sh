@@ -69,19 +69,21 @@ else
   fairseq-hydra-train --config-dir fairseq_plugins/config --config-name gec_rnn \
     task.data="$RUN_DIR/data/bin" checkpoint.save_dir="$RUN_DIR/checkpoints" \
     optimization.stop_time_hours="${TRAIN_HOURS:-0.85}" model.cpu_bf16="$CPU_BF16" "$@" 2>&1 | tee "$RUN_DIR/train.log" |
-    grep -E "valid on|done training" || failed "$RUN_DIR/train.log"
+    progress train || failed "$RUN_DIR/train.log"
   echo "training took $(( ($(date +%s) - start) / 60 )) minutes"
 fi
 
-# correct FILE with checkpoint_best, extra args after it (e.g. --copy-bias 0.2)
+# correct OUT FILE [ARGS...]: FILE corrected by checkpoint_best into OUT, extra args after
+# it (e.g. --copy-bias 0.2), a progress line while it runs
 correct() {
-  local input="$1"; shift
+  local out="$1" input="$2"; shift 2
   quiet "$RUN_DIR/interactive.log" fairseq-interactive "$RUN_DIR/data/bin" \
     --user-dir fairseq_plugins --task gec \
     --source-lang err --target-lang cor --path "$RUN_DIR/checkpoints/checkpoint_best.pt" \
     --bpe sentencepiece --sentencepiece-model "$RUN_DIR/data/spm/joint.model" \
     --beam 5 --max-len-a 1.1 --max-len-b 10 --buffer-size 64 --batch-size 64 \
-    --input "$input" "$@"
+    --input "$input" "$@" |
+    progress decode --total "$(wc -l < "$input")" --out "$out" --label "correcting ${out##*/}"
 }
 gleu() {  # SPLIT-ARGS... : the GLEU figure of evaluate_gec.py's first line
   python scripts/evaluate_gec.py "$@" --hyp-tokenize ptb | awk '$1 == "GLEU" {print $2}'
@@ -94,7 +96,7 @@ echo "correcting with fairseq-interactive (log: $RUN_DIR/interactive.log)"
 best_bias=off best_gleu=-1
 for bias in ${COPY_BIASES:-off 0 0.1 0.2 0.4 0.8}; do
   args=(); [ "$bias" = off ] || args=(--copy-bias "$bias")
-  correct "$RUN_DIR/data/raw/valid.err" "${args[@]}" > "$RUN_DIR/valid-bias-$bias.out"
+  correct "$RUN_DIR/valid-bias-$bias.out" "$RUN_DIR/data/raw/valid.err" ${args[@]+"${args[@]}"}
   g=$(gleu --gec-data "$RUN_DIR/data" --split valid --hyp "$RUN_DIR/valid-bias-$bias.out")
   printf '%s\t%s\n' "$bias" "$g" | tee -a "$RUN_DIR/copy-bias.tsv"
   if awk -v g="$g" -v best="$best_gleu" 'BEGIN { exit !(g + 0 > best + 0) }'; then
@@ -106,7 +108,7 @@ echo "held-out dev GLEU by --copy-bias in $RUN_DIR/copy-bias.tsv; chosen: $best_
 args=(); [ "$best_bias" = off ] || args=(--copy-bias "$best_bias")
 # raw/test.err: JFLEG's spellchecked test sentences with the learner's case put back
 # (the file itself is all lowercase; dev's keeps the case the model trained on)
-correct "$RUN_DIR/data/raw/test.err" "${args[@]}" > "$RUN_DIR/jfleg-test.out"
+correct "$RUN_DIR/jfleg-test.out" "$RUN_DIR/data/raw/test.err" ${args[@]+"${args[@]}"}
 python scripts/evaluate_gec.py --jfleg-dir "$DATA_DIR/jfleg" --split test \
   --hyp "$RUN_DIR/jfleg-test.out" --hyp-tokenize ptb --input "$RUN_DIR/data/raw/test.err" |
   tee "$RUN_DIR/jfleg-test.gleu"

@@ -72,13 +72,14 @@ fairseq-train "$DATA/bin" --user-dir fairseq_plugins --task translation $ARGS \
   --eval-bleu --eval-bleu-args '{"beam": 5, "max_len_a": 1.2, "max_len_b": 10}' \
   --eval-bleu-remove-bpe sentencepiece --best-checkpoint-metric bleu \
   --maximize-best-checkpoint-metric --tensorboard-logdir "$OUT/tb" --log-format simple \
-  --log-interval 100 --seed 1 2>&1 | tee "$OUT/train.log" | grep -E "valid on|done training" ||
+  --log-interval 100 --seed 1 2>&1 | tee "$OUT/train.log" | progress train ||
   failed "$OUT/train.log"
 echo "translating the test set (log: $OUT/generate.log)"
 quiet "$OUT/generate.log" fairseq-generate "$DATA/bin" --user-dir fairseq_plugins \
   --path "$OUT/checkpoints/checkpoint_best.pt" --beam 5 --batch-size 64 \
-  --post-process sentencepiece --max-len-a 1.2 --max-len-b 10 \
-  > "$OUT/generate-test.txt"
+  --post-process sentencepiece --max-len-a 1.2 --max-len-b 10 |
+  progress decode --total "$(wc -l < "$DATA/raw/test.$TGT")" --out "$OUT/generate-test.txt" \
+    --label "translating the test set"
 python scripts/evaluate_mt.py --generate-output "$OUT/generate-test.txt" --ref "$DATA/raw/test.$TGT" \
   --data-bin "$DATA/bin" --path "$OUT/checkpoints/checkpoint_best.pt" | tee "$OUT/scores.txt"
 if [ "$CORPUS" = anki ]; then

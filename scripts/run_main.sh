@@ -9,6 +9,7 @@
 #                                exists; otherwise the corpus is downloaded)
 #              RUN_DIR           where data, checkpoints and outputs go (default runs/main)
 #              TRAIN_MINUTES     training budget in minutes (default 10)
+#              SEQ2SEQ_QUIET=1   no progress lines, only each step's summary (scripts/_steps.sh)
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -49,15 +50,15 @@ fairseq-train "$DATA/bin" --user-dir fairseq_plugins --task translation \
   --warmup-updates 100 --clip-norm 1.0 --criterion label_smoothed_cross_entropy \
   --label-smoothing 0.1 --max-tokens 4000 --max-epoch 30 --stop-time-hours "$hours" \
   --save-dir "$CKPT" --no-epoch-checkpoints --log-format simple --log-interval 50 \
-  --seed 1 2>&1 | tee "$RUN_DIR/train.log" | grep -E "valid on|done training|epoch [0-9]+ \|" ||
-  failed "$RUN_DIR/train.log"
+  --seed 1 2>&1 | tee "$RUN_DIR/train.log" | progress train || failed "$RUN_DIR/train.log"
 
 echo "== 3/4 translate test2016 with beam 5 and score it"
 echo "   log: $RUN_DIR/generate.log"
 quiet "$RUN_DIR/generate.log" fairseq-generate "$DATA/bin" --user-dir fairseq_plugins \
   --path "$CKPT/checkpoint_best.pt" --beam 5 --batch-size 64 --post-process sentencepiece \
-  --max-len-a 1.2 --max-len-b 10 \
-  > "$RUN_DIR/generate-test.txt"
+  --max-len-a 1.2 --max-len-b 10 |
+  progress decode --total "$(wc -l < "$DATA/raw/test.en")" --out "$RUN_DIR/generate-test.txt" \
+    --label "translating test2016"
 python scripts/evaluate_mt.py --generate-output "$RUN_DIR/generate-test.txt" \
   --ref "$DATA/raw/test.en"
 
