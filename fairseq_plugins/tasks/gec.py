@@ -20,11 +20,11 @@ lengths and are not scored).
 
 **Raw-text tokenisation** for ``fairseq-interactive`` / ``fairseq-generate``: input lines
 get the training normalisation (:func:`fairseq_plugins.text.normalize.normalize`: NFKC,
-whitespace), then, when the data was built with PTB word tokenisation (``--gec-tokenizer auto`` reads
-``gec_data.json`` beside the data; or ``ptb``), the task's default pre-tokenizer is
-:class:`PTBTokenizer`, so interactive input is tokenised like the training text and the
-``D-`` lines are detokenised (``I don't know.``) after sentencepiece decoding
-(``--bpe sentencepiece --sentencepiece-model OUT/spm/joint.model``).  An explicit
+whitespace), then, when the data was built with PTB word tokenisation (``--gec-tokenizer
+auto`` reads ``gec_data.json`` beside the data; or ``ptb``), the task's default
+pre-tokenizer is :class:`PTBTokenizer`, so interactive input is tokenised like the
+training text and the ``D-`` lines are detokenised (``I don't know.``) after sentencepiece
+decoding (``--bpe sentencepiece --sentencepiece-model OUT/spm/joint.model``). An explicit
 ``--tokenizer`` wins.
 
 **A forgiving correction shell.**  fairseq-interactive reports and skips each line it
