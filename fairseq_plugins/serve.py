@@ -252,6 +252,8 @@ def get_parser():
     g.add_argument("--max-len-b", type=int, default=None)
     g.add_argument("--fast-decoding", default=None,
                    choices=["none", "lean", "int8", "shortlist", "int8-shortlist"])
+    g.add_argument("--shortlist", default=None,
+                   help="lexical table of --fast-decoding *shortlist")
     g.add_argument("--print-alignment", action="store_true",
                    help="return each translation's alignment")
     g.add_argument("--bpe", default=None, help="default: what prepare.json records")
@@ -294,7 +296,7 @@ def load_translator(args):
             options[name] = json.loads(value)
         except ValueError:
             options[name] = value
-    for name in ("bpe", "sentencepiece_model", "bpe_codes"):
+    for name in ("bpe", "sentencepiece_model", "bpe_codes", "shortlist"):
         if getattr(args, name):
             options[name] = getattr(args, name)
     for name in GENERATION_OPTIONS:
