@@ -132,7 +132,7 @@ def load(path, data=None, *, beam: int = 5, fast_decoding: Optional[str] = None,
     translator = Translator(loaded["args"], loaded["task"], loaded["models"],
                             beam=beam, fast_decoding=fast_decoding,
                             checkpoint=str(checkpoint.resolve()))
-    return translator.to(device)
+    return translator.to(device).prepare()
 
 
 class Translator:
@@ -214,10 +214,7 @@ class Translator:
             self._generator_key = key
         return self._generator
 
-    def generate_ids(self, ids: List[torch.Tensor], n_best: Optional[int] = None,
-                     alignments: Optional[bool] = None, **options) -> List[List[dict]]:
-        """fairseq's hypotheses (dicts of tensors) for encoded sentences, best first;
-        ``n_best`` and ``alignments`` default to the translator's ``defaults``."""
+    def _options(self, n_best=None, alignments=None, **options) -> dict:
         options = {**self.defaults, **options}
         if n_best is not None:
             options["nbest"] = n_best
@@ -227,6 +224,23 @@ class Translator:
             options["print_alignment"] = "hard"
         elif alignments is not None:
             options.pop("print_alignment", None)
+        return options
+
+    def prepare(self) -> "Translator":
+        """Build the generator of the default options now: a ``--fast-decoding`` mode the
+        model cannot run (e.g. int8 with a ``cpu_bf16`` model) fails here, in one line
+        (:class:`~fairseq_plugins.decoding.options.FastDecodingError`), not at the first
+        sentence. :func:`load` and the server call it; call it again after changing
+        ``defaults``."""
+        with self._lock:
+            self._generator_for(self._options())
+        return self
+
+    def generate_ids(self, ids: List[torch.Tensor], n_best: Optional[int] = None,
+                     alignments: Optional[bool] = None, **options) -> List[List[dict]]:
+        """fairseq's hypotheses (dicts of tensors) for encoded sentences, best first;
+        ``n_best`` and ``alignments`` default to the translator's ``defaults``."""
+        options = self._options(n_best, alignments, **options)
         with self._lock, torch.no_grad():
             generator = self._generator_for(options)
             results = {}

@@ -311,6 +311,7 @@ def load_translator(args):
     translator.defaults["beam"] = max(args.beam, args.nbest)
     if args.print_alignment:
         translator.defaults["print_alignment"] = "hard"
+    translator.prepare()   # the options as changed above: a mode that cannot run fails now
     if args.max_chars < translator.limits.chars:
         translator.limits = translator.limits._replace(
             chars=args.max_chars, chars_name=f"--max-chars {args.max_chars}")

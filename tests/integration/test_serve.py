@@ -254,3 +254,19 @@ def test_full_queue_answers_503_and_sigterm_answers_requests_in_flight(model, ge
             proc.send_signal(signal.SIGTERM)
             assert [f.result(timeout=60)[0] for f in running] == [200, 200]
         assert proc.wait(timeout=60) == 0
+
+
+def test_a_fast_mode_the_model_cannot_run_fails_at_load_in_one_line(model):
+    from fairseq_plugins.api import load
+    from fairseq_plugins.decoding.options import FastDecodingError
+
+    data, checkpoint = model
+    with pytest.raises(FastDecodingError, match="needs a lexical table"):
+        load(checkpoint, data / "bin", fast_decoding="shortlist")
+    proc = run([sys.executable, "-m", "fairseq_plugins.serve", "--path", checkpoint,
+                data / "bin", "--port", str(free_port()), "--fast-decoding", "shortlist"],
+               cwd=REPO, check=False, timeout=120)
+    assert proc.returncode == 1
+    last = proc.stderr.strip().splitlines()[-1]
+    assert last.startswith("python -m fairseq_plugins.serve: error: --fast-decoding shortlist")
+    assert "Traceback" not in proc.stderr
