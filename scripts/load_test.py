@@ -23,6 +23,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.error
@@ -107,16 +108,20 @@ def start_server(args, port):
            "--port", str(port), "--log-level", "warning", "--beam", str(args.beam),
            "--threads", str(args.threads), *args.server_option]
     env = dict(os.environ, PYTHONPATH=str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""))
-    proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, text=True)
+    # its log goes to a file: a pipe nobody reads would fill and stop the server
+    log = tempfile.NamedTemporaryFile("w+", prefix="load_test-server-", suffix=".log",
+                                      delete=False)
+    proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 300
     while True:
         if proc.poll() is not None:
-            error(f"the server exited ({proc.returncode}): {proc.stderr.read()[-2000:]}")
+            lines = Path(log.name).read_text(errors="replace").strip().splitlines()
+            error(f"the server exited ({proc.returncode}): {lines[-1] if lines else ''}")
         try:
             with urllib.request.urlopen(url + "/model", timeout=5) as response:
                 info = json.loads(response.read())
+            print(f"server log: {log.name}", file=sys.stderr)
             return proc, url, info
         except OSError:
             pass
