@@ -22,5 +22,8 @@ setup(
         "tensorboardX",
         "matplotlib",
         "gleu",
+        # python -m fairseq_plugins.serve: the ASGI app and its server
+        "starlette>=0.37",
+        "uvicorn>=0.29",
     ],
 )

@@ -28,10 +28,11 @@ if ! "$PY" -c "import fairseq, fairseq_cli" 2>/dev/null; then
   "${PIP[@]}" "setuptools<81" cython wheel
   "${PIP[@]}" --no-build-isolation "fairseq-fixed==0.12.3.1" "$("$PY" -c 'import torch;print("torch=="+torch.__version__.split("+")[0])')"
 fi
-if ! "$PY" -c "import sentencepiece, subword_nmt, sacrebleu, tensorboardX, matplotlib, pytest, xdist, gleu, ruff" 2>/dev/null; then
-  say "installing tokenisers, metrics, test and lint tools"
-  # pytest-xdist: the suite runs its test files on every core (scripts/run_tests.sh)
-  "${PIP[@]}" sentencepiece subword-nmt sacrebleu tensorboardX matplotlib pytest pytest-xdist gleu ruff
+if ! "$PY" -c "import sentencepiece, subword_nmt, sacrebleu, tensorboardX, matplotlib, pytest, xdist, gleu, ruff, starlette, uvicorn" 2>/dev/null; then
+  say "installing tokenisers, metrics, the server, test and lint tools"
+  # pytest-xdist: the suite runs its test files on every core (scripts/run_tests.sh);
+  # starlette and uvicorn: python -m fairseq_plugins.serve
+  "${PIP[@]}" sentencepiece subword-nmt sacrebleu tensorboardX matplotlib pytest pytest-xdist gleu ruff "starlette>=0.37" "uvicorn>=0.29"
 fi
 # checked from / so that the repository folder itself (on sys.path as the current
 # directory) does not count as installed

@@ -49,3 +49,14 @@ def test_recipe_gec_rejects_a_bad_cpu_bf16_before_doing_anything(tmp_path):
 ])
 def test_cpu_bf16_pays_rejects_what_would_print_no_ratio(args, fragment):
     assert_one_line_error(script("cpu_bf16_pays.py", *args), fragment)
+
+
+@pytest.mark.parametrize("args,fragment", [
+    (["--clients", "0"], "--clients must be 1..256"),
+    (["--clients", "257"], "--clients must be 1..256"),
+    (["--sentences", "0"], "--sentences must be at least 1"),
+    ([], "data folder not found"),
+])
+def test_load_test_rejects_bad_options_before_starting_a_server(tmp_path, args, fragment):
+    proc = script("load_test.py", tmp_path / "no-data", "--path", tmp_path / "x.pt", *args)
+    assert_one_line_error(proc, fragment)

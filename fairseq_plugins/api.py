@@ -1,0 +1,318 @@
+"""The Python API: a trained translation or GEC model in one call.
+
+    from fairseq_plugins.api import load
+    model = load("checkpoints/m30k", "data/m30k-de-en/bin", beam=5)
+    model.translate(["Ein Mann fährt Fahrrad."])             # ['A man rides a bike.']
+    model.translate(sources, n_best=3)                       # three strings a sentence
+    model.hypotheses(sources, alignments=True)               # text, score, alignment
+    model.translate(sources, fast_decoding="int8")           # the fast path
+
+:func:`load` is fairseq's ``hub_utils.from_pretrained`` (which loads the plugin's
+checkpoints as they are) with what it leaves to the caller filled in: the checkpoint file
+in a folder, the data folder the model was trained on, the subword model that
+``preprocess.prepare`` recorded in ``prepare.json`` beside that folder, and the plugin
+imported. :class:`Translator` is fairseq's ``GeneratorHubInterface`` with four changes,
+each a way the hub interface differs from ``fairseq-interactive`` for this plugin:
+
+- input goes through the task's ``get_interactive_tokens_and_lengths`` (the ``gec``
+  task normalises it first) and the task's tokenizer (``gec``: PTB tokenisation where
+  the data is PTB-tokenised), as in ``fairseq-interactive``;
+- every sentence is checked as the interactive shell checks a line
+  (:mod:`fairseq_plugins.shell.input`: not UTF-8, empty, too many characters or tokens);
+  a bad one raises :class:`BadSentence` naming it, before anything is decoded;
+- alignments work: the hub interface prepares the decoder without attention and then
+  fails in fairseq's alignment search when ``print_alignment`` is asked for later;
+- the generator is built once for each set of generation options and kept, because
+  building one sets up ``--fast-decoding`` on the models (int8 copies, the shortlist).
+"""
+import copy
+import json
+import threading
+from pathlib import Path
+from typing import List, NamedTuple, Optional, Sequence
+
+import torch
+from omegaconf import open_dict
+
+import fairseq_plugins  # noqa: F401  (the fixes, --fast-decoding, the models and tasks)
+from fairseq_plugins.shell import input as shell_input
+from fairseq_plugins.text.errors import InputError
+
+PLUGIN_DIR = Path(fairseq_plugins.__file__).resolve().parent
+#: checkpoint files looked for, in this order, when ``load`` is given a folder
+CHECKPOINT_NAMES = ("checkpoint_best.pt", "checkpoint_last.pt")
+#: ``prepare.json``'s tokenizer -> fairseq's --bpe and the option naming its model
+SUBWORD_OPTIONS = {"sentencepiece": ("sentencepiece", "sentencepiece_model"),
+                   "bpe": ("subword_nmt", "bpe_codes")}
+
+
+class BadSentence(InputError, ValueError):
+    """A sentence the model cannot take; ``index`` is its position in the list."""
+
+    def __init__(self, index: int, reason: str):
+        super().__init__(f"sentence {index}: {reason}")
+        self.index, self.reason = index, reason
+
+
+class Hypothesis(NamedTuple):
+    """One output: the detokenised text, fairseq's score (mean log-probability a token
+    after the length penalty), the log-probability of each token, and the alignment as
+    (source position, target position) pairs of subword tokens (None unless asked)."""
+    text: str
+    score: float
+    positional_scores: List[float]
+    alignment: Optional[List[tuple]]
+
+
+def _checkpoint(path) -> Path:
+    path = Path(path)
+    if path.is_dir():
+        for name in CHECKPOINT_NAMES:
+            if (path / name).is_file():
+                return path / name
+        raise InputError(f"no {' or '.join(CHECKPOINT_NAMES)} in {path}")
+    if not path.is_file():
+        raise InputError(f"checkpoint not found: {path}")
+    return path
+
+
+def _trained_data(checkpoint: Path) -> str:
+    """The data folder recorded in the checkpoint (``cfg.task.data``)."""
+    from fairseq import checkpoint_utils
+
+    state = checkpoint_utils.load_checkpoint_to_cpu(str(checkpoint))
+    cfg = state.get("cfg") or {}
+    data = (cfg.get("task") or {}).get("data") if cfg else getattr(state.get("args"), "data",
+                                                                    None)
+    if not data:
+        raise InputError(f"{checkpoint} records no data folder: pass the one it was trained on")
+    return str(data).split(":")[0]
+
+
+def subword_options(data, src_lang: Optional[str] = None) -> dict:
+    """fairseq's --bpe options for the subword model ``prepare.json`` records beside the
+    binarised folder ``data`` (its parent folder); {} where there is none."""
+    manifest = Path(data).parent / "prepare.json"
+    if not manifest.is_file():
+        return {}
+    info = json.loads(manifest.read_text(encoding="utf-8"))
+    kind = SUBWORD_OPTIONS.get(info.get("tokenizer"))
+    models = info.get("subword_models") or {}
+    lang = src_lang or info.get("src_lang")
+    if kind is None or lang not in models:
+        return {}
+    bpe, option = kind
+    return {"bpe": bpe, option: str(manifest.parent / models[lang])}
+
+
+def load(path, data=None, *, beam: int = 5, fast_decoding: Optional[str] = None,
+         device: str = "cpu", **options) -> "Translator":
+    """A :class:`Translator` for the checkpoint ``path`` (a file, or a folder holding
+    ``checkpoint_best.pt`` or ``checkpoint_last.pt``).
+
+    ``data``: the binarised folder with the dictionaries (default: the one the model was
+    trained on). The subword model is the one ``prepare.json`` beside ``data`` names,
+    unless ``bpe=``/``sentencepiece_model=``/``bpe_codes=`` are given. ``beam`` and
+    ``fast_decoding`` (``lean``, ``int8``, ``shortlist``, ``int8-shortlist``) are the
+    default generation options; every other keyword is a task, model or generation
+    option under its fairseq name (``copy_bias=0.5``, ``lenpen=1.2``, ``max_len_b=100``).
+    """
+    from fairseq import hub_utils
+
+    checkpoint = _checkpoint(path)
+    data = str(data) if data is not None else _trained_data(checkpoint)
+    if not Path(data).is_dir():
+        raise InputError(f"data folder not found: {data}")
+    overrides = dict(options)
+    if "bpe" not in overrides:
+        overrides.update(subword_options(data, overrides.get("source_lang")))
+    loaded = hub_utils.from_pretrained(str(checkpoint.parent), checkpoint_file=checkpoint.name,
+                                       data_name_or_path=data, user_dir=str(PLUGIN_DIR),
+                                       **overrides)
+    translator = Translator(loaded["args"], loaded["task"], loaded["models"],
+                            beam=beam, fast_decoding=fast_decoding,
+                            checkpoint=str(checkpoint.resolve()))
+    return translator.to(device).prepare()
+
+
+class Translator:
+    """A loaded model: :meth:`translate` (``correct`` for GEC) and :meth:`hypotheses`.
+
+    Built by :func:`load`. Safe to call from several threads: one decodes at a time.
+    """
+
+    def __init__(self, cfg, task, models, beam: int = 5, fast_decoding: Optional[str] = None,
+                 checkpoint: Optional[str] = None):
+        from fairseq.hub_utils import GeneratorHubInterface
+
+        self.hub = GeneratorHubInterface(cfg, task, models)
+        self.cfg, self.task, self.models = cfg, task, self.hub.models
+        self.checkpoint = checkpoint
+        # as fairseq-interactive: the task's tokenizer (gec: PTB where the data is PTB)
+        self.tokenizer = task.build_tokenizer(cfg.tokenizer)
+        self.bpe = task.build_bpe(cfg.bpe)
+        self.defaults = {"beam": beam, "fast_decoding": fast_decoding or "none"}
+        self.limits = shell_input.limits(task, self.hub.max_positions)
+        self._generator_key, self._generator = None, None
+        self._lock = threading.Lock()
+
+    def to(self, device) -> "Translator":
+        self.hub.to(device)
+        return self
+
+    @property
+    def device(self):
+        return self.hub.device
+
+    # ---------------------------------------------------------------- input
+    def _encode_text(self, sentence: str) -> str:
+        if self.tokenizer is not None:
+            sentence = self.tokenizer.encode(sentence)
+        if self.bpe is not None:
+            sentence = self.bpe.encode(sentence)
+        return sentence
+
+    def _decode_text(self, sentence: str) -> str:
+        if self.bpe is not None:
+            sentence = self.bpe.decode(sentence)
+        if self.tokenizer is not None:
+            sentence = self.tokenizer.decode(sentence)
+        return sentence
+
+    def encode(self, sentences: Sequence[str]) -> List[torch.Tensor]:
+        """The source token ids of each sentence; :class:`BadSentence` for the first bad."""
+        if isinstance(sentences, str):
+            raise TypeError("give a list of sentences, not one string")
+        for i, sentence in enumerate(sentences):
+            if not isinstance(sentence, str):
+                raise BadSentence(i, f"not a string ({type(sentence).__name__})")
+            problem = shell_input.text_problem(sentence, sentence, self.limits)
+            if problem is not None:
+                raise BadSentence(i, problem)
+        ids, _ = self.task.get_interactive_tokens_and_lengths(list(sentences),
+                                                              self._encode_text)
+        special = shell_input._special_tokens(self.task.source_dictionary)
+        for i, tokens in enumerate(ids):
+            problem = shell_input.token_problem(tokens, special, self.limits)
+            if problem is not None:
+                raise BadSentence(i, problem)
+        return ids
+
+    # ---------------------------------------------------------------- decoding
+    def _generator_for(self, options: dict):
+        key = tuple(sorted(options.items()))
+        if key != self._generator_key:
+            gen_args = copy.deepcopy(self.cfg.generation)
+
+            with open_dict(gen_args):
+                for name, value in options.items():
+                    setattr(gen_args, name, value)
+            need_attn = bool(options.get("print_alignment"))
+            for model in self.models:   # the hub prepared them without attention
+                model.decoder.need_attn = need_attn
+            self._generator = self.task.build_generator(self.models, gen_args)
+            self._generator_key = key
+        return self._generator
+
+    def _options(self, n_best=None, alignments=None, **options) -> dict:
+        options = {**self.defaults, **options}
+        if n_best is not None:
+            options["nbest"] = n_best
+        options["nbest"] = max(int(options.get("nbest") or 1), 1)
+        options["beam"] = max(int(options["beam"]), options["nbest"])
+        if alignments:
+            options["print_alignment"] = "hard"
+        elif alignments is not None:
+            options.pop("print_alignment", None)
+        return options
+
+    def prepare(self) -> "Translator":
+        """Build the generator of the default options now: a ``--fast-decoding`` mode the
+        model cannot run (e.g. int8 with a ``cpu_bf16`` model) fails here, in one line
+        (:class:`~fairseq_plugins.decoding.options.FastDecodingError`), not at the first
+        sentence. :func:`load` and the server call it; call it again after changing
+        ``defaults``."""
+        with self._lock:
+            self._generator_for(self._options())
+        return self
+
+    def generate_ids(self, ids: List[torch.Tensor], n_best: Optional[int] = None,
+                     alignments: Optional[bool] = None, **options) -> List[List[dict]]:
+        """fairseq's hypotheses (dicts of tensors) for encoded sentences, best first;
+        ``n_best`` and ``alignments`` default to the translator's ``defaults``."""
+        options = self._options(n_best, alignments, **options)
+        with self._lock, torch.no_grad():
+            generator = self._generator_for(options)
+            results = {}
+            for batch in self.hub._build_batches(ids, False):
+                batch = _to(batch, self.device)
+                hypos = self.task.inference_step(generator, self.models, batch)
+                for i, hypo in zip(batch["id"].tolist(), hypos):
+                    results[i] = hypo[:options["nbest"]]
+        return [results[i] for i in range(len(ids))]
+
+    def _hypothesis(self, hypo: dict, alignments: bool) -> Hypothesis:
+        text = self.task.target_dictionary.string(hypo["tokens"].int().cpu(), None)
+        alignment = None
+        if alignments and hypo.get("alignment") is not None:
+            pairs = hypo["alignment"]
+            pairs = pairs.tolist() if torch.is_tensor(pairs) else pairs
+            alignment = [(int(s), int(t)) for s, t in pairs]
+        return Hypothesis(self._decode_text(text), float(hypo["score"]),
+                          [float(x) for x in hypo["positional_scores"].tolist()], alignment)
+
+    def hypotheses(self, sentences: Sequence[str], n_best: int = 1, alignments: bool = False,
+                   **options) -> List[List[Hypothesis]]:
+        """The ``n_best`` best :class:`Hypothesis` of each sentence, best first.
+
+        ``options``: generation options under their fairseq names (``beam``, ``lenpen``,
+        ``fast_decoding``, ``max_len_b``, ...), for this call only.
+        """
+        hypos = self.generate_ids(self.encode(sentences), n_best, alignments, **options)
+        return [[self._hypothesis(h, alignments) for h in one] for one in hypos]
+
+    def translate(self, sentences: Sequence[str], n_best: int = 1, **options):
+        """The best output of each sentence (a string), or with ``n_best`` > 1 a list of
+        the ``n_best`` best strings a sentence."""
+        hypos = self.hypotheses(sentences, n_best, **options)
+        if n_best > 1:
+            return [[h.text for h in one] for one in hypos]
+        return [one[0].text for one in hypos]
+
+    #: GEC models correct what translation models translate
+    correct = translate
+
+    def describe(self) -> dict:
+        """What is served: the checkpoint, the task, the architecture and its options."""
+        model_cfg = self.cfg.model
+        arch = getattr(model_cfg, "arch", None) or getattr(model_cfg, "_name", None)
+        task_cfg = self.cfg.task
+        return {
+            "checkpoint": self.checkpoint,
+            "task": getattr(task_cfg, "_name", None),
+            "arch": arch,
+            "source_lang": getattr(task_cfg, "source_lang", None),
+            "target_lang": getattr(task_cfg, "target_lang", None),
+            "data": getattr(task_cfg, "data", None),
+            "bpe": getattr(self.cfg.bpe, "_name", None) if self.cfg.bpe else None,
+            "generation": dict(self.defaults),
+            "limits": {"chars": self.limits.chars, "tokens": self.limits.tokens},
+            "model": _plain(model_cfg),
+            "parameters": sum(p.numel() for m in self.models for p in m.parameters()),
+        }
+
+
+def _plain(cfg) -> dict:
+    from omegaconf import OmegaConf
+
+    try:
+        out = OmegaConf.to_container(cfg, resolve=True)
+    except Exception:   # an argparse Namespace (old checkpoints) or an unresolvable field
+        out = dict(vars(cfg)) if hasattr(cfg, "__dict__") else {}
+    return {k: v for k, v in out.items() if isinstance(v, (str, int, float, bool, type(None)))}
+
+
+def _to(batch, device):
+    from fairseq import utils
+
+    return utils.apply_to_sample(lambda t: t.to(device), batch)
