@@ -379,7 +379,7 @@ def test_qa_end_to_end(tmp_path):
     assert {k: (c["read"], c["kept"]) for k, c in m["counts"].items()} == \
         {"all": (18, 12), "train": (10, 10), "valid": (2, 2), "test": (6, 4)}
     assert m["counts"]["all"]["skipped"] == {"unknown": 6}
-    assert "unknown 6: lines story0:3" in proc.stdout
+    assert "unknown 6: turns story0:3" in proc.stdout
     assert lines(out / "raw/test.src")[1] == (
         "Where does the cat sleep? <sep> <q> What does Greta have? <a> a red cat <sep> "
         "Greta has a red cat. The cat sleeps in the garden. Greta is 20.")
