@@ -21,7 +21,8 @@ splits.
 Each reader counts every record in a :class:`~preprocess.text.SplitStats` (``read``, and
 skips with a reason: ``unanswerable``, ``unknown``, ``no_answer``, ``null_answer``,
 ``no_reply``, ``malformed``: a CMU line with too few fields, a twcs row with more or fewer
-fields than the header, no id or ``inbound`` not true/false) and other events in a
+fields than the header, no id or ``inbound`` not true/false; ``duplicate_id``: a twcs row
+whose tweet id an earlier row has) and other events in a
 ``Counter`` of notes (answers kept as ``<no_answer>``, truncated contexts, Latin-1 lines,
 records whose HTML escapes were decoded). :func:`clean` then normalises the
 text like every other corpus and counts ``empty``, ``invalid_utf8`` and ``duplicate``.
@@ -540,6 +541,10 @@ def read_twcs(path, stats, notes):
             first_bad = first_bad or (line, problem)
             continue
         tid, customer = tweet_id(row["tweet_id"]), inbound(row["inbound"])
+        if tid in tweets:      # a second row of one tweet: the first is kept, this one counted
+            stats.read += 1
+            stats.skip("duplicate_id", line)
+            continue
         tweets[tid] = (line, customer, row["text"])
         parent = tweet_id(row["in_response_to_tweet_id"])
         if parent:

@@ -321,6 +321,19 @@ def test_twcs_carriage_return_in_unquoted_tweet_and_entities(tmp_path):
     assert notes == {"tweets": 3, "html_unescaped": 1}
 
 
+def test_twcs_a_repeated_tweet_id_is_counted_not_silently_replaced(tmp_path):
+    """A copy that holds a tweet twice (concatenated excerpts) keeps the first row and counts
+    the second, instead of letting it silently replace the first."""
+    path = tmp_path / "twcs.csv"
+    path.write_text(TWCS + "5,115712,True,Wed Nov 08 09:00:00 +0000 2017,another text,,\n",
+                    encoding="utf-8")
+    kept, stats, _ = twcs_pairs(path)
+    original = tmp_path / "original.csv"
+    original.write_text(TWCS, encoding="utf-8")
+    assert kept == twcs_pairs(original)[0]
+    assert stats["skipped_lines"]["duplicate_id"] == [15]   # its physical line
+
+
 # --- a whole run: prepare.json -----------------------------------------------------------
 
 @pytest.fixture
