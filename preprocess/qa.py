@@ -551,6 +551,8 @@ def read_twcs(path, stats, notes):
             talks.join(tid, parent)
         if parent and not customer:       # a company answering tweet `parent`
             key = (_time(row["created_at"]), line)
+            if key[0] == float("inf"):    # sorted last: say so, the first reply may change
+                notes["unreadable_created_at"] += 1
             if parent not in first_reply or key < first_reply[parent][0]:
                 first_reply[parent] = (key, tid)
     check_malformed(path, rows, stats.skipped["malformed"], first_bad)

@@ -334,6 +334,23 @@ def test_twcs_a_repeated_tweet_id_is_counted_not_silently_replaced(tmp_path):
     assert stats["skipped_lines"]["duplicate_id"] == [15]   # its physical line
 
 
+def test_twcs_a_reply_date_a_spreadsheet_rewrote_is_counted(tmp_path):
+    """A reply whose created_at cannot be read sorts after the others (so another reply may
+    count as the first): the summary's notes say how many."""
+    path = tmp_path / "twcs.csv"
+    path.write_text(TWCS.replace("Tue Oct 31 23:30:00 +0000 2017", "31/10/2017 23:30"),
+                    encoding="utf-8")
+    _, _, notes = twcs_pairs(path)
+    assert notes["unreadable_created_at"] == 1
+    assert "unreadable_created_at" not in twcs_pairs_of(tmp_path, TWCS)[2]
+
+
+def twcs_pairs_of(folder, text):
+    path = folder / "plain.csv"
+    path.write_text(text, encoding="utf-8")
+    return twcs_pairs(path)
+
+
 # --- a whole run: prepare.json -----------------------------------------------------------
 
 @pytest.fixture
