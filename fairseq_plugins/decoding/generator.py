@@ -92,8 +92,9 @@ def _check(models, mode: str):
                 f"{device.type}; add --cpu, or use --fast-decoding shortlist")
         if mode.startswith("int8") and model.decoder.cpu_bf16:
             raise FastDecodingError(
-                f"--fast-decoding {mode} with a --cpu-bf16 1 model: add --model-overrides "
-                "\"{'cpu_bf16': 0}\" (int8 replaces bf16)")
+                f"--fast-decoding {mode} with a --cpu-bf16 1 model: load it with cpu_bf16 0 "
+                "(int8 replaces bf16): --model-overrides \"{'cpu_bf16': 0}\" in fairseq's "
+                "CLIs, load(..., cpu_bf16=0) in the API, --model-option cpu_bf16=0 to serve")
     if mode.endswith("shortlist") and len(models) > 1:
         raise FastDecodingError(f"--fast-decoding {mode} takes one model, not an ensemble "
                                 f"of {len(models)} (use int8)")
