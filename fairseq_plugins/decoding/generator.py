@@ -30,7 +30,7 @@ from torch import Tensor
 
 from fairseq_plugins import lm_fusion
 from fairseq_plugins.decoding import beam_layout
-from fairseq_plugins.decoding.int8 import int8_layers, output_linear
+from fairseq_plugins.decoding.int8 import int8_layers, output_linear, output_weight
 from fairseq_plugins.decoding.options import MODES, FastDecodingError
 from fairseq_plugins.decoding.shortlist import Shortlist, build_shortlist, list_output
 
@@ -56,11 +56,7 @@ class DecoderLayers:
             self.weight, self.bias = linear.weight, linear.bias
         else:
             self.layers = decoder.own_layers()
-            if decoder.output_projection is not None:
-                self.weight = decoder.output_projection.weight
-                self.bias = decoder.output_projection.bias
-            else:
-                self.weight, self.bias = decoder.embed_tokens.effective_weight(), None
+            self.weight, self.bias = output_weight(decoder)
         decoder.step_layers = self.layers
 
     def use_list(self, ids: Optional[Tensor], positions: bool = False):

@@ -114,11 +114,19 @@ class Int8RNN:
         return x.unsqueeze(1), state
 
 
+def output_weight(decoder):
+    """The decoder's output layer as (weight V x F, bias or None): its own projection's, or
+    the tied embedding's (V x E, no bias)."""
+    if decoder.output_projection is not None:
+        return decoder.output_projection.weight, decoder.output_projection.bias
+    return decoder.embed_tokens.effective_weight(), None
+
+
 def output_linear(decoder) -> nn.Linear:
     """The decoder's output layer as one fp32 ``nn.Linear`` (readout, or E when tied, -> V)."""
     if decoder.output_projection is not None:
         return decoder.output_projection
-    return linear_from(decoder.embed_tokens.effective_weight(), None)
+    return linear_from(*output_weight(decoder))
 
 
 def int8_layers(decoder, output: Optional[nn.Linear] = None) -> StepLayers:

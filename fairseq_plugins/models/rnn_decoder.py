@@ -121,10 +121,12 @@ class RNNDecoder(FairseqIncrementalDecoder):
                 incremental_state: Optional[Dict[str, Dict[str, Optional[Tensor]]]] = None,
                 **kwargs) -> Tuple[Tensor, Dict]:
         with cpu_autocast(self.cpu_bf16):  # logits B x T x V in bf16 under --cpu-bf16
-            features, attn = self.extract_features(prev_output_tokens, encoder_out,
-                                                   incremental_state)
             if incremental_state is not None:
-                return self._step_output(features, attn)
+                layers = self._incremental_layers()
+                features, attn = self._incremental_step(prev_output_tokens, encoder_out,
+                                                        incremental_state, layers)
+                return self._step_output(features, attn, layers)
+            features, attn = self.extract_features(prev_output_tokens, encoder_out)
             if self._input_fed_steps():
                 # its padding positions hold no features: only the real ones are scored
                 logits = input_feeding.output_layer(self, features, prev_output_tokens)
@@ -133,7 +135,8 @@ class RNNDecoder(FairseqIncrementalDecoder):
 
     def extract_features(self, prev_output_tokens, encoder_out, incremental_state=None):
         if incremental_state is not None:
-            return self._incremental_step(prev_output_tokens, encoder_out, incremental_state)
+            return self._incremental_step(prev_output_tokens, encoder_out, incremental_state,
+                                          self._incremental_layers())
         memory = self._memory(encoder_out, None)
         state = self._initial_state(encoder_out)
         sampling = self.training and self.teacher_forcing_ratio < 1.0
@@ -208,9 +211,13 @@ class RNNDecoder(FairseqIncrementalDecoder):
             state["input_feed"] = feat.squeeze(1)
         return feat, attn, state
 
-    def _incremental_step(self, prev_output_tokens, encoder_out, incremental_state):
+    def _incremental_layers(self) -> StepLayers:
+        """The layers incremental steps run: :attr:`step_layers`, else the decoder's own."""
+        return self.own_layers() if self.step_layers is None else self.step_layers
+
+    def _incremental_step(self, prev_output_tokens, encoder_out, incremental_state,
+                          layers: StepLayers):
         """fairseq's incremental decoding: the step of the last token of each prefix."""
-        layers = self.own_layers() if self.step_layers is None else self.step_layers
         cached = self._get_cached(incremental_state)
         memory = self._memory(encoder_out, cached["keys"] if cached is not None else None)
         state = cached if cached is not None else self._initial_state(encoder_out)
@@ -223,9 +230,8 @@ class RNNDecoder(FairseqIncrementalDecoder):
         self._set_cached(incremental_state, state)
         return features, attn
 
-    def _step_output(self, features: Tensor, attn: Optional[Tensor]):
+    def _step_output(self, features: Tensor, attn: Optional[Tensor], layers: StepLayers):
         """The logits of an incremental step, through the step's layers."""
-        layers = self.own_layers() if self.step_layers is None else self.step_layers
         if layers.project is not None:
             features = layers.project(features)
         extra = {"attn": [attn if self.need_attn else None]}
