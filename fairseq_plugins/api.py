@@ -148,9 +148,9 @@ class Translator:
         self.hub = GeneratorHubInterface(cfg, task, models)
         self.cfg, self.task, self.models = cfg, task, self.hub.models
         self.checkpoint = checkpoint
-        # as fairseq-interactive: the task's tokenizer (gec: PTB where the data is PTB)
-        self.tokenizer = task.build_tokenizer(cfg.tokenizer)
-        self.bpe = task.build_bpe(cfg.bpe)
+        # as fairseq-interactive: the task's tokenizer (gec: PTB where the data is PTB), where
+        # the hub builds fairseq's registry's; its subword model (task.build_bpe's) stays
+        self.hub.tokenizer = task.build_tokenizer(cfg.tokenizer)
         self.defaults = {"beam": beam, "fast_decoding": fast_decoding or "none"}
         self.limits = shell_input.limits(task, self.hub.max_positions)
         self._generator_key, self._generator = None, None
@@ -166,18 +166,10 @@ class Translator:
 
     # ---------------------------------------------------------------- input
     def _encode_text(self, sentence: str) -> str:
-        if self.tokenizer is not None:
-            sentence = self.tokenizer.encode(sentence)
-        if self.bpe is not None:
-            sentence = self.bpe.encode(sentence)
-        return sentence
+        return self.hub.apply_bpe(self.hub.tokenize(sentence))
 
     def _decode_text(self, sentence: str) -> str:
-        if self.bpe is not None:
-            sentence = self.bpe.decode(sentence)
-        if self.tokenizer is not None:
-            sentence = self.tokenizer.decode(sentence)
-        return sentence
+        return self.hub.detokenize(self.hub.remove_bpe(sentence))
 
     def encode(self, sentences: Sequence[str]) -> List[torch.Tensor]:
         """The source token ids of each sentence; :class:`BadSentence` for the first bad."""
