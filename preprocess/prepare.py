@@ -16,16 +16,9 @@ Translation pipeline (multi30k, anki, parallel, qa), all under ``--out OUT``
 1. read (gz/zip/plain) and check that both sides have the same number of lines;
 2. decode each line strictly as UTF-8, NFKC + whitespace normalisation, skip pairs that are
    malformed / invalid UTF-8 / empty (counted, first line numbers reported);
-3. train subword model(s) on train: ``OUT/spm/{lang|joint}.model`` or
-   ``OUT/bpe/codes[.lang]``;
-4. segment every split; drop *train* pairs longer than ``--max-len`` tokens on either
-   side (valid/test are never dropped, only counted); reverse the source token order
-   with ``--reverse-source`` (Sutskever et al. 2014: applied to subword tokens);
-5. write ``OUT/raw/{split}.{lang}`` (cleaned, untokenised: BLEU references) and
-   ``OUT/tok/{split}.{lang}`` (what the model sees), line-aligned with each other;
-6. ``fairseq-preprocess`` into ``OUT/bin``;
-7. ``OUT/prepare.json``: languages, tokenizer, subword model paths (relative to OUT),
-   options and per-split counts -- everything a later step needs.
+3-7. :mod:`preprocess.pipeline`: subword model(s) trained on train, every split segmented
+   (train pairs over ``--max-len`` dropped), ``OUT/raw`` and ``OUT/tok``,
+   ``fairseq-preprocess`` into ``OUT/bin``, ``OUT/prepare.json`` (its docstring has each step).
 
 JFLEG writes ``OUT/raw/{dev,test}.src`` and ``.ref0``..``.ref3`` (plus ``OUT/tok/`` if
 ``--spm-model`` is given); no binarisation.
