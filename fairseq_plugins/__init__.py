@@ -11,7 +11,8 @@ data-parallel run that cannot start on CPUs, validate or resume), then installs 
 plugin's additions to fairseq's CLIs (:data:`FEATURES`: ``--help`` with the model's
 options, a fairseq-interactive that reports a bad input line and goes on, data-parallel
 training on CPUs, ``--fast-decoding`` and the one ``build_generator`` hook, which also
-gives fairseq-interactive ``--lm-path``), then registers the models, tasks and criterions.
+gives fairseq-interactive ``--lm-path``, and ``--coverage-penalty``; the coverage loss
+added to any criterion's), then registers the models, tasks and criterions.
 
 The text tools the plugin shares with data preparation (normalisation, PTB
 tokenisation, GLEU statistics, the error type, the UTF-8 text reader) are
@@ -24,7 +25,7 @@ from fairseq_plugins import compat
 #: the plugin's additions to fairseq's CLIs, installed in this order after the fixes
 #: (each module's ``install()``, safe to call again)
 FEATURES = ("fairseq_plugins.help", "fairseq_plugins.shell", "fairseq_plugins.distributed",
-            "fairseq_plugins.decoding")
+            "fairseq_plugins.decoding", "fairseq_plugins.criterions.coverage_loss")
 
 compat.apply_all()
 for _feature in FEATURES:

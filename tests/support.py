@@ -225,7 +225,18 @@ VARIANTS = {
     "gru_sum_2layer": ("rnn_seq2seq", ["--cell", "gru", "--encoder-layers", "2",
                                        "--encoder-bidirectional", "1", "--bridge", "sum",
                                        "--decoder-layers", "1"]),
+    # copy attention and coverage (a joined dictionary) on each path: input fed, additive
+    # (both step by step), Luong without input feeding (all steps at once without coverage)
+    "luong_copy_coverage": ("rnn_luong", ["--copy-attention", "1", "--coverage", "1"]),
+    "bahdanau_copy_coverage": ("rnn_bahdanau", ["--copy-attention", "1", "--coverage", "1"]),
+    "general_copy": ("rnn_luong", ["--input-feeding", "0", "--copy-attention", "1"]),
+    "general_coverage": ("rnn_luong", ["--input-feeding", "0", "--coverage", "1"]),
 }
+
+
+def needs_joined(arch, extra) -> bool:
+    """Whether a VARIANTS entry needs the toy corpus's joined dictionary."""
+    return arch == "rnn_gec" or "--copy-attention" in extra
 
 
 DE_WORDS = ("ein eine der die das mann frau kind hund katze ball haus park straße wasser "
@@ -274,6 +285,14 @@ def build(bin_dir, arch, extra=(), seed=1):
     task = tasks.setup_task(args)
     task.load_dataset("valid")
     model = task.build_model(args)
+    attention = getattr(model.decoder, "attention", None)
+    if getattr(attention, "coverage_weight", None) is not None:
+        # an untrained toy model's attention is almost uniform, so is the coverage, and a
+        # uniform coverage changes no softmax: attention's weights 20 times larger make it
+        # peaked, so that a path that mishandles the coverage fails the tests
+        with torch.no_grad():
+            for param in attention.parameters():
+                param.mul_(20.0)
     return task, model
 
 

@@ -12,7 +12,7 @@ from torch import Tensor
 
 #: the encoder output's tensors and the dimension that counts sentences
 SENTENCE_DIMS = {"encoder_out": 0, "encoder_padding_mask": 0, "final_hidden": 2,
-                 "final_cell": 2, "attention_keys": 0}
+                 "final_cell": 2, "attention_keys": 0, "src_tokens": 0}
 
 
 def by_sentence(encoder_out, new_order: Tensor, select_rows):

@@ -8,7 +8,9 @@ extra_gen_cls_kwargs)``, then fairseq's own ``build_generator``:
 
 1. :func:`fairseq_plugins.lm_fusion.generator_hook`: ``--lm-path`` in fairseq-interactive
    (which parses it and decodes without it), and the LM's dictionary check;
-2. :func:`fast_decoding_hook`: ``--fast-decoding``: the encoder's beam layout and the
+2. :func:`fairseq_plugins.decoding.penalty.coverage_penalty_hook`: ``--coverage-penalty``
+   for every model's decoder (0 turns it off);
+3. :func:`fast_decoding_hook`: ``--fast-decoding``: the encoder's beam layout and the
    decoder's step layers for every model (``none`` puts back the models' own), and for a
    shortlist mode the generator class (``seq_gen_cls``) :class:`ShortlistSearch` over
    fairseq's own: it sets each batch's list, maps list positions back to target ids and
@@ -32,6 +34,7 @@ from fairseq_plugins import lm_fusion
 from fairseq_plugins.decoding import beam_layout
 from fairseq_plugins.decoding.int8 import int8_layers, output_linear, output_weight
 from fairseq_plugins.decoding.options import MODES, FastDecodingError
+from fairseq_plugins.decoding.penalty import coverage_penalty_hook
 from fairseq_plugins.decoding.shortlist import Shortlist, build_shortlist, list_output
 
 logger = logging.getLogger(__name__)
@@ -120,7 +123,8 @@ def fast_decoding_hook(task, models, args, seq_gen_cls, extra):
     if layers is None:
         return seq_gen_cls, extra
     mode = args.fast_decoding
-    shortlist = build_shortlist(args, task, mode) if mode.endswith("shortlist") else None
+    copies = any(model.decoder.copy for model in models)
+    shortlist = build_shortlist(args, task, mode, copies) if mode.endswith("shortlist") else None
     logger.info("--fast-decoding %s%s", mode, "" if shortlist is None else
                 f" (list: {len(shortlist.always)} frequent and special tokens"
                 + (", the lexical table" if shortlist.lookup is not None else "")
@@ -253,12 +257,20 @@ def rescore(decoder, layers, hypos: List[List[dict]], nbest: int, lenpen: float,
     # a row a hypothesis
     enc = beam_layout.take_rows(encoder_out, torch.tensor(rows, device=device))
     incremental_state: Dict[str, Dict[str, Optional[Tensor]]] = {}
-    feats = []
-    for t in range(length):
-        feat, _ = decoder.extract_features(prev[:, :t + 1], enc, incremental_state)
-        feats.append(layers.project(feat) if layers.project is not None else feat)
-    # the output layer once for every step (one large product, not `length` small ones)
-    lprobs = F.log_softmax(layers.output(torch.cat(feats, dim=1)).float(), dim=-1)  # R x T x V
+    if decoder.copy or decoder.coverage_penalty:
+        # the model's own probabilities step by step: copy attention mixes in each step's
+        # attention, the coverage penalty adds each step's change (``layers`` are the
+        # decoder's step layers here)
+        lprobs = torch.cat([decoder.get_normalized_probs(
+            decoder(prev[:, :t + 1], enc, incremental_state), log_probs=True)
+            for t in range(length)], dim=1)  # R x T x V
+    else:
+        feats = []
+        for t in range(length):
+            feat, _ = decoder.extract_features(prev[:, :t + 1], enc, incremental_state)
+            feats.append(layers.project(feat) if layers.project is not None else feat)
+        # the output layer once for every step (one large product, not `length` small ones)
+        lprobs = F.log_softmax(layers.output(torch.cat(feats, dim=1)).float(), dim=-1)
     scores = lprobs.gather(2, target.unsqueeze(2)).squeeze(2)   # R x T
     r = 0
     for sent in hypos:
@@ -273,7 +285,7 @@ def rescore(decoder, layers, hypos: List[List[dict]], nbest: int, lenpen: float,
 
 # --------------------------------------------------------------------------- the hook
 #: the generator hooks, in the order they run (see the module's docstring)
-HOOKS = (lm_fusion.generator_hook, fast_decoding_hook)
+HOOKS = (lm_fusion.generator_hook, coverage_penalty_hook, fast_decoding_hook)
 
 _fairseq_build_generator = FairseqTask.build_generator
 

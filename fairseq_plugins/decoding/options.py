@@ -1,12 +1,13 @@
-"""``--fast-decoding``, ``--shortlist`` and ``--shortlist-frequent``: generation options.
+"""``--fast-decoding``, ``--shortlist``, ``--shortlist-frequent`` and ``--coverage-penalty``:
+generation options.
 
 fairseq's generation options are the fields of one dataclass (``GenerationConfig``); an
 option added to the parser alone is dropped when fairseq turns the parsed namespace into its
 configuration, so ``fairseq-generate`` and ``fairseq-interactive`` would never see it.
-:func:`install` gives fairseq a subclass of that dataclass with the plugin's three options,
+:func:`install` gives fairseq a subclass of that dataclass with the plugin's options,
 in every place fairseq reads the class from (the parser's generation group, the
-configuration's ``generation`` field, hydra's stored schema). The default, ``none``,
-changes nothing.
+configuration's ``generation`` field, hydra's stored schema). The defaults (``none``,
+a coverage penalty of 0) change nothing.
 """
 import dataclasses
 from dataclasses import dataclass, field
@@ -44,6 +45,12 @@ class GenerationConfig(_FairseqGenerationConfig):
     shortlist_frequent: int = field(
         default=DEFAULT_FREQUENT,
         metadata={"help": "the shortlist always holds this many most frequent target tokens"})
+    coverage_penalty: float = field(
+        default=0.0,
+        metadata={"help": "plugin RNN models with attention: Wu et al. (2016)'s coverage "
+                          "penalty beta * sum_i log(min(attention on source token i so far, "
+                          "1)) added to each hypothesis's score in the beam search (fairseq's "
+                          "--lenpen then divides the sum); 0: none; see docs/models.md"})
 
 
 def install():

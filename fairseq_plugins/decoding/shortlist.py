@@ -2,8 +2,8 @@
 
 The list (:class:`Shortlist`): the most frequent ``--shortlist-frequent`` tokens, the
 special symbols, the source tokens themselves where the task says so
-(``task.shortlist_includes_source``, the ``gec`` task) and source and target share a
-dictionary, and, for each source token, its targets in ``--shortlist FILE`` (a lexical
+(``task.shortlist_includes_source``, the ``gec`` task) or the model copies them (copy
+attention) and source and target share a dictionary, and, for each source token, its targets in ``--shortlist FILE`` (a lexical
 table, ``scripts/build_shortlist.py`` builds one from the training data). :func:`list_output`
 is the output layer over one batch's list, which the decoder's step runs in place of its
 own (:mod:`.generator` sets it per batch and rescores what the search returns).
@@ -86,8 +86,9 @@ def read_table(path: str, src_dict, tgt_dict) -> Dict[int, List[int]]:
     return table
 
 
-def build_shortlist(args, task, mode) -> Shortlist:
-    """The list of ``--shortlist``, ``--shortlist-frequent`` and the task's source tokens."""
+def build_shortlist(args, task, mode, copies: bool = False) -> Shortlist:
+    """The list of ``--shortlist``, ``--shortlist-frequent`` and the source tokens, when the
+    task says so or the model ``copies`` them (copy attention)."""
     src_dict, tgt_dict = task.source_dictionary, task.target_dictionary
     path = getattr(args, "shortlist", None)
     frequent = getattr(args, "shortlist_frequent", None)
@@ -96,11 +97,12 @@ def build_shortlist(args, task, mode) -> Shortlist:
         raise FastDecodingError(f"--shortlist-frequent must be >= 0, got {frequent}")
     joined = src_dict is tgt_dict or src_dict.symbols == tgt_dict.symbols
     # a task whose outputs mostly copy its inputs (gec) lists the source tokens
-    source = bool(getattr(task, "shortlist_includes_source", False))
+    source = bool(getattr(task, "shortlist_includes_source", False)) or copies
     if not path and not source:
         raise FastDecodingError(
             f"--fast-decoding {mode} needs a lexical table, --shortlist FILE (build one with "
-            f"scripts/build_shortlist.py); only the gec task lists the source tokens instead")
+            f"scripts/build_shortlist.py); only the gec task and models with copy attention "
+            f"list the source tokens instead")
     table = read_table(path, src_dict, tgt_dict) if path else None
     return Shortlist(src_dict, tgt_dict, table, frequent, include_source=joined and source)
 

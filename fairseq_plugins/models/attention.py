@@ -10,6 +10,13 @@ Every variant shares one interface so the decoder can swap them freely:
   whole target in one call (queries are then all known up front, so attention of every
   step is one batched matrix product).
 
+With ``--coverage 1`` (:mod:`fairseq_plugins.models.coverage`) each variant also reads
+the coverage c_i of each source position, the sum of the step's past attention, through a
+learned vector w_c:
+
+* additive (See et al. 2017): score = v^T tanh(W_q s + W_k h_j + w_c c_j);
+* dot and general: score = q . (k_j + w_c c_j), i.e. the score plus (q . w_c) c_j.
+
 Shapes: B batch, S source length, T query steps, Q query size, E encoder output size.
 """
 from typing import Optional, Tuple
@@ -25,17 +32,37 @@ from fairseq_plugins.errors import ModelOptionError
 class Attention(nn.Module):
     """Base class: masked softmax and the weighted sum are the same for all scores."""
 
+    def __init__(self):
+        super().__init__()
+        # w_c, the coverage's weight (None without --coverage, which keeps the parameters
+        # and the checkpoints of models without it as they were); its size is the
+        # query's (dot, general) or the attention's (additive)
+        self.register_parameter("coverage_weight", None)
+
+    def enable_coverage(self, size: int):
+        self.coverage_weight = nn.Parameter(torch.empty(size).uniform_(-0.1, 0.1))
+
     def project_keys(self, values: Tensor) -> Tensor:
         return values
 
     def score(self, query: Tensor, keys: Tensor) -> Tensor:
         raise NotImplementedError
 
+    def score_coverage(self, query: Tensor, keys: Tensor, coverage: Tensor) -> Tensor:
+        """The score with coverage B x T x S (dot, general: plus (q . w_c) c_j)."""
+        scores = self.score(query, keys)  # B x T x S
+        return scores + torch.matmul(query, self.coverage_weight).unsqueeze(-1) * coverage
+
     def forward(
-        self, query: Tensor, keys: Tensor, values: Tensor, padding_mask: Optional[Tensor]
+        self, query: Tensor, keys: Tensor, values: Tensor, padding_mask: Optional[Tensor],
+        coverage: Optional[Tensor] = None,
     ) -> Tuple[Tensor, Tensor]:
         # query: B x T x Q   keys: B x S x K   values: B x S x E   padding_mask: B x S
-        scores = self.score(query, keys)  # B x T x S
+        # coverage: B x T x S (with --coverage 1)
+        if coverage is not None:
+            scores = self.score_coverage(query, keys, coverage.to(query.dtype))
+        else:
+            scores = self.score(query, keys)  # B x T x S
         if padding_mask is not None:
             # -inf, not a large negative number: padded positions get exactly zero weight,
             # which is what makes extra padding change no output
@@ -91,19 +118,31 @@ class AdditiveAttention(Attention):
         energy = torch.tanh(q + keys.unsqueeze(1))  # B x T x S x A
         return self.v(energy).squeeze(-1)  # B x T x S
 
+    def score_coverage(self, query: Tensor, keys: Tensor, coverage: Tensor) -> Tensor:
+        q = self.query_proj(query).unsqueeze(2)  # B x T x 1 x A
+        cov = coverage.unsqueeze(-1) * self.coverage_weight  # B x T x S x A
+        energy = torch.tanh(q + keys.unsqueeze(1) + cov)  # B x T x S x A
+        return self.v(energy).squeeze(-1)  # B x T x S
+
 
 ATTENTION_CHOICES = ("none", "dot", "general", "additive")
 
 
-def build_attention(kind: str, query_dim: int, value_dim: int, attention_dim: int):
-    """Return the attention module for ``kind`` (None for ``none``)."""
+def build_attention(kind: str, query_dim: int, value_dim: int, attention_dim: int,
+                    coverage: bool = False):
+    """Return the attention module for ``kind`` (None for ``none``), reading the coverage
+    with ``coverage``."""
     if kind == "none":
         return None
     if kind == "dot":
-        return DotAttention(query_dim, value_dim)
-    if kind == "general":
-        return GeneralAttention(query_dim, value_dim)
-    if kind == "additive":
-        return AdditiveAttention(query_dim, value_dim, attention_dim)
-    raise ModelOptionError(f"unknown attention {kind!r}; "
-                           f"choose one of {', '.join(ATTENTION_CHOICES)}")
+        attention = DotAttention(query_dim, value_dim)
+    elif kind == "general":
+        attention = GeneralAttention(query_dim, value_dim)
+    elif kind == "additive":
+        attention = AdditiveAttention(query_dim, value_dim, attention_dim)
+    else:
+        raise ModelOptionError(f"unknown attention {kind!r}; "
+                               f"choose one of {', '.join(ATTENTION_CHOICES)}")
+    if coverage:
+        attention.enable_coverage(attention_dim if kind == "additive" else query_dim)
+    return attention

@@ -62,7 +62,8 @@ def input_fed_steps(decoder, tokens: Tensor, memory, state) -> Tuple[Tensor, Ten
     hidden, cell = rows(state["hidden"], 1), rows(state["cell"], 1)  # L x B x H
     feed = rows(state["input_feed"])  # B x H
 
-    step_state = {"hidden": hidden, "cell": cell, "input_feed": feed}
+    step_state = {"hidden": hidden, "cell": cell, "input_feed": feed,
+                  "coverage": rows(state.get("coverage"))}  # B x S with --coverage
     step_memory = {"keys": keys, "values": values, "mask": mask, "summary": None, "group": 0}
     features: List[Tensor] = []
     attns: List[Tensor] = []

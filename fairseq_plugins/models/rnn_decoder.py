@@ -31,6 +31,12 @@ The readout (what the output layer sees) follows each paper:
 * Bahdanau (additive) and Cho (fixed context): [h_t; c_t; e_t] (a "deep output")
 * no attention (Sutskever): h_t
 
+Copy attention (``--copy-attention 1``, :mod:`.copy_attention`) mixes the output layer's
+distribution with the attention over the source tokens in :meth:`get_normalized_probs`;
+coverage (``--coverage 1``, ``--coverage-penalty``, :mod:`.coverage`) is the sum of past
+attention, carried in the step's state (``coverage``), which makes every step depend on the
+attention of the steps before it (no all-steps path then).
+
 Shapes: B batch, T target steps, S source length, E embedding size, H decoder hidden
 size, C encoder output size (= directions x encoder hidden), L decoder layers, V vocab.
 """
@@ -44,7 +50,7 @@ from fairseq.models import FairseqIncrementalDecoder
 from torch import Tensor
 
 from fairseq_plugins.errors import ModelOptionError
-from fairseq_plugins.models import input_feeding
+from fairseq_plugins.models import copy_attention, coverage, input_feeding
 from fairseq_plugins.models.attention import build_attention
 from fairseq_plugins.models.bridges import Bridge
 from fairseq_plugins.models.rnn_encoder import build_rnn, cpu_autocast
@@ -79,6 +85,9 @@ class RNNDecoder(FairseqIncrementalDecoder):
     #: fairseq-interactive ask for it only with --print-alignment (make_generation_fast_),
     #: and without it the beam search copies no attention at each step
     need_attn = True
+    #: Wu et al.'s coverage penalty beta in incremental decoding (--coverage-penalty, a
+    #: generation option, set by fairseq_plugins.decoding.penalty); 0: none
+    coverage_penalty = 0.0
 
     def __init__(self, dictionary, embed_tokens, encoder_output_dim: int, encoder_hidden: int,
                  encoder_directions: int, cfg):
@@ -92,6 +101,9 @@ class RNNDecoder(FairseqIncrementalDecoder):
         self.context_every_step = bool(cfg.context_every_step)
         self.teacher_forcing_ratio = cfg.teacher_forcing_ratio
         self.cpu_bf16 = bool(cfg.cpu_bf16)
+        self.copy = bool(getattr(cfg, "copy_attention", 0))
+        self.coverage = bool(getattr(cfg, "coverage", 0))
+        self.coverage_loss_weight = float(getattr(cfg, "coverage_loss_weight", 0) or 0)
         E, C = embed_tokens.embedding_dim, encoder_output_dim
 
         # Luong's attention is queried with the current state; Bahdanau's with the previous
@@ -102,7 +114,8 @@ class RNNDecoder(FairseqIncrementalDecoder):
 
         input_size = E + (H if self.input_feeding else 0) + (C if self.context_input else 0)
         self.rnn = build_rnn(cfg.cell, input_size, H, self.num_layers, cfg.dropout)
-        self.attention = build_attention(cfg.attention, H, C, cfg.attention_dim or H)
+        self.attention = build_attention(cfg.attention, H, C, cfg.attention_dim or H,
+                                         coverage=self.coverage)
         self.bridge = Bridge(cfg.bridge, encoder_hidden, encoder_directions, H, self.num_layers,
                              cell_state=cfg.cell == "lstm")
         self.combine = nn.Linear(C + H, H, bias=False) if self.luong else None
@@ -115,6 +128,8 @@ class RNNDecoder(FairseqIncrementalDecoder):
         else:
             self.out_proj = None
             self.output_projection = nn.Linear(readout_dim, len(dictionary))
+        # copy attention's gate: p_gen = sigmoid(w_g . readout + b_g)
+        self.copy_gate = nn.Linear(readout_dim, 1) if self.copy else None
 
     # ------------------------------------------------------------------ forward
     def forward(self, prev_output_tokens: Tensor, encoder_out: Dict[str, List[Tensor]],
@@ -123,36 +138,60 @@ class RNNDecoder(FairseqIncrementalDecoder):
         with cpu_autocast(self.cpu_bf16):  # logits B x T x V in bf16 under --cpu-bf16
             if incremental_state is not None:
                 layers = self._incremental_layers()
-                features, attn = self._incremental_step(prev_output_tokens, encoder_out,
-                                                        incremental_state, layers)
-                return self._step_output(features, attn, layers)
+                features, attn, step_penalty = self._incremental_step(
+                    prev_output_tokens, encoder_out, incremental_state, layers)
+                return self._step_output(features, attn, layers, encoder_out, step_penalty)
             features, attn = self.extract_features(prev_output_tokens, encoder_out)
             if self._input_fed_steps():
                 # its padding positions hold no features: only the real ones are scored
                 logits = input_feeding.output_layer(self, features, prev_output_tokens)
-                return logits, {"attn": [attn]}
-            return self.output_layer(features), {"attn": [attn]}
+            else:
+                logits = self.output_layer(features)
+            extra = {"attn": [attn]}
+            if self.copy:
+                extra["copy"] = copy_attention.copy_input(
+                    self.copy_gate(features), attn, encoder_out["src_tokens"][0])
+            if self.training and self.coverage and self.coverage_loss_weight > 0:
+                real = prev_output_tokens.ne(self.dictionary.pad())  # B x T: the targets'
+                extra["coverage_loss"] = (self.coverage_loss_weight
+                                          * coverage.coverage_loss(attn, real))
+            return logits, extra
 
     def extract_features(self, prev_output_tokens, encoder_out, incremental_state=None):
         if incremental_state is not None:
-            return self._incremental_step(prev_output_tokens, encoder_out, incremental_state,
-                                          self._incremental_layers())
+            features, attn, _ = self._incremental_step(prev_output_tokens, encoder_out,
+                                                       incremental_state,
+                                                       self._incremental_layers())
+            return features, attn
         memory = self._memory(encoder_out, None)
         state = self._initial_state(encoder_out)
         sampling = self.training and self.teacher_forcing_ratio < 1.0
         if self._input_fed_steps():  # skips the padding's steps
             features, attn = input_feeding.input_fed_steps(self, prev_output_tokens, memory, state)
-        elif self.input_feeding or self.attention_type == "additive" or sampling:
+        elif self.input_feeding or self.attention_type == "additive" or sampling or self.coverage:
             features, attn, _ = self._steps(prev_output_tokens, memory, state, sample=sampling)
         else:
             features, attn = self._all_steps(prev_output_tokens, memory, state)
         return features, attn
 
     def get_normalized_probs(self, net_output, log_probs, sample=None):
-        if isinstance(net_output[1], dict) and net_output[1].get("output_ids") is not None:
-            return _spread_over_vocab(net_output[0], net_output[1]["output_ids"],
-                                      len(self.dictionary), log_probs)
-        return super().get_normalized_probs(net_output, log_probs, sample)
+        """fairseq's (log-)probabilities of the logits; then, as ``net_output[1]`` says,
+        spread from a list of target ids over the vocabulary (a shortlist), mixed with
+        the copied source tokens (copy attention) and the step's change of the coverage
+        penalty added (in beam search: it makes the scores no longer sum to one)."""
+        extra = net_output[1] if len(net_output) > 1 and isinstance(net_output[1], dict) else {}
+        ids, copy, step_penalty = (extra.get("output_ids"), extra.get("copy"),
+                                   extra.get("coverage_penalty"))
+        if ids is None and copy is None and step_penalty is None:
+            return super().get_normalized_probs(net_output, log_probs, sample)
+        lprobs = F.log_softmax(net_output[0].float(), dim=-1)
+        if ids is not None:
+            lprobs = _spread_over_vocab(lprobs, ids, len(self.dictionary))
+        if copy is not None:
+            lprobs = copy_attention.mix(lprobs, copy)
+        if step_penalty is not None:
+            lprobs = lprobs + step_penalty.view(-1, 1, 1).to(lprobs.dtype)
+        return lprobs if log_probs else lprobs.exp()
 
     def _input_fed_steps(self) -> bool:
         """Whether a whole-target forward runs input_feeding.input_fed_steps."""
@@ -192,9 +231,10 @@ class RNNDecoder(FairseqIncrementalDecoder):
         parts, context, attn = [emb], None, None
         if self.input_feeding:
             parts.append(state["input_feed"].unsqueeze(1))  # B x 1 x H
+        cover = state.get("coverage") if self.coverage else None  # B x S, the attention's input
         if self.attention_type == "additive":
             query = state["hidden"][-1].unsqueeze(1)  # B x 1 x H: previous top state
-            context, attn = self._attend(query, memory)
+            context, attn = self._attend(query, memory, cover)
         elif self.context_every_step:
             context = memory["summary"].unsqueeze(1)  # B x 1 x C
         if context is not None:
@@ -205,10 +245,12 @@ class RNNDecoder(FairseqIncrementalDecoder):
         else:
             out = F.dropout(out, p=self.dropout, training=self.training)
         if self.luong:
-            context, attn = self._attend(out, memory)
+            context, attn = self._attend(out, memory, cover)
         feat = self._readout(out, emb, context, layers.combine)  # B x 1 x F
         if self.input_feeding:
             state["input_feed"] = feat.squeeze(1)
+        if state.get("coverage") is not None:  # fp32: a sum of up to T attentions
+            state["coverage"] = state["coverage"] + attn.squeeze(1).float()
         return feat, attn, state
 
     def _incremental_layers(self) -> StepLayers:
@@ -227,14 +269,33 @@ class RNNDecoder(FairseqIncrementalDecoder):
         features, attn, state = self.step(self._embed(tokens), state, memory, layers)
         # one row a sentence: the keys travel with encoder_out, not with the state's reorder
         state["keys"] = None if memory["group"] else memory["keys"]
+        step_penalty = None
+        if self.coverage_penalty:  # the change of Wu et al.'s cp(X; Y) this step: R
+            mask = memory["mask"]
+            if mask is not None and memory["group"]:
+                mask = mask.repeat_interleave(memory["group"], dim=0)
+            penalty = coverage.penalty(state["coverage"], mask, self.coverage_penalty)
+            step_penalty, state["penalty"] = penalty - state["penalty"], penalty
         self._set_cached(incremental_state, state)
-        return features, attn
+        return features, attn, step_penalty
 
-    def _step_output(self, features: Tensor, attn: Optional[Tensor], layers: StepLayers):
-        """The logits of an incremental step, through the step's layers."""
+    def _step_output(self, features: Tensor, attn: Optional[Tensor], layers: StepLayers,
+                     encoder_out, step_penalty: Optional[Tensor]):
+        """The logits of an incremental step, through the step's layers, and what
+        :meth:`get_normalized_probs` reads beside them."""
+        extra = {"attn": [attn if self.need_attn else None]}
+        if self.copy:
+            src = encoder_out["src_tokens"][0]  # B x S, or n x S one row a sentence
+            group = encoder_out.get("beam_group", 0)
+            if group:
+                src = src.repeat_interleave(group, dim=0)  # R x S
+            if layers.positions:  # the search runs over the list, which holds every source token
+                src = torch.searchsorted(layers.output_ids.to(src.device), src)
+            extra["copy"] = copy_attention.copy_input(self.copy_gate(features), attn, src)
+        if step_penalty is not None:
+            extra["coverage_penalty"] = step_penalty
         if layers.project is not None:
             features = layers.project(features)
-        extra = {"attn": [attn if self.need_attn else None]}
         if layers.output_ids is not None and not layers.positions:
             extra["output_ids"] = layers.output_ids  # the search's vocabulary stays V
         return layers.output(features), extra
@@ -281,7 +342,15 @@ class RNNDecoder(FairseqIncrementalDecoder):
             state = {key: (None if t is None else
                            t.repeat_interleave(group, dim=0 if key == "input_feed" else 1))
                      for key, t in state.items()}
+        if self.tracks_coverage():  # R x S: no attention yet; and cp(X; Y) so far (R)
+            rows, src_len = state["hidden"].size(1), encoder_out["encoder_out"][0].size(1)
+            state["coverage"] = h0.new_zeros(rows, src_len, dtype=torch.float32)
+            state["penalty"] = h0.new_zeros(rows, dtype=torch.float32)
         return state
+
+    def tracks_coverage(self) -> bool:
+        """Whether the steps carry the coverage: --coverage, or a coverage penalty."""
+        return self.coverage or bool(self.coverage_penalty)
 
     def _embed(self, tokens: Tensor) -> Tensor:
         return F.dropout(self.embed_tokens(tokens), p=self.dropout, training=self.training)
@@ -297,15 +366,21 @@ class RNNDecoder(FairseqIncrementalDecoder):
         new_state["hidden"], new_state["cell"] = h, c
         return out, new_state
 
-    def _attend(self, query: Tensor, memory):
-        """The attention of R x 1 x Q queries; one row a sentence (``group`` k), as the
-        n x k x Q queries of the n sentences."""
+    def _attend(self, query: Tensor, memory, cover: Optional[Tensor] = None):
+        """The attention of R x 1 x Q queries (``cover``: their coverage R x S, with
+        --coverage); one row a sentence (``group`` k), as the n x k x Q queries of the n
+        sentences."""
         group = memory["group"]
         if not group:
-            return self.attention(query, memory["keys"], memory["values"], memory["mask"])
+            cover = cover.unsqueeze(1) if cover is not None else None  # R x 1 x S
+            return self.attention(query, memory["keys"], memory["values"], memory["mask"],
+                                  cover)
         rows = query.size(0)
+        if cover is not None:
+            cover = cover.view(rows // group, group, -1)  # n x k x S
         context, attn = self.attention(query.view(rows // group, group, -1), memory["keys"],
-                                       memory["values"], memory["mask"])  # n x k x C, n x k x S
+                                       memory["values"], memory["mask"],
+                                       cover)  # n x k x C, n x k x S
         return context.reshape(rows, 1, -1), attn.reshape(rows, 1, -1)
 
     def _readout(self, out: Tensor, emb: Tensor, context: Optional[Tensor],
@@ -366,7 +441,8 @@ class RNNDecoder(FairseqIncrementalDecoder):
         state = self._get_cached(incremental_state)
         if state is None:
             return
-        batch_dim = {"hidden": 1, "cell": 1, "input_feed": 0, "keys": 0}
+        batch_dim = {"hidden": 1, "cell": 1, "input_feed": 0, "keys": 0, "coverage": 0,
+                     "penalty": 0}
         for key, dim in batch_dim.items():
             if state.get(key) is not None:
                 state[key] = state[key].index_select(dim, new_order)
@@ -384,10 +460,9 @@ class RNNDecoder(FairseqIncrementalDecoder):
         return int(1e5)
 
 
-def _spread_over_vocab(logits: Tensor, ids: Tensor, vocab: int, log_probs: bool) -> Tensor:
-    """Log-probabilities (or probabilities) over the vocabulary from logits over the target
-    ids ``ids``: normalised over them, -inf (0) for every other token."""
-    lp = F.log_softmax(logits.float(), dim=-1)
+def _spread_over_vocab(lp: Tensor, ids: Tensor, vocab: int) -> Tensor:
+    """Log-probabilities over the vocabulary from log-probabilities over the target ids
+    ``ids``: -inf for every other token."""
     full = lp.new_full(lp.shape[:-1] + (vocab,), float("-inf"))
     full.index_copy_(lp.dim() - 1, ids.to(lp.device), lp)
-    return full if log_probs else full.exp()
+    return full

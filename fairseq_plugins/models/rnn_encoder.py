@@ -105,6 +105,7 @@ class RNNEncoder(FairseqEncoder):
             "encoder_padding_mask": [padding_mask],  # B x S
             "final_hidden": [h],  # L x D x B x H
             "final_cell": [c] if c is not None else [],
+            "src_tokens": [src_tokens],  # B x S: what copy attention copies
         }
 
     def _run_by_length(self, x: Tensor, lengths: Tensor, groups: Tensor):
@@ -156,6 +157,7 @@ class RNNEncoder(FairseqEncoder):
             "encoder_padding_mask": pick("encoder_padding_mask", 0),
             "final_hidden": pick("final_hidden", 2),
             "final_cell": pick("final_cell", 2),
+            "src_tokens": pick("src_tokens", 0) if "src_tokens" in encoder_out else [],
         }
 
     def max_positions(self):

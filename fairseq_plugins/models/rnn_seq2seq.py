@@ -36,7 +36,7 @@ from omegaconf import open_dict
 from torch import nn
 
 from fairseq_plugins.errors import ModelOptionError
-from fairseq_plugins.models.attention import ATTENTION_CHOICES
+from fairseq_plugins.models.attention import ATTENTION_CHOICES, Attention
 from fairseq_plugins.models.bridges import BRIDGE_CHOICES
 from fairseq_plugins.models.embeddings import build_embedding
 from fairseq_plugins.models.rnn_decoder import RNNDecoder
@@ -72,6 +72,17 @@ class RNNSeq2SeqConfig(FairseqDataclass):
     attention_dim: Optional[int] = _opt("additive attention size (default: decoder hidden size)")
     input_feeding: Optional[int] = _opt(
         "1: feed the previous attentional vector to the decoder (Luong); dot/general only")
+    copy_attention: Optional[int] = _opt(
+        "1: copy attention, the pointer-generator of See et al. 2017: a learned gate mixes "
+        "the output distribution with the attention over the source tokens; needs "
+        "attention and one dictionary for source and target (--joined-dictionary)")
+    coverage: Optional[int] = _opt(
+        "1: coverage (See et al. 2017): the sum of past attention is an input of the "
+        "attention, and the coverage loss (--coverage-loss-weight) is added to the "
+        "criterion's loss in training; needs attention")
+    coverage_loss_weight: Optional[float] = _opt(
+        "with --coverage 1: weight of See et al.'s coverage loss sum_t sum_i min(a_ti, c_ti) "
+        "(summed over target tokens, as the criterion's loss; 0: none)")
     context_every_step: Optional[int] = _opt(
         "1: feed the encoder's final state to every decoder step and the output (Cho)")
     dropout: Optional[float] = _opt("dropout on embeddings, between layers and on outputs")
@@ -109,7 +120,7 @@ BASE_DEFAULTS = dict(
     input_feeding=0, context_every_step=0, dropout=0.2, share_all_embeddings=0,
     share_decoder_input_output_embed=0, encoder_embed_path=None, decoder_embed_path=None,
     freeze_embeddings=0, unfreeze_embeddings_after=0, teacher_forcing_ratio=1.0,
-    cpu_bf16=0, init_scale=0.1,
+    cpu_bf16=0, init_scale=0.1, copy_attention=0, coverage=0, coverage_loss_weight=1.0,
 )
 
 PRESETS = {
@@ -179,9 +190,15 @@ class RNNSeq2SeqModel(FairseqEncoderDecoderModel):
         fill_architecture(cfg, PRESETS.get(arch, {}))
         _check_config(cfg)
         src_dict, tgt_dict = task.source_dictionary, task.target_dictionary
+        if cfg.copy_attention and not _joined(src_dict, tgt_dict):
+            raise ModelOptionError(
+                "--copy-attention 1 needs one dictionary for source and target (a copied "
+                "source token is output as the target token of the same id): preprocess with "
+                "--joined-dictionary (python -m preprocess.prepare ... --joint "
+                "--joined-dictionary)")
         encoder_embed = build_embedding(src_dict, cfg.encoder_embed_dim, cfg.encoder_embed_path)
         if cfg.share_all_embeddings:
-            if src_dict != tgt_dict:
+            if not _joined(src_dict, tgt_dict):
                 raise ModelOptionError("--share-all-embeddings needs a joined dictionary "
                                        "(preprocess with --joined-dictionary)")
             if cfg.decoder_embed_dim != cfg.encoder_embed_dim:
@@ -225,7 +242,8 @@ class RNNSeq2SeqModel(FairseqEncoderDecoderModel):
 
 
 def uniform_init_(modules, scale: float):
-    """Every RNN and linear parameter ~ U(-scale, scale); embeddings are left alone.
+    """Every RNN and linear parameter (and coverage's w_c) ~ U(-scale, scale); embeddings
+    are left alone.
 
     PyTorch's defaults scale by 1/sqrt(fan-in) (U(+-0.044) for a 512-unit LSTM, smaller
     for the 1024-input combine layer), and learn far slower: Multi30k de-en, 1,010
@@ -235,12 +253,25 @@ def uniform_init_(modules, scale: float):
     """
     for root in modules:
         for module in root.modules():
-            if isinstance(module, (nn.RNNBase, nn.Linear)):
+            if isinstance(module, (nn.RNNBase, nn.Linear, Attention)):  # Attention: w_c
                 for param in module.parameters(recurse=False):
                     nn.init.uniform_(param, -scale, scale)
 
 
+def _joined(src_dict, tgt_dict) -> bool:
+    """Whether source and target share one dictionary (the same symbols in the same order)."""
+    return src_dict is tgt_dict or src_dict.symbols == tgt_dict.symbols
+
+
 def _check_config(cfg):
+    for option in ("copy_attention", "coverage"):
+        if getattr(cfg, option) and cfg.attention == "none":
+            raise ModelOptionError(
+                f"--{option.replace('_', '-')} 1 needs attention, and this model has none "
+                f"(--attention none); use --attention general, dot or additive")
+    if cfg.coverage_loss_weight < 0:
+        raise ModelOptionError(f"--coverage-loss-weight must be >= 0, "
+                               f"got {cfg.coverage_loss_weight}")
     if cfg.context_every_step and cfg.attention != "none":
         raise ModelOptionError("--context-every-step (Cho et al.) is for --attention none; "
                                "with attention the context vector comes from the attention")

@@ -14,7 +14,7 @@ import torch.nn.functional as F
 from fairseq import options, tasks
 from fairseq.sequence_generator import SequenceGenerator
 
-from support import PLUGIN_DIR, SMALL, VARIANTS, batch, build, write_toy_corpus
+from support import PLUGIN_DIR, SMALL, VARIANTS, batch, build, needs_joined, write_toy_corpus
 
 from fairseq_plugins import lm_fusion
 from fairseq_plugins.decoding import beam_layout, generator, int8
@@ -36,7 +36,7 @@ def toy_joined(tmp_path_factory):
 @pytest.fixture(scope="module", params=list(VARIANTS))
 def variant(request, toy, toy_joined):
     arch, extra = VARIANTS[request.param]
-    task, model = build(toy_joined if arch == "rnn_gec" else toy, arch, extra)
+    task, model = build(toy_joined if needs_joined(arch, extra) else toy, arch, extra)
     return task, model.eval()
 
 
@@ -431,4 +431,5 @@ def test_build_generator_runs_the_plugins_hooks_in_their_stated_order():
     from fairseq.tasks import FairseqTask
 
     assert FairseqTask.build_generator is generator.build_generator
-    assert generator.HOOKS == (lm_fusion.generator_hook, generator.fast_decoding_hook)
+    assert generator.HOOKS == (lm_fusion.generator_hook, generator.coverage_penalty_hook,
+                               generator.fast_decoding_hook)

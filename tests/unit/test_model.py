@@ -10,7 +10,7 @@ import pytest
 import torch
 from fairseq.sequence_generator import SequenceGenerator
 
-from support import VARIANTS, batch, build, write_toy_corpus
+from support import VARIANTS, batch, build, needs_joined, write_toy_corpus
 
 
 @pytest.fixture(scope="module")
@@ -28,7 +28,7 @@ def toy_joined_data(tmp_path_factory):
 @pytest.fixture(scope="module", params=list(VARIANTS))
 def variant(request, toy_data, toy_joined_data):
     arch, extra = VARIANTS[request.param]
-    bin_dir = toy_joined_data if arch == "rnn_gec" else toy_data
+    bin_dir = toy_joined_data if needs_joined(arch, extra) else toy_data
     task, model = build(bin_dir, arch, extra)
     model.eval()
     return task, model
