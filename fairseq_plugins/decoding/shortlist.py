@@ -3,8 +3,9 @@
 The list (:class:`Shortlist`): the most frequent ``--shortlist-frequent`` tokens, the
 special symbols, the source tokens themselves where the task says so
 (``task.shortlist_includes_source``, the ``gec`` task) or the model copies them (copy
-attention) and source and target share a dictionary, and, for each source token, its targets in ``--shortlist FILE`` (a lexical
-table, ``scripts/build_shortlist.py`` builds one from the training data). :func:`list_output`
+attention) and source and target share a dictionary, and, for each source token, its
+targets in ``--shortlist FILE`` (a lexical table, ``scripts/build_shortlist.py`` builds one
+from the training data). :func:`list_output`
 is the output layer over one batch's list, which the decoder's step runs in place of its
 own (:mod:`.generator` sets it per batch and rescores what the search returns).
 """
