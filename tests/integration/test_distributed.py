@@ -102,6 +102,20 @@ def test_frozen_embeddings_stay_identical_on_every_rank_until_the_unfreeze_updat
                            checkpoints[1]["decoder.output_projection.weight"])
 
 
+def test_copy_attention_and_coverage_stay_identical_on_every_rank(m30k_joined_bin, tmp_path):
+    """Copy attention's gate and coverage's w_c are parameters like the others, and the
+    coverage loss reaches every rank's gradient: the ranks agree at each update."""
+    proc = run(train(m30k_joined_bin, tmp_path, updates=4, extra=[
+        "--copy-attention", "1", "--coverage", "1", "--save-interval-updates", "2",
+        "--distributed-world-size", "2"]))
+    log = proc.stdout + proc.stderr
+    assert sorted(synced(proc)) == [2, 4], log[-3000:]
+    assert "coverage_loss" in log
+    first, last = (params(tmp_path / f"checkpoint_1_{u}.pt") for u in (2, 4))
+    for name in ("decoder.copy_gate.weight", "decoder.attention.coverage_weight"):
+        assert not torch.equal(first[name], last[name]), name
+
+
 def test_impossible_distributed_runs_stop_with_one_line(m30k_bin, tmp_path):
     """One line, from the launching process or from the rank that met the problem, and
     no hang. (World sizes that cannot start, ports in use and torchrun's world size are
