@@ -34,7 +34,8 @@ from typing import List, Optional
 logger = logging.getLogger("fairseq_plugins.serve")
 
 #: generation options of the command line passed on to the model as they are
-GENERATION_OPTIONS = ("beam", "lenpen", "max_len_a", "max_len_b", "unkpen", "nbest")
+GENERATION_OPTIONS = ("beam", "lenpen", "max_len_a", "max_len_b", "unkpen", "nbest",
+                      "coverage_penalty")
 
 
 class RequestError(Exception):
@@ -248,6 +249,8 @@ def get_parser():
     g.add_argument("--nbest", type=int, default=1, help="hypotheses returned a sentence")
     g.add_argument("--lenpen", type=float, default=None)
     g.add_argument("--unkpen", type=float, default=None)
+    g.add_argument("--coverage-penalty", type=float, default=None,
+                   help="Wu et al.'s coverage penalty beta (docs/models.md)")
     g.add_argument("--max-len-a", type=float, default=None)
     g.add_argument("--max-len-b", type=int, default=None)
     g.add_argument("--fast-decoding", default=None,
