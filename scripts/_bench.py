@@ -14,8 +14,13 @@ SYSTEMS = {
     "rnn_luong --input-feeding 0": ["--arch", "rnn_luong", "--input-feeding", "0"],
     # fairseq lstm's options give the Trainer its configuration; worker() swaps the model
     "floor": ["--arch", "lstm", "--encoder-bidirectional"],
+    # what copy attention and coverage cost (a joined dictionary: preprocess.prepare
+    # --joint --joined-dictionary); compare with "rnn_luong --input-feeding 1"
+    "rnn_luong copy": ["--arch", "rnn_luong", "--input-feeding", "1", "--copy-attention", "1"],
+    "rnn_luong coverage": ["--arch", "rnn_luong", "--input-feeding", "1", "--coverage", "1"],
 }
-DEFAULT_SYSTEMS = [name for name in SYSTEMS if name != "floor"]
+#: what runs unless --systems says otherwise: the three models
+DEFAULT_SYSTEMS = ["fairseq lstm", "rnn_luong --input-feeding 1", "rnn_luong --input-feeding 0"]
 
 
 def size_args(opts, system):

@@ -31,7 +31,8 @@ systems do). Its speed is the most any implementation of these sizes can reach w
 PyTorch's kernels, so its ratio to fairseq's lstm bounds the ratio a faster decoder can
 show on that machine.
 
-It prints one table and the ratios against fairseq's lstm. It reports; it asserts nothing.
+It prints one table and the ratios against fairseq's lstm (and the copy attention and
+coverage systems against ``rnn_luong --input-feeding 1``). It reports; it asserts nothing.
 
     python scripts/benchmark.py --data-bin data/multi30k-de-en/bin
 
@@ -70,6 +71,19 @@ def table(results, device):
     return "\n".join(lines)
 
 
+def print_against_luong(results):
+    """What copy attention and coverage cost: their systems against rnn_luong's."""
+    base = next((r for r in results if r["system"] == "rnn_luong --input-feeding 1"), None)
+    for r in results:
+        if base is None or r["system"] not in ("rnn_luong copy", "rnn_luong coverage"):
+            continue
+        gen = ("" if not r["gen_tokens_per_s"] else
+               f", generation {r['gen_tokens_per_s'] / base['gen_tokens_per_s']:.2f}x")
+        print(f"{r['system']} against rnn_luong --input-feeding 1: training "
+              f"{r['train_tokens_per_s'] / base['train_tokens_per_s']:.2f}x{gen}, peak memory "
+              f"{r['peak_mem_mb'] / base['peak_mem_mb']:.2f}x")
+
+
 def build_parser():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--data-bin", help="binarised corpus (preprocess/ output bin/)")
@@ -89,7 +103,9 @@ def build_parser():
                    help="rnn_luong systems with their --cpu-bf16 1, fairseq lstm in fp32")
     p.add_argument("--threads", type=int, default=os.cpu_count())
     p.add_argument("--systems", nargs="*", default=DEFAULT_SYSTEMS, choices=list(SYSTEMS),
-                   help="add floor for the bound on any model of these sizes")
+                   help="add floor for the bound on any model of these sizes; 'rnn_luong "
+                        "copy' and 'rnn_luong coverage' (with 'rnn_luong --input-feeding 1') "
+                        "for what they cost, on data with a joined dictionary")
     p.add_argument("--json", help="also write the results here")
     return p
 
@@ -129,6 +145,7 @@ def main(argv=None):
           + ("; rnn_luong with --cpu-bf16 1, lstm fp32" if opts.cpu_bf16 else ""))
     if "fairseq lstm" in opts.systems:
         print(table(results, opts.device))
+    print_against_luong(results)
     if opts.json:
         Path(opts.json).write_text(json.dumps(results, indent=2))
 

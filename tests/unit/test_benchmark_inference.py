@@ -66,3 +66,23 @@ def test_cooccurrence_table_ranks_by_dice():
     assert table[1] == [5, 4]          # dice 1.0 before 0.86
     assert table[2] == [6, 4]
     assert table[3] == [5, 4]          # 0.5 before 0.4
+
+
+def test_training_benchmark_gives_copy_and_coverage_against_rnn_luong(capsys):
+    """benchmark.py's line for what copy attention and coverage cost (made-up results)."""
+    bench = load("benchmark")
+
+    def result(system, train, gen, mem):
+        return {"system": system, "train_tokens_per_s": train, "gen_tokens_per_s": gen,
+                "peak_mem_mb": mem}
+
+    bench.print_against_luong([result("rnn_luong --input-feeding 1", 1000.0, 400.0, 500.0),
+                               result("rnn_luong copy", 800.0, 300.0, 600.0),
+                               result("rnn_luong coverage", 900.0, None, 500.0)])
+    assert capsys.readouterr().out.splitlines() == [
+        "rnn_luong copy against rnn_luong --input-feeding 1: training 0.80x, generation "
+        "0.75x, peak memory 1.20x",
+        "rnn_luong coverage against rnn_luong --input-feeding 1: training 0.90x, peak memory "
+        "1.00x"]
+    bench.print_against_luong([result("rnn_luong copy", 800.0, 300.0, 600.0)])
+    assert capsys.readouterr().out == ""
