@@ -305,7 +305,8 @@ class RNNDecoder(FairseqIncrementalDecoder):
         """Encoder outputs, their padding mask, projected attention keys (computed once per
         sentence: incremental decoding passes the cached ones, or, one row a sentence, keeps
         them in ``encoder_out``), Cho's context (a row per hypothesis), ``group``: the
-        hypotheses of each sentence row (0 in fairseq's layout)."""
+        hypotheses of each sentence row (0 in fairseq's layout), ``src``: the source tokens
+        (copy attention's, for scheduled sampling's predictions)."""
         group = encoder_out.get("beam_group", 0)
         values = encoder_out["encoder_out"][0]  # B x S x C (n x S x C by sentence)
         mask = encoder_out["encoder_padding_mask"][0]  # B x S
@@ -324,8 +325,9 @@ class RNNDecoder(FairseqIncrementalDecoder):
             summary = top.permute(1, 0, 2).reshape(values.size(0), -1)  # B x C
             if group:  # n x C -> R x C
                 summary = summary.repeat_interleave(group, dim=0)
+        src = encoder_out["src_tokens"][0] if self.copy else None  # B x S, what is copied
         return {"values": values, "mask": mask if mask.any() else None, "keys": keys,
-                "summary": summary, "group": group}
+                "summary": summary, "group": group, "src": src}
 
     def _initial_state(self, encoder_out) -> State:
         final_c = encoder_out["final_cell"][0] if len(encoder_out["final_cell"]) else None
@@ -421,12 +423,21 @@ class RNNDecoder(FairseqIncrementalDecoder):
                 step_tokens = torch.where(use_pred, prev_pred, step_tokens)
             feat, attn, state = self.step(self._embed(step_tokens), state, memory)  # B x 1 x F
             if sample:
-                prev_pred = self.output_layer(feat).argmax(dim=-1)  # B x 1
+                prev_pred = self._prediction(feat, attn, memory)  # B x 1
             features.append(feat)
             attns.append(attn)
         state["keys"] = memory["keys"]
         attn = torch.cat(attns, dim=1) if attns[0] is not None else None  # B x T x S
         return torch.cat(features, dim=1), attn, state
+
+    def _prediction(self, feat: Tensor, attn: Optional[Tensor], memory) -> Tensor:
+        """The most probable next token B x 1 of step features B x 1 x F (scheduled
+        sampling): the output layer's, or with copy attention the mixture's."""
+        logits = self.output_layer(feat)  # B x 1 x V
+        if not self.copy:
+            return logits.argmax(dim=-1)
+        copy = copy_attention.copy_input(self.copy_gate(feat), attn, memory["src"])
+        return copy_attention.mix(F.log_softmax(logits.float(), dim=-1), copy).argmax(dim=-1)
 
     # ------------------------------------------------------------------ incremental state
     def _get_cached(self, incremental_state) -> Optional[State]:

@@ -263,3 +263,23 @@ def test_a_search_over_list_positions_copies_onto_the_source_tokens_positions(jo
     assert over_positions.size(-1) == len(ids)
     assert torch.allclose(over_positions, over_ids[..., ids], atol=1e-5)
     assert torch.allclose(over_positions.exp().sum(-1), torch.ones(prev.size(0), 1), atol=1e-5)
+
+
+def test_scheduled_sampling_feeds_the_mixtures_prediction(joined):
+    """With the gate shut (copy only), every prediction scheduled sampling feeds back is a
+    token of the sentence's source: the mixture's argmax, not the output layer's."""
+    task, model = build(joined, "rnn_luong", COPY + ["--teacher-forcing-ratio", "0"])
+    with torch.no_grad():
+        model.decoder.copy_gate.weight.zero_()
+        model.decoder.copy_gate.bias.fill_(-50.0)
+    fed = []
+    embed = model.decoder._embed
+    model.decoder._embed = lambda tokens: fed.append(tokens) or embed(tokens)
+    model.train()
+    sample = batch(task)
+    model(**sample["net_input"])
+    src = sample["net_input"]["src_tokens"]
+    assert len(fed) == sample["net_input"]["prev_output_tokens"].size(1)
+    for tokens in fed[1:]:   # the first input is <eos>, the rest predictions
+        for b in range(src.size(0)):
+            assert int(tokens[b, 0]) in set(src[b].tolist())
