@@ -176,8 +176,9 @@ def test_coverage_changes_the_attention_and_its_loss_reaches_the_criterion(joine
 
 # --------------------------------------------------------------------------- the penalty
 def beam_args(**kw):
-    return Namespace(beam=4, max_len_a=0, max_len_b=12, min_len=1, nbest=4, lenpen=0.0,
-                     fast_decoding="none", shortlist=None, shortlist_frequent=0, **kw)
+    options = dict(beam=4, max_len_a=0, max_len_b=12, min_len=1, nbest=4, lenpen=0.0,
+                   fast_decoding="none", shortlist=None, shortlist_frequent=0)
+    return Namespace(**{**options, **kw})
 
 
 def decode(task, model, sample, **kw):
@@ -283,3 +284,27 @@ def test_scheduled_sampling_feeds_the_mixtures_prediction(joined):
     for tokens in fed[1:]:   # the first input is <eos>, the rest predictions
         for b in range(src.size(0)):
             assert int(tokens[b, 0]) in set(src[b].tolist())
+
+
+@pytest.mark.parametrize("mode", ["lean", "int8", "shortlist", "int8-shortlist"])
+def test_every_fast_mode_decodes_under_the_coverage_penalty(joined, tmp_path, mode):
+    """lean gives the standard path's hypotheses and scores under the penalty; a shortlist
+    over the whole vocabulary too (its rescoring adds the penalty as the search did); int8
+    stays close (test_fast_decoding.py bounds its step)."""
+    task, model = build(joined, "rnn_bahdanau", COPY + COVERAGE)
+    model.eval()
+    sample = batch(task, range(6))
+    d = task.target_dictionary
+    table = tmp_path / "all.tsv"
+    words = " ".join(d[t] for t in range(len(d)))
+    table.write_text("".join(f"{d[s]}\t{words}\n" for s in range(d.nspecial, len(d))),
+                     encoding="utf-8")
+    standard = decode(task, model, sample, coverage_penalty=0.4)
+    fast = decode(task, model, sample, coverage_penalty=0.4, fast_decoding=mode,
+                  shortlist=str(table))
+    for s, f in zip(standard, fast):
+        if mode.startswith("int8"):
+            assert abs(float(f[0]["score"]) - float(s[0]["score"])) < 0.5
+            continue
+        assert f[0]["tokens"].tolist() == s[0]["tokens"].tolist()
+        assert float(f[0]["score"]) == pytest.approx(float(s[0]["score"]), abs=1e-4)
