@@ -51,9 +51,10 @@ def mix(lprobs: Tensor, copy: Dict[str, Tensor]) -> Tensor:
     log_copied = torch.where(copied > 0, copied.clamp_min(_TINY).log(),
                              torch.full_like(copied, -float("inf")))
     at_source = index.unsqueeze(1).expand(-1, attn.size(1), -1)  # B x T x S
-    generated = F.logsigmoid(gate) + lprobs.gather(-1, at_source)  # B x T x S
+    log_p_gen = F.logsigmoid(gate)
+    generated = log_p_gen + lprobs.gather(-1, at_source)  # B x T x S
     copy_part = F.logsigmoid(-gate) + log_copied  # B x T x S
-    out = F.logsigmoid(gate) + lprobs  # B x T x V: log p_gen P_vocab
+    out = log_p_gen + lprobs  # B x T x V: log p_gen P_vocab
     if not bool(torch.isfinite(generated).all()):
         # a source token the output layer gives log 0 (outside a shortlist; never in
         # training): adding to -inf cannot lift it, so the mixture is written instead

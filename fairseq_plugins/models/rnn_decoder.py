@@ -101,9 +101,9 @@ class RNNDecoder(FairseqIncrementalDecoder):
         self.context_every_step = bool(cfg.context_every_step)
         self.teacher_forcing_ratio = cfg.teacher_forcing_ratio
         self.cpu_bf16 = bool(cfg.cpu_bf16)
-        self.copy = bool(getattr(cfg, "copy_attention", 0))
-        self.coverage = bool(getattr(cfg, "coverage", 0))
-        self.coverage_loss_weight = float(getattr(cfg, "coverage_loss_weight", 0) or 0)
+        self.copy = bool(cfg.copy_attention)
+        self.coverage = bool(cfg.coverage)
+        self.coverage_loss_weight = float(cfg.coverage_loss_weight)
         E, C = embed_tokens.embedding_dim, encoder_output_dim
 
         # Luong's attention is queried with the current state; Bahdanau's with the previous
@@ -138,9 +138,9 @@ class RNNDecoder(FairseqIncrementalDecoder):
         with cpu_autocast(self.cpu_bf16):  # logits B x T x V in bf16 under --cpu-bf16
             if incremental_state is not None:
                 layers = self._incremental_layers()
-                features, attn, step_penalty = self._incremental_step(
+                features, attn, extra = self._incremental_step(
                     prev_output_tokens, encoder_out, incremental_state, layers)
-                return self._step_output(features, attn, layers, encoder_out, step_penalty)
+                return self._step_output(features, attn, layers, extra)
             features, attn = self.extract_features(prev_output_tokens, encoder_out)
             if self._input_fed_steps():
                 # its padding positions hold no features: only the real ones are scored
@@ -269,31 +269,27 @@ class RNNDecoder(FairseqIncrementalDecoder):
         features, attn, state = self.step(self._embed(tokens), state, memory, layers)
         # one row a sentence: the keys travel with encoder_out, not with the state's reorder
         state["keys"] = None if memory["group"] else memory["keys"]
-        step_penalty = None
+        # what get_normalized_probs reads beside the logits
+        extra: Dict[str, object] = {}
+        if self.copy:
+            src = memory["src"]  # R x S
+            if layers.positions:  # the search runs over the list, which holds every source token
+                src = torch.searchsorted(layers.output_ids.to(src.device), src)
+            extra["copy"] = copy_attention.copy_input(self.copy_gate(features), attn, src)
         if self.coverage_penalty:  # the change of Wu et al.'s cp(X; Y) this step: R
             mask = memory["mask"]
             if mask is not None and memory["group"]:
                 mask = mask.repeat_interleave(memory["group"], dim=0)
             penalty = coverage.penalty(state["coverage"], mask, self.coverage_penalty)
-            step_penalty, state["penalty"] = penalty - state["penalty"], penalty
+            extra["coverage_penalty"], state["penalty"] = penalty - state["penalty"], penalty
         self._set_cached(incremental_state, state)
-        return features, attn, step_penalty
+        return features, attn, extra
 
     def _step_output(self, features: Tensor, attn: Optional[Tensor], layers: StepLayers,
-                     encoder_out, step_penalty: Optional[Tensor]):
-        """The logits of an incremental step, through the step's layers, and what
-        :meth:`get_normalized_probs` reads beside them."""
-        extra = {"attn": [attn if self.need_attn else None]}
-        if self.copy:
-            src = encoder_out["src_tokens"][0]  # B x S, or n x S one row a sentence
-            group = encoder_out.get("beam_group", 0)
-            if group:
-                src = src.repeat_interleave(group, dim=0)  # R x S
-            if layers.positions:  # the search runs over the list, which holds every source token
-                src = torch.searchsorted(layers.output_ids.to(src.device), src)
-            extra["copy"] = copy_attention.copy_input(self.copy_gate(features), attn, src)
-        if step_penalty is not None:
-            extra["coverage_penalty"] = step_penalty
+                     extra: Dict[str, object]):
+        """The logits of an incremental step, through the step's layers, and beside them
+        ``extra`` (:meth:`_incremental_step`'s), the attention and the list's ids."""
+        extra = {"attn": [attn if self.need_attn else None], **extra}
         if layers.project is not None:
             features = layers.project(features)
         if layers.output_ids is not None and not layers.positions:
@@ -306,7 +302,7 @@ class RNNDecoder(FairseqIncrementalDecoder):
         sentence: incremental decoding passes the cached ones, or, one row a sentence, keeps
         them in ``encoder_out``), Cho's context (a row per hypothesis), ``group``: the
         hypotheses of each sentence row (0 in fairseq's layout), ``src``: the source tokens
-        (copy attention's, for scheduled sampling's predictions)."""
+        of each row (with copy attention)."""
         group = encoder_out.get("beam_group", 0)
         values = encoder_out["encoder_out"][0]  # B x S x C (n x S x C by sentence)
         mask = encoder_out["encoder_padding_mask"][0]  # B x S
@@ -325,7 +321,11 @@ class RNNDecoder(FairseqIncrementalDecoder):
             summary = top.permute(1, 0, 2).reshape(values.size(0), -1)  # B x C
             if group:  # n x C -> R x C
                 summary = summary.repeat_interleave(group, dim=0)
-        src = encoder_out["src_tokens"][0] if self.copy else None  # B x S, what is copied
+        src = None
+        if self.copy:  # what is copied: B x S, a row per hypothesis as the summary
+            src = encoder_out["src_tokens"][0]
+            if group:  # n x S -> R x S
+                src = src.repeat_interleave(group, dim=0)
         return {"values": values, "mask": mask if mask.any() else None, "keys": keys,
                 "summary": summary, "group": group, "src": src}
 
