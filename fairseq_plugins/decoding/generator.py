@@ -33,7 +33,8 @@ from torch import Tensor
 from fairseq_plugins import lm_fusion
 from fairseq_plugins.decoding import beam_layout
 from fairseq_plugins.decoding.int8 import int8_layers, output_linear, output_weight
-from fairseq_plugins.decoding.options import MODES, FastDecodingError
+from fairseq_plugins.decoding.options import (MODES, FastDecodingError, is_plugin_rnn,
+                                              not_plugin_rnn)
 from fairseq_plugins.decoding.penalty import coverage_penalty_hook
 from fairseq_plugins.decoding.shortlist import Shortlist, build_shortlist, list_output
 
@@ -41,12 +42,6 @@ logger = logging.getLogger(__name__)
 
 
 # --------------------------------------------------------------------------- set-up
-def _is_plugin_rnn(model) -> bool:
-    from fairseq_plugins.models.rnn_decoder import RNNDecoder
-
-    return isinstance(getattr(model, "decoder", None), RNNDecoder)
-
-
 class DecoderLayers:
     """One decoder's step layers under a fast mode, and the per-batch list's output layer."""
 
@@ -79,11 +74,8 @@ def _check(models, mode: str):
     if mode not in MODES:
         raise FastDecodingError(f"--fast-decoding {mode}: choose one of {', '.join(MODES)}")
     for model in models:
-        if not _is_plugin_rnn(model):
-            name = getattr(getattr(model, "cfg", None), "_name", None) or type(model).__name__
-            raise FastDecodingError(
-                f"--fast-decoding {mode} is for the plugin's RNN models (--arch rnn_*); "
-                f"this model is {name}")
+        if not is_plugin_rnn(model):
+            raise not_plugin_rnn(f"--fast-decoding {mode}", model)
         device = next(model.parameters()).device
         if mode.startswith("int8") and device.type != "cpu":
             raise FastDecodingError(
@@ -104,7 +96,7 @@ def prepare(models, args, task) -> Optional[List[DecoderLayers]]:
     and the decoder's step layers; ``none`` puts back the models' own and returns None."""
     mode = getattr(args, "fast_decoding", None) or "none"
     for model in models:
-        if _is_plugin_rnn(model):
+        if is_plugin_rnn(model):
             model.encoder.beam_layout = None
             model.decoder.step_layers = None
     if mode == "none":

@@ -26,6 +26,20 @@ class FastDecodingError(ModelOptionError):
     """A --fast-decoding mode that cannot run with this model, device or file."""
 
 
+def is_plugin_rnn(model) -> bool:
+    """Whether ``model`` is one of the plugin's RNN models (what the options here are for)."""
+    from fairseq_plugins.models.rnn_decoder import RNNDecoder
+
+    return isinstance(getattr(model, "decoder", None), RNNDecoder)
+
+
+def not_plugin_rnn(option: str, model) -> FastDecodingError:
+    """The error of a generation ``option`` given a model that is not the plugin's RNN."""
+    name = getattr(getattr(model, "cfg", None), "_name", None) or type(model).__name__
+    return FastDecodingError(f"{option} is for the plugin's RNN models (--arch rnn_*); "
+                             f"this model is {name}")
+
+
 _FairseqGenerationConfig = fairseq_configs.GenerationConfig
 
 

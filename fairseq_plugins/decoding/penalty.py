@@ -8,23 +8,19 @@ log-probabilities (:mod:`fairseq_plugins.models.coverage`), so that fairseq's be
 finishes hypotheses by log P(Y|X) + cp(X; Y), divided by the length penalty as fairseq
 divides every score.
 """
-from fairseq_plugins.decoding.options import FastDecodingError
+from fairseq_plugins.decoding.options import FastDecodingError, is_plugin_rnn, not_plugin_rnn
 
 
 def coverage_penalty_hook(task, models, args, seq_gen_cls, extra):
-    from fairseq_plugins.models.rnn_decoder import RNNDecoder
-
     beta = float(getattr(args, "coverage_penalty", 0.0) or 0.0)
     if beta < 0:
         raise FastDecodingError(f"--coverage-penalty must be >= 0, got {beta:g}")
     for model in models:
-        decoder = getattr(model, "decoder", None)
-        if not isinstance(decoder, RNNDecoder):
+        if not is_plugin_rnn(model):
             if beta:
-                name = getattr(getattr(model, "cfg", None), "_name", None) or type(model).__name__
-                raise FastDecodingError(f"--coverage-penalty is for the plugin's RNN models "
-                                        f"(--arch rnn_*); this model is {name}")
+                raise not_plugin_rnn("--coverage-penalty", model)
             continue
+        decoder = model.decoder
         if beta and decoder.attention is None:
             raise FastDecodingError(
                 f"--coverage-penalty needs attention, and this model has none (--attention "

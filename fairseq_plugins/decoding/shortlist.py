@@ -18,6 +18,7 @@ from torch import Tensor
 
 from fairseq_plugins.decoding.int8 import Int8Rows
 from fairseq_plugins.decoding.options import DEFAULT_FREQUENT, FastDecodingError
+from fairseq_plugins.models.rnn_seq2seq import joined
 
 
 class Shortlist:
@@ -96,7 +97,6 @@ def build_shortlist(args, task, mode, copies: bool = False) -> Shortlist:
     frequent = DEFAULT_FREQUENT if frequent is None else int(frequent)
     if frequent < 0:
         raise FastDecodingError(f"--shortlist-frequent must be >= 0, got {frequent}")
-    joined = src_dict is tgt_dict or src_dict.symbols == tgt_dict.symbols
     # a task whose outputs mostly copy its inputs (gec) lists the source tokens
     source = bool(getattr(task, "shortlist_includes_source", False)) or copies
     if not path and not source:
@@ -105,7 +105,8 @@ def build_shortlist(args, task, mode, copies: bool = False) -> Shortlist:
             f"scripts/build_shortlist.py); only the gec task and models with copy attention "
             f"list the source tokens instead")
     table = read_table(path, src_dict, tgt_dict) if path else None
-    return Shortlist(src_dict, tgt_dict, table, frequent, include_source=joined and source)
+    return Shortlist(src_dict, tgt_dict, table, frequent,
+                     include_source=joined(src_dict, tgt_dict) and source)
 
 
 def list_output(ids: Tensor, weight: Tensor, bias: Optional[Tensor], quantized=None):

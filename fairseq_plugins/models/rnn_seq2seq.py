@@ -190,7 +190,7 @@ class RNNSeq2SeqModel(FairseqEncoderDecoderModel):
         fill_architecture(cfg, PRESETS.get(arch, {}))
         _check_config(cfg)
         src_dict, tgt_dict = task.source_dictionary, task.target_dictionary
-        if cfg.copy_attention and not _joined(src_dict, tgt_dict):
+        if cfg.copy_attention and not joined(src_dict, tgt_dict):
             raise ModelOptionError(
                 "--copy-attention 1 needs one dictionary for source and target (a copied "
                 "source token is output as the target token of the same id): preprocess with "
@@ -198,7 +198,7 @@ class RNNSeq2SeqModel(FairseqEncoderDecoderModel):
                 "--joined-dictionary)")
         encoder_embed = build_embedding(src_dict, cfg.encoder_embed_dim, cfg.encoder_embed_path)
         if cfg.share_all_embeddings:
-            if not _joined(src_dict, tgt_dict):
+            if not joined(src_dict, tgt_dict):
                 raise ModelOptionError("--share-all-embeddings needs a joined dictionary "
                                        "(preprocess with --joined-dictionary)")
             if cfg.decoder_embed_dim != cfg.encoder_embed_dim:
@@ -258,7 +258,7 @@ def uniform_init_(modules, scale: float):
                     nn.init.uniform_(param, -scale, scale)
 
 
-def _joined(src_dict, tgt_dict) -> bool:
+def joined(src_dict, tgt_dict) -> bool:
     """Whether source and target share one dictionary (the same symbols in the same order)."""
     return src_dict is tgt_dict or src_dict.symbols == tgt_dict.symbols
 
