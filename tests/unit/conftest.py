@@ -10,6 +10,8 @@ starts that would look for a corpus fails instead of quietly reading ``../shared
 """
 import pytest
 
+from support import write_toy_corpus
+
 
 @pytest.fixture(scope="session")
 def data_dir():
@@ -21,3 +23,16 @@ def data_dir():
 def no_shared_data(monkeypatch, tmp_path_factory):
     monkeypatch.setenv("SEQ2SEQ_DATA_DIR",
                        str(tmp_path_factory.getbasetemp() / "no-shared-data-in-unit-tests"))
+
+
+@pytest.fixture(scope="session")
+def toy_data(tmp_path_factory):
+    """The toy de-en corpus (``support.write_toy_corpus``: 24 pairs of 3 to 14 words), a
+    dictionary per language (42 and 40 words, plus 4 specials)."""
+    return write_toy_corpus(tmp_path_factory.mktemp("toy"), joined=False)
+
+
+@pytest.fixture(scope="session")
+def toy_joined_data(tmp_path_factory):
+    """The same corpus with one joined dictionary (shared embeddings, copy attention)."""
+    return write_toy_corpus(tmp_path_factory.mktemp("toy_joined"), joined=True)

@@ -13,20 +13,10 @@ from fairseq import options
 
 from fairseq_plugins.errors import ModelOptionError
 from fairseq_plugins.models import copy_attention, coverage
-from support import PLUGIN_DIR, SMALL, batch, build, write_toy_corpus
+from support import PLUGIN_DIR, SMALL, batch, build
 
 COPY = ["--copy-attention", "1"]
 COVERAGE = ["--coverage", "1"]
-
-
-@pytest.fixture(scope="module")
-def toy(tmp_path_factory):
-    return write_toy_corpus(tmp_path_factory.mktemp("toy_copy"), joined=False)
-
-
-@pytest.fixture(scope="module")
-def joined(tmp_path_factory):
-    return write_toy_corpus(tmp_path_factory.mktemp("toy_copy_joined"), joined=True)
 
 
 def full_log_probs(model, sample):
@@ -70,9 +60,9 @@ def test_mix_keeps_minus_infinity_and_gives_no_nan_gradient():
 @pytest.mark.parametrize("arch,extra", [
     ("rnn_luong", COPY + COVERAGE), ("rnn_bahdanau", COPY), ("rnn_gec", COPY + COVERAGE),
 ])
-def test_copy_probabilities_sum_to_one_in_the_full_and_incremental_forward(joined, arch,
+def test_copy_probabilities_sum_to_one_in_the_full_and_incremental_forward(toy_joined_data, arch,
                                                                            extra):
-    task, model = build(joined, arch, ["--decoder-hidden-size", "24", *extra])
+    task, model = build(toy_joined_data, arch, ["--decoder-hidden-size", "24", *extra])
     model.eval()
     sample = batch(task)
     lprobs, out = full_log_probs(model, sample)
@@ -89,10 +79,10 @@ def test_copy_probabilities_sum_to_one_in_the_full_and_incremental_forward(joine
         assert torch.allclose(sums, torch.ones_like(sums), atol=1e-5)
 
 
-def test_copy_moves_probability_onto_the_source_tokens(joined):
+def test_copy_moves_probability_onto_the_source_tokens(toy_joined_data):
     """With the gate shut (p_gen = 0) the distribution is the attention over the source
     tokens; open (p_gen = 1) it is the output layer's."""
-    task, model = build(joined, "rnn_luong", COPY)
+    task, model = build(toy_joined_data, "rnn_luong", COPY)
     model.eval()
     sample = batch(task)
     logits_only = F.log_softmax(model(**sample["net_input"])[0].float(), dim=-1)
@@ -115,21 +105,21 @@ def test_copy_moves_probability_onto_the_source_tokens(joined):
 
 
 # --------------------------------------------------------------------------- errors
-def test_copy_needs_a_joined_dictionary_and_attention(toy, joined):
+def test_copy_needs_a_joined_dictionary_and_attention(toy_data, toy_joined_data):
     with pytest.raises(ModelOptionError, match="--joined-dictionary"):
-        build(toy, "rnn_luong", COPY)
+        build(toy_data, "rnn_luong", COPY)
     for option in (COPY, COVERAGE):
         with pytest.raises(ModelOptionError, match="needs attention"):
-            build(joined, "rnn_sutskever", option)
+            build(toy_joined_data, "rnn_sutskever", option)
     with pytest.raises(ModelOptionError, match="--coverage-loss-weight must be >= 0"):
-        build(joined, "rnn_luong", COVERAGE + ["--coverage-loss-weight", "-1"])
+        build(toy_joined_data, "rnn_luong", COVERAGE + ["--coverage-loss-weight", "-1"])
 
 
-def test_models_without_the_options_have_the_same_parameters(joined):
+def test_models_without_the_options_have_the_same_parameters(toy_joined_data):
     """No new parameter, so that the checkpoints of models without copy or coverage load
     as they were (test_checkpoints_without_the_options_load_and_decode_unchanged loads one)."""
-    _, plain = build(joined, "rnn_luong")
-    _, both = build(joined, "rnn_luong", COPY + COVERAGE)
+    _, plain = build(toy_joined_data, "rnn_luong")
+    _, both = build(toy_joined_data, "rnn_luong", COPY + COVERAGE)
     new = set(both.state_dict()) - set(plain.state_dict())
     assert new == {"decoder.copy_gate.weight", "decoder.copy_gate.bias",
                    "decoder.attention.coverage_weight"}
@@ -143,8 +133,8 @@ def test_coverage_loss_is_the_sum_of_min_attention_coverage():
     assert math.isclose(float(coverage.coverage_loss(attn, real)), 0.9, abs_tol=1e-6)
 
 
-def test_coverage_changes_the_attention_and_its_loss_reaches_the_criterion(joined):
-    task, model = build(joined, "rnn_luong", COVERAGE + ["--coverage-loss-weight", "0.5"])
+def test_coverage_changes_the_attention_and_its_loss_reaches_the_criterion(toy_joined_data):
+    task, model = build(toy_joined_data, "rnn_luong", COVERAGE + ["--coverage-loss-weight", "0.5"])
     sample = batch(task)
     model.eval()
     _, out = full_log_probs(model, sample)
@@ -157,7 +147,7 @@ def test_coverage_changes_the_attention_and_its_loss_reaches_the_criterion(joine
     model.train()   # dropout 0: training differs only by the loss
     parser = options.get_training_parser()
     args = options.parse_args_and_arch(parser, [
-        str(joined), "--user-dir", str(PLUGIN_DIR), "--arch", "rnn_luong",
+        str(toy_joined_data), "--user-dir", str(PLUGIN_DIR), "--arch", "rnn_luong",
         "--criterion", "label_smoothed_cross_entropy", "--label-smoothing", "0.1", *SMALL])
     criterion = task.build_criterion(args)
     torch.manual_seed(0)
@@ -188,10 +178,10 @@ def decode(task, model, sample, **kw):
 
 
 @pytest.mark.parametrize("arch,extra", [("rnn_luong", []), ("rnn_bahdanau", COPY + COVERAGE)])
-def test_coverage_penalty_is_wus_cp_added_to_each_hypothesis_score(joined, arch, extra):
+def test_coverage_penalty_is_wus_cp_added_to_each_hypothesis_score(toy_joined_data, arch, extra):
     """Each hypothesis's score (--lenpen 0: the plain sum) is its log-probability, from the
     full forward pass of its tokens, plus beta sum_i log(min(sum_t a_ti, 1))."""
-    task, model = build(joined, arch, extra)
+    task, model = build(toy_joined_data, arch, extra)
     model.eval()
     sample = batch(task, range(4))
     beta = 0.4
@@ -219,27 +209,28 @@ def test_coverage_penalty_is_wus_cp_added_to_each_hypothesis_score(joined, arch,
         h[0]["tokens"].tolist() for h in decode(task, model, sample)]
 
 
-def test_coverage_penalty_refuses_a_model_without_attention_and_a_negative_beta(joined):
+def test_coverage_penalty_refuses_a_model_without_attention_and_a_negative_beta(toy_joined_data):
     from fairseq_plugins.decoding.options import FastDecodingError
 
-    task, model = build(joined, "rnn_sutskever")
+    task, model = build(toy_joined_data, "rnn_sutskever")
     with pytest.raises(FastDecodingError, match="--coverage-penalty needs attention"):
         task.build_generator([model], beam_args(coverage_penalty=0.2))
-    task, model = build(joined, "rnn_luong")
+    task, model = build(toy_joined_data, "rnn_luong")
     with pytest.raises(FastDecodingError, match="must be >= 0"):
         task.build_generator([model], beam_args(coverage_penalty=-1.0))
 
 
 # --------------------------------------------------------------------------- a shortlist
 @pytest.mark.parametrize("mode", ["shortlist", "int8-shortlist"])
-def test_a_search_over_list_positions_copies_onto_the_source_tokens_positions(joined, mode):
+def test_a_search_over_list_positions_copies_onto_the_source_tokens_positions(
+        toy_joined_data, mode):
     """Over a list smaller than the vocabulary, a step whose tokens are list positions (the
     shortlist's own search) gives each listed token the log-probability the step over target
     ids gives it (the copied attention moved to the token's position in the list)."""
     from fairseq_plugins.decoding.generator import DecoderLayers
     from fairseq_plugins.decoding.shortlist import Shortlist
 
-    task, model = build(joined, "rnn_luong", COPY + COVERAGE)
+    task, model = build(toy_joined_data, "rnn_luong", COPY + COVERAGE)
     model.eval()
     sample = batch(task)
     d = task.target_dictionary
@@ -266,10 +257,10 @@ def test_a_search_over_list_positions_copies_onto_the_source_tokens_positions(jo
     assert torch.allclose(over_positions.exp().sum(-1), torch.ones(prev.size(0), 1), atol=1e-5)
 
 
-def test_scheduled_sampling_feeds_the_mixtures_prediction(joined):
+def test_scheduled_sampling_feeds_the_mixtures_prediction(toy_joined_data):
     """With the gate shut (copy only), every prediction scheduled sampling feeds back is a
     token of the sentence's source: the mixture's argmax, not the output layer's."""
-    task, model = build(joined, "rnn_luong", COPY + ["--teacher-forcing-ratio", "0"])
+    task, model = build(toy_joined_data, "rnn_luong", COPY + ["--teacher-forcing-ratio", "0"])
     with torch.no_grad():
         model.decoder.copy_gate.weight.zero_()
         model.decoder.copy_gate.bias.fill_(-50.0)
@@ -287,11 +278,11 @@ def test_scheduled_sampling_feeds_the_mixtures_prediction(joined):
 
 
 @pytest.mark.parametrize("mode", ["lean", "int8", "shortlist", "int8-shortlist"])
-def test_every_fast_mode_decodes_under_the_coverage_penalty(joined, tmp_path, mode):
+def test_every_fast_mode_decodes_under_the_coverage_penalty(toy_joined_data, tmp_path, mode):
     """lean gives the standard path's hypotheses and scores under the penalty; a shortlist
     over the whole vocabulary too (its rescoring adds the penalty as the search did); int8
     stays close (test_fast_decoding.py bounds its step)."""
-    task, model = build(joined, "rnn_bahdanau", COPY + COVERAGE)
+    task, model = build(toy_joined_data, "rnn_bahdanau", COPY + COVERAGE)
     model.eval()
     sample = batch(task, range(6))
     d = task.target_dictionary

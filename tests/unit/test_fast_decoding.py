@@ -14,7 +14,7 @@ import torch.nn.functional as F
 from fairseq import options, tasks
 from fairseq.sequence_generator import SequenceGenerator
 
-from support import PLUGIN_DIR, SMALL, VARIANTS, batch, build, needs_joined, write_toy_corpus
+from support import PLUGIN_DIR, SMALL, VARIANTS, batch, build, needs_joined
 
 from fairseq_plugins import lm_fusion
 from fairseq_plugins.decoding import beam_layout, generator, int8
@@ -23,20 +23,10 @@ from fairseq_plugins.decoding.shortlist import list_output
 from fairseq_plugins.models.rnn_decoder import RNNDecoder
 
 
-@pytest.fixture(scope="module")
-def toy(tmp_path_factory):
-    return write_toy_corpus(tmp_path_factory.mktemp("toy_fast"), joined=False)
-
-
-@pytest.fixture(scope="module")
-def toy_joined(tmp_path_factory):
-    return write_toy_corpus(tmp_path_factory.mktemp("toy_fast_joined"), joined=True)
-
-
 @pytest.fixture(scope="module", params=list(VARIANTS))
-def variant(request, toy, toy_joined):
+def variant(request, toy_data, toy_joined_data):
     arch, extra = VARIANTS[request.param]
-    task, model = build(toy_joined if needs_joined(arch, extra) else toy, arch, extra)
+    task, model = build(toy_joined_data if needs_joined(arch, extra) else toy_data, arch, extra)
     return task, model.eval()
 
 
@@ -91,11 +81,11 @@ def test_fast_step_over_the_whole_vocabulary_equals_the_standard_path(variant, t
         assert float(f["score"]) == pytest.approx(float(s["score"]), abs=1e-5)
 
 
-def test_an_output_layer_over_a_list_scores_its_tokens_as_the_whole_layer(toy):
+def test_an_output_layer_over_a_list_scores_its_tokens_as_the_whole_layer(toy_data):
     """The step's layers with a list's output layer: logits over the list equal the whole
     vocabulary's logits of those tokens, step by step, whether the search passes target ids
     (and normalises over the list, -inf elsewhere) or positions in the list."""
-    task, model = build(toy, "rnn_luong")
+    task, model = build(toy_data, "rnn_luong")
     model.eval()
     sample = batch(task, range(3))
     net, tgt = sample["net_input"], task.target_dictionary
@@ -168,10 +158,10 @@ def test_lean_equals_the_standard_path_with_one_encoder_row_a_sentence(variant, 
     assert sentences[0] == len(standard) and sentences[-1] < sentences[0]   # some finished
 
 
-def test_an_order_across_sentences_gets_a_row_a_hypothesis(toy):
+def test_an_order_across_sentences_gets_a_row_a_hypothesis(toy_data):
     """No search of fairseq's moves a hypothesis to another sentence; an order that does
     gets the encoder's own output, one row a hypothesis."""
-    task, model = build(toy, "rnn_luong")
+    task, model = build(toy_data, "rnn_luong")
     net = batch(task, range(3))["net_input"]
     with torch.no_grad():
         enc = model.encoder(net["src_tokens"], net["src_lengths"])
@@ -189,10 +179,10 @@ def test_an_order_across_sentences_gets_a_row_a_hypothesis(toy):
     assert torch.equal(dropped["encoder_out"][0], enc["encoder_out"][0][2:])
 
 
-def test_attention_reaches_the_search_only_when_asked(toy):
+def test_attention_reaches_the_search_only_when_asked(toy_data):
     """As fairseq-generate prepares models: without --print-alignment no step returns its
     attention (the search then copies none); with it, lean returns the standard one."""
-    task, model = build(toy, "rnn_luong")
+    task, model = build(toy_data, "rnn_luong")
     model.eval()
     sample = batch(task)
     model.prepare_for_inference_(Namespace(generation=Namespace(print_alignment=False)))
@@ -207,12 +197,12 @@ def test_attention_reaches_the_search_only_when_asked(toy):
         assert torch.allclose(f["attention"], s["attention"], atol=1e-5)
 
 
-def test_shortlist_with_a_prefix_or_alignments_equals_the_standard_path(toy, tmp_path):
+def test_shortlist_with_a_prefix_or_alignments_equals_the_standard_path(toy_data, tmp_path):
     """The list-position search takes prefix tokens (mapped to positions), and with
     --print-alignment (whose generator feeds tokens back to the model) the search runs
     over the whole vocabulary: greedy, with a list of the standard output's tokens and a
     few more, both give the standard hypotheses."""
-    task, model = build(toy, "rnn_luong")
+    task, model = build(toy_data, "rnn_luong")
     model.eval()
     sample = batch(task)
     tgt = task.target_dictionary
@@ -241,8 +231,8 @@ def test_shortlist_with_a_prefix_or_alignments_equals_the_standard_path(toy, tmp
 
 
 def test_greedy_shortlist_holding_the_standard_output_gives_the_same_sentence_and_score(
-        toy, tmp_path):
-    task, model = build(toy, "rnn_luong")
+        toy_data, tmp_path):
+    task, model = build(toy_data, "rnn_luong")
     model.eval()
     sample = batch(task)
     standard = decode(task, model, gen_args(beam=1), sample)
@@ -267,12 +257,12 @@ def test_greedy_shortlist_holding_the_standard_output_gives_the_same_sentence_an
 
 
 @pytest.mark.parametrize("mode", ["shortlist", "int8-shortlist"])
-def test_every_sentence_a_shortlist_returns_has_its_exact_score(toy, tmp_path, mode):
+def test_every_sentence_a_shortlist_returns_has_its_exact_score(toy_data, tmp_path, mode):
     """Beam 5, a list of half the vocabulary: whatever sentence comes out, its score and
     positional scores are the ones the whole-vocabulary model gives it (the standard model
     for shortlist; for int8-shortlist, the int8 model, checked against the standard one
     loosely)."""
-    task, model = build(toy, "rnn_luong")
+    task, model = build(toy_data, "rnn_luong")
     model.eval()
     sample = batch(task)
     tgt = task.target_dictionary
@@ -287,12 +277,12 @@ def test_every_sentence_a_shortlist_returns_has_its_exact_score(toy, tmp_path, m
         assert set(hyp["tokens"].tolist()) <= set(range(tgt.nspecial, len(tgt), 2)) | {tgt.eos()}
 
 
-def test_gec_shortlist_is_the_source_tokens_and_the_frequent_ones(toy_joined):
+def test_gec_shortlist_is_the_source_tokens_and_the_frequent_ones(toy_joined_data):
     """--task gec needs no table: the list is the batch's source tokens, the first
     --shortlist-frequent entries of the dictionary and the special symbols."""
     parser = options.get_training_parser()
     args = options.parse_args_and_arch(parser, [
-        str(toy_joined), "--user-dir", str(PLUGIN_DIR), "--task", "gec", "--arch", "rnn_gec",
+        str(toy_joined_data), "--user-dir", str(PLUGIN_DIR), "--task", "gec", "--arch", "rnn_gec",
         "--source-lang", "de", "--target-lang", "en", "--dataset-impl", "raw",
         *SMALL, "--decoder-hidden-size", "24"])
     task = tasks.setup_task(args)
@@ -312,9 +302,9 @@ def test_gec_shortlist_is_the_source_tokens_and_the_frequent_ones(toy_joined):
 
 # --------------------------------------------------------------------------- approximate
 @pytest.mark.parametrize("name", ["luong", "gec", "gru_sum_2layer"])   # LSTM, tied, GRU
-def test_int8_step_stays_close_to_the_standard_step(toy, toy_joined, name):
+def test_int8_step_stays_close_to_the_standard_step(toy_data, toy_joined_data, name):
     arch, extra = VARIANTS[name]
-    task, model = build(toy_joined if arch == "rnn_gec" else toy, arch, extra)
+    task, model = build(toy_joined_data if arch == "rnn_gec" else toy_data, arch, extra)
     model.eval()
     sample = batch(task)
     net = sample["net_input"]
@@ -334,8 +324,8 @@ def test_int8_step_stays_close_to_the_standard_step(toy, toy_joined, name):
     assert 1e-4 < diff.max() < 0.05   # int8 (fp32 rounding alone is below 1e-5)
 
 
-def test_preparing_leaves_the_checkpoint_weights_alone(toy):
-    task, model = build(toy, "rnn_luong")
+def test_preparing_leaves_the_checkpoint_weights_alone(toy_data):
+    task, model = build(toy_data, "rnn_luong")
     model.eval()
     before = {k: v.clone() for k, v in model.state_dict().items()}
     decode(task, model, gen_args("int8"), batch(task))
@@ -346,8 +336,8 @@ def test_preparing_leaves_the_checkpoint_weights_alone(toy):
 
 
 # --------------------------------------------------------------------------- bad input
-def test_unsupported_combinations_are_one_error_each(toy, tmp_path):
-    task, model = build(toy, "rnn_luong")
+def test_unsupported_combinations_are_one_error_each(toy_data, tmp_path):
+    task, model = build(toy_data, "rnn_luong")
     model.eval()
 
     def error(args, models=(model,)):
@@ -365,18 +355,19 @@ def test_unsupported_combinations_are_one_error_each(toy, tmp_path):
         gen_args("shortlist", shortlist=str(tmp_path / "bad.tsv")))
     assert "not an ensemble of 2" in error(gen_args("shortlist"), models=(model, model))
     assert "choose one of" in error(gen_args("fp4"))
-    meta = build(toy, "rnn_luong")[1].to("meta")
+    meta = build(toy_data, "rnn_luong")[1].to("meta")
     assert "int8 runs on a CPU only and the model is on meta" in error(gen_args("int8"),
                                                                         models=(meta,))
-    bf16 = build(toy, "rnn_luong", ["--cpu-bf16", "1"])[1]
+    bf16 = build(toy_data, "rnn_luong", ["--cpu-bf16", "1"])[1]
     assert "--cpu-bf16 1 model" in error(gen_args("int8"), models=(bf16,))
     # fairseq's own lstm: the plugin's step cannot run it, and says so
-    _, lstm = build(toy, "lstm", ["--decoder-embed-dim", "24", "--decoder-out-embed-dim", "24"])
+    _, lstm = build(toy_data, "lstm",
+                    ["--decoder-embed-dim", "24", "--decoder-out-embed-dim", "24"])
     assert "for the plugin's RNN models" in error(gen_args("int8"), models=(lstm,))
 
 
-def test_constraints_with_a_shortlist_are_refused(toy, tmp_path):
-    task, model = build(toy, "rnn_luong")
+def test_constraints_with_a_shortlist_are_refused(toy_data, tmp_path):
+    task, model = build(toy_data, "rnn_luong")
     model.eval()
     tgt = task.target_dictionary
     table = write_table(tmp_path / "t.tsv", task.source_dictionary, tgt, [tgt.nspecial])
@@ -385,10 +376,10 @@ def test_constraints_with_a_shortlist_are_refused(toy, tmp_path):
         gen.generate([model], batch(task), constraints=torch.zeros(8, 1).long())
 
 
-def test_default_none_builds_fairseqs_own_generator_with_the_models_own_layers(toy, tmp_path):
+def test_default_none_builds_fairseqs_own_generator_with_the_models_own_layers(toy_data, tmp_path):
     """``none`` is fairseq's generator and the model's own layers and layout, also after
     a fast mode set others on the same model (a process that decodes several ways)."""
-    task, model = build(toy, "rnn_luong")
+    task, model = build(toy_data, "rnn_luong")
     model.eval()
     tgt = task.target_dictionary
     table = write_table(tmp_path / "t.tsv", task.source_dictionary, tgt, [tgt.nspecial])
@@ -400,10 +391,10 @@ def test_default_none_builds_fairseqs_own_generator_with_the_models_own_layers(t
     assert type(gen) is SequenceGenerator
 
 
-def test_every_path_runs_the_decoders_one_step(toy, tmp_path, monkeypatch):
+def test_every_path_runs_the_decoders_one_step(toy_data, tmp_path, monkeypatch):
     """Training's whole-target loop with input feeding, incremental decoding and each fast
     mode all run RNNDecoder.step, with the layers each mode swaps in."""
-    task, model = build(toy, "rnn_luong")
+    task, model = build(toy_data, "rnn_luong")
     sample = batch(task)
     calls = []
     original = RNNDecoder.step

@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from fairseq_plugins.models import input_feeding
-from support import batch, build, write_toy_corpus
+from support import batch, build
 
 SIZES = ["--encoder-embed-dim", "12", "--encoder-hidden-size", "10",
          "--decoder-hidden-size", "20"]
@@ -24,11 +24,6 @@ CASES = {
     "general_tied_output": ["--decoder-embed-dim", "20",
                             "--share-decoder-input-output-embed", "1"],
 }
-
-
-@pytest.fixture(scope="module")
-def toy_data(tmp_path_factory):
-    return write_toy_corpus(tmp_path_factory.mktemp("toy_feed"), joined=False)
 
 
 def forward_and_grads(model, net_input, target, lean: bool, seed: int):

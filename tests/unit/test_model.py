@@ -1,8 +1,9 @@
 """The RNN encoder-decoder, exercised in-process through fairseq's own task and generator.
 
 Models are built exactly as fairseq-train builds them (``options.parse_args_and_arch``,
-``task.build_model``), on a toy de-en corpus that the fixtures below write (24 sentence
-pairs of 3 to 14 words, 42 German and 40 English words); nothing is mocked. The tests
+``task.build_model``), on a toy de-en corpus that the fixtures of ``tests/unit/conftest.py``
+write (24 sentence pairs of 3 to 14 words, 42 German and 40 English words); nothing is
+mocked. The tests
 check the model's mechanics (padding, incremental decoding, beam search, embeddings,
 options), which do not depend on what the sentences say.
 """
@@ -10,19 +11,7 @@ import pytest
 import torch
 from fairseq.sequence_generator import SequenceGenerator
 
-from support import VARIANTS, batch, build, needs_joined, write_toy_corpus
-
-
-@pytest.fixture(scope="module")
-def toy_data(tmp_path_factory):
-    """Toy corpus with a dictionary per language (42 and 40 words, plus 4 specials)."""
-    return write_toy_corpus(tmp_path_factory.mktemp("toy"), joined=False)
-
-
-@pytest.fixture(scope="module")
-def toy_joined_data(tmp_path_factory):
-    """The same corpus with one joined dictionary, for shared embeddings."""
-    return write_toy_corpus(tmp_path_factory.mktemp("toy_joined"), joined=True)
+from support import VARIANTS, batch, build, needs_joined
 
 
 @pytest.fixture(scope="module", params=list(VARIANTS))
