@@ -20,14 +20,16 @@ each a way the hub interface differs from ``fairseq-interactive`` for this plugi
 - every sentence is checked as the interactive shell checks a line
   (:mod:`fairseq_plugins.shell.input`: not UTF-8, empty, too many characters or tokens);
   a bad one raises :class:`BadSentence` naming it, before anything is decoded;
-- alignments work: the hub interface prepares the decoder without attention and then
-  fails in fairseq's alignment search when ``print_alignment`` is asked for later;
-- the generator is built once for each set of generation options and kept, because
-  building one sets up ``--fast-decoding`` on the models (int8 copies, the shortlist).
+- alignments work: the hub interface prepares the decoder without attention, and the
+  plugin's alignment search asks its steps for it (its own decoding state: the models are
+  never changed by a generator);
+- a generator is built once for each set of generation options and kept (a few), because
+  building one is slow under ``--fast-decoding`` (int8 copies, the shortlist's table).
 """
 import copy
 import json
 import threading
+from collections import OrderedDict
 from pathlib import Path
 from typing import List, NamedTuple, Optional, Sequence
 
@@ -44,6 +46,8 @@ CHECKPOINT_NAMES = ("checkpoint_best.pt", "checkpoint_last.pt")
 #: ``prepare.json``'s tokenizer -> fairseq's --bpe and the option naming its model
 SUBWORD_OPTIONS = {"sentencepiece": ("sentencepiece", "sentencepiece_model"),
                    "bpe": ("subword_nmt", "bpe_codes")}
+#: generators kept, one for each set of generation options (the oldest goes first)
+GENERATORS_KEPT = 8
 
 
 class BadSentence(InputError, ValueError):
@@ -138,7 +142,9 @@ def load(path, data=None, *, beam: int = 5, fast_decoding: Optional[str] = None,
 class Translator:
     """A loaded model: :meth:`translate` (``correct`` for GEC) and :meth:`hypotheses`.
 
-    Built by :func:`load`. Safe to call from several threads: one decodes at a time.
+    Built by :func:`load`. Safe to call from several threads: each generator (one for each
+    set of generation options) decodes one batch at a time, as fairseq's generators do;
+    calls with different options decode side by side over the same models.
     """
 
     def __init__(self, cfg, task, models, beam: int = 5, fast_decoding: Optional[str] = None,
@@ -153,8 +159,8 @@ class Translator:
         self.hub.tokenizer = task.build_tokenizer(cfg.tokenizer)
         self.defaults = {"beam": beam, "fast_decoding": fast_decoding or "none"}
         self.limits = shell_input.limits(task, self.hub.max_positions)
-        self._generator_key, self._generator = None, None
-        self._lock = threading.Lock()
+        self._generators: "OrderedDict[tuple, tuple]" = OrderedDict()   # key -> (gen, lock)
+        self._building = threading.Lock()
 
     def to(self, device) -> "Translator":
         self.hub.to(device)
@@ -192,19 +198,21 @@ class Translator:
 
     # ---------------------------------------------------------------- decoding
     def _generator_for(self, options: dict):
+        """The generator of ``options`` and its lock (built the first time, then kept)."""
         key = tuple(sorted(options.items()))
-        if key != self._generator_key:
+        with self._building:
+            if key in self._generators:
+                self._generators.move_to_end(key)
+                return self._generators[key]
             gen_args = copy.deepcopy(self.cfg.generation)
-
             with open_dict(gen_args):
                 for name, value in options.items():
                     setattr(gen_args, name, value)
-            need_attn = bool(options.get("print_alignment"))
-            for model in self.models:   # the hub prepared them without attention
-                model.decoder.need_attn = need_attn
-            self._generator = self.task.build_generator(self.models, gen_args)
-            self._generator_key = key
-        return self._generator
+            kept = self._generators[key] = (self.task.build_generator(self.models, gen_args),
+                                            threading.Lock())
+            while len(self._generators) > GENERATORS_KEPT:
+                self._generators.popitem(last=False)
+            return kept
 
     def _options(self, n_best=None, alignments=None, **options) -> dict:
         options = {**self.defaults, **options}
@@ -224,8 +232,7 @@ class Translator:
         (:class:`~fairseq_plugins.decoding.options.FastDecodingError`), not at the first
         sentence. :func:`load` and the server call it; call it again after changing
         ``defaults``."""
-        with self._lock:
-            self._generator_for(self._options())
+        self._generator_for(self._options())
         return self
 
     def generate_ids(self, ids: List[torch.Tensor], n_best: Optional[int] = None,
@@ -233,8 +240,8 @@ class Translator:
         """fairseq's hypotheses (dicts of tensors) for encoded sentences, best first;
         ``n_best`` and ``alignments`` default to the translator's ``defaults``."""
         options = self._options(n_best, alignments, **options)
-        with self._lock, torch.no_grad():
-            generator = self._generator_for(options)
+        generator, lock = self._generator_for(options)
+        with lock, torch.no_grad():
             results = {}
             for batch in self.hub._build_batches(ids, False):
                 batch = _to(batch, self.device)

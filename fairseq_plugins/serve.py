@@ -31,6 +31,8 @@ import warnings
 from concurrent.futures import ThreadPoolExecutor
 from typing import List, Optional
 
+from fairseq_plugins.decoding.options import MODES
+
 logger = logging.getLogger("fairseq_plugins.serve")
 
 #: generation options of the command line passed on to the model as they are
@@ -253,8 +255,7 @@ def get_parser():
                    help="Wu et al.'s coverage penalty beta (docs/models.md)")
     g.add_argument("--max-len-a", type=float, default=None)
     g.add_argument("--max-len-b", type=int, default=None)
-    g.add_argument("--fast-decoding", default=None,
-                   choices=["none", "lean", "int8", "shortlist", "int8-shortlist"])
+    g.add_argument("--fast-decoding", default=None, choices=list(MODES))
     g.add_argument("--shortlist", default=None,
                    help="lexical table of --fast-decoding *shortlist")
     g.add_argument("--print-alignment", action="store_true",

@@ -47,10 +47,11 @@ What equality holds, and what is tested (``tests/unit/test_fast_decoding.py``):
 
 How it plugs in (each through the model's or fairseq's own hook):
 
-* every mode gives the encoder a beam layout (``RNNEncoder.beam_layout``, which its
-  ``reorder_encoder_out`` follows: :mod:`.beam_layout`) and the decoder the layers its
-  incremental step runs (``RNNDecoder.step_layers``: :mod:`.int8`, :mod:`.shortlist`);
-  ``none`` puts back the model's own;
+* every mode gives the generator a plan (:mod:`.search`): one encoder row a sentence
+  (its ensemble's ``reorder_encoder_out`` follows :mod:`.beam_layout`) and the layers the
+  decoder's incremental steps run (a ``Decoding`` in the batch's incremental state:
+  :mod:`.int8`, :mod:`.shortlist`); the model is never changed, so ``none`` and every
+  other generator over the same model run the model's own;
 * a shortlist mode builds its generator class through ``build_generator``'s ``seq_gen_cls``
   (:mod:`.generator`), which sets each batch's list and rescores what the search returns;
 * whether the list holds the source tokens is the task's

@@ -9,12 +9,18 @@ extra_gen_cls_kwargs)``, then fairseq's own ``build_generator``:
 1. :func:`fairseq_plugins.lm_fusion.generator_hook`: ``--lm-path`` in fairseq-interactive
    (which parses it and decodes without it), and the LM's dictionary check;
 2. :func:`fairseq_plugins.decoding.penalty.coverage_penalty_hook`: ``--coverage-penalty``
-   for every model's decoder (0 turns it off);
-3. :func:`fast_decoding_hook`: ``--fast-decoding``: the encoder's beam layout and the
-   decoder's step layers for every model (``none`` puts back the models' own), and for a
-   shortlist mode the generator class (``seq_gen_cls``) :class:`ShortlistSearch` over
-   fairseq's own: it sets each batch's list, maps list positions back to target ids and
-   scores what the search returns over the whole vocabulary (:func:`rescore`).
+   in every plugin decoder's :class:`~fairseq_plugins.models.rnn_decoder.Decoding` of the
+   generator's :class:`~.search.SearchPlan`;
+3. :func:`fast_decoding_hook`: ``--fast-decoding``: one encoder row a sentence and each
+   decoder's step layers, in the plan, and for a shortlist mode the generator class
+   (``seq_gen_cls``) :class:`ShortlistSearch` over fairseq's own: it sets each batch's
+   list, maps list positions back to target ids and scores what the search returns over
+   the whole vocabulary (:func:`rescore`).
+
+Under ``--print-alignment`` the plan asks the steps for their attention. A plan that is not
+fairseq's default then mixes :class:`~.search.PluginSearch` into the
+generator class (:mod:`.search`): the plan travels with the generator, the models are
+never changed.
 
 LM fusion comes first so that the shortlist's generator sees the LM it was given (its
 scores are over the whole vocabulary: then the search runs over V, the tokens outside the
@@ -25,28 +31,28 @@ from typing import Dict, List, Optional
 
 import torch
 import torch.nn.functional as F
-from fairseq.sequence_generator import (EnsembleModel, SequenceGenerator,
-                                        SequenceGeneratorWithAlignment)
+from fairseq.sequence_generator import SequenceGeneratorWithAlignment
 from fairseq.tasks import FairseqTask
 from torch import Tensor
 
 from fairseq_plugins import lm_fusion
-from fairseq_plugins.decoding import beam_layout
+from fairseq_plugins.decoding import beam_layout, search
 from fairseq_plugins.decoding.int8 import int8_layers, output_linear, output_weight
 from fairseq_plugins.decoding.options import (MODES, FastDecodingError, is_plugin_rnn,
                                               not_plugin_rnn)
 from fairseq_plugins.decoding.penalty import coverage_penalty_hook
 from fairseq_plugins.decoding.shortlist import Shortlist, build_shortlist, list_output
+from fairseq_plugins.models.rnn_decoder import Decoding, StepLayers
 
 logger = logging.getLogger(__name__)
 
 
 # --------------------------------------------------------------------------- set-up
 class DecoderLayers:
-    """One decoder's step layers under a fast mode, and the per-batch list's output layer."""
+    """One decoder's step layers under a fast mode (:attr:`layers`), and those of a
+    per-batch list (:meth:`for_list`). Nothing of the decoder is changed."""
 
     def __init__(self, decoder, mode: str):
-        self.decoder = decoder
         self.int8 = mode.startswith("int8")
         if self.int8:
             linear = output_linear(decoder)   # fp32 V x F (a copy when tied)
@@ -55,19 +61,13 @@ class DecoderLayers:
         else:
             self.layers = decoder.own_layers()
             self.weight, self.bias = output_weight(decoder)
-        decoder.step_layers = self.layers
 
-    def use_list(self, ids: Optional[Tensor], positions: bool = False):
-        """The output layer over ``ids`` (sorted target ids) until the next call; with
-        ``positions`` the search's tokens are positions in the list. None: the whole
-        vocabulary again."""
-        if ids is None:
-            self.decoder.step_layers = self.layers
-            return
+    def for_list(self, ids: Tensor, positions: bool = False) -> StepLayers:
+        """The layers with the output layer over ``ids`` (sorted target ids); with
+        ``positions`` the search's tokens are positions in the list."""
         output = list_output(ids, self.weight, self.bias,
                              self.layers.output if self.int8 else None)
-        self.decoder.step_layers = self.layers._replace(output=output, output_ids=ids,
-                                                        positions=positions)
+        return self.layers._replace(output=output, output_ids=ids, positions=positions)
 
 
 def _check(models, mode: str):
@@ -92,21 +92,13 @@ def _check(models, mode: str):
 
 
 def prepare(models, args, task) -> Optional[List[DecoderLayers]]:
-    """Set up ``--fast-decoding`` on every model of the ensemble: the encoder's beam layout
-    and the decoder's step layers; ``none`` puts back the models' own and returns None."""
+    """The step layers of ``--fast-decoding`` for every model of the ensemble (checked);
+    None for ``none``. The models are not changed."""
     mode = getattr(args, "fast_decoding", None) or "none"
-    for model in models:
-        if is_plugin_rnn(model):
-            model.encoder.beam_layout = None
-            model.decoder.step_layers = None
     if mode == "none":
         return None
     _check(models, mode)
-    layers = []
-    for model in models:
-        model.encoder.beam_layout = beam_layout.by_sentence
-        layers.append(DecoderLayers(model.decoder, mode))
-    return layers
+    return [DecoderLayers(model.decoder, mode) for model in models]
 
 
 def fast_decoding_hook(task, models, args, seq_gen_cls, extra):
@@ -115,6 +107,8 @@ def fast_decoding_hook(task, models, args, seq_gen_cls, extra):
     if layers is None:
         return seq_gen_cls, extra
     mode = args.fast_decoding
+    extra[search.PLAN] = search.plan_of(extra, models)._replace(by_sentence=True).with_decodings(
+        lambda i, d: d._replace(layers=layers[i].layers))
     copies = any(model.decoder.copy for model in models)
     shortlist = build_shortlist(args, task, mode, copies) if mode.endswith("shortlist") else None
     logger.info("--fast-decoding %s%s", mode, "" if shortlist is None else
@@ -123,11 +117,8 @@ def fast_decoding_hook(task, models, args, seq_gen_cls, extra):
                 + (", the source tokens" if shortlist.include_source else "") + ")")
     if shortlist is None or getattr(args, "score_reference", False):
         return seq_gen_cls, extra   # the layers alone (a scorer runs the whole model)
-    if seq_gen_cls is None:   # what fairseq's build_generator would choose
-        seq_gen_cls = SequenceGenerator
-        if getattr(args, "print_alignment", False):
-            seq_gen_cls = SequenceGeneratorWithAlignment
-            extra["print_alignment"] = args.print_alignment
+    if seq_gen_cls is None:
+        seq_gen_cls = search.default_class(args, extra)
     extra["fast_decoding"] = _Fast(shortlist, layers, args)
     return _shortlist_class(seq_gen_cls), extra
 
@@ -143,25 +134,12 @@ class _Fast:
         self.lenpen = float(lenpen if lenpen is not None else 1.0)
 
 
-class _KeepEncoderOut(EnsembleModel):
-    """fairseq's ensemble, keeping the batch's encoder output for the rescoring (no second
-    encoder pass)."""
-
-    last_encoder_outs = None
-
-    def forward_encoder(self, net_input):
-        self.last_encoder_outs = super().forward_encoder(net_input)
-        return self.last_encoder_outs
-
-
-class ShortlistSearch:
+class ShortlistSearch(search.PluginSearch):
     """Mixed into fairseq's generator class: each batch's list, and the rescoring (see the
     module's docstring). Everything else is fairseq's."""
 
     def __init__(self, models, tgt_dict, fast_decoding: _Fast, **kwargs):
         self.fast = fast_decoding
-        if not isinstance(self, SequenceGeneratorWithAlignment):   # it builds its own
-            models = _KeepEncoderOut(models)
         super().__init__(models, tgt_dict, **kwargs)
 
     @property
@@ -177,8 +155,9 @@ class ShortlistSearch:
         prefix = kwargs.get("prefix_tokens")
         ids = self.fast.shortlist.select(src, prefix)
         list_space = self.searches_the_list()
-        for layers in self.fast.layers:
-            layers.use_list(ids, list_space)
+        # this batch's plan: each decoder's layers over the list
+        self.model.plan = self.plan.with_decodings(
+            lambda i, d: d._replace(layers=self.fast.layers[i].for_list(ids, list_space)))
         vocab_size = self.vocab_size
         self.model.last_encoder_outs = None
         try:
@@ -191,8 +170,7 @@ class ShortlistSearch:
             hypos = super().generate(models, sample, **kwargs)
         finally:
             self.vocab_size = vocab_size
-            for layers in self.fast.layers:
-                layers.use_list(None)
+            self.model.plan = self.plan
         if list_space:
             for sent in hypos:
                 for hyp in sent:
@@ -202,7 +180,7 @@ class ShortlistSearch:
         encoder_out = (kept[0] if kept else
                        model.encoder.forward(src, sample["net_input"]["src_lengths"]))
         self.model.last_encoder_outs = None
-        rescore(model.decoder, self.fast.layers[0].layers, hypos, self.fast.nbest,
+        rescore(model.decoder, self.plan.decodings[0], hypos, self.fast.nbest,
                 self.fast.lenpen, encoder_out)
         return hypos
 
@@ -225,11 +203,11 @@ def _shortlist_class(base: type) -> type:
 
 
 @torch.no_grad()
-def rescore(decoder, layers, hypos: List[List[dict]], nbest: int, lenpen: float,
+def rescore(decoder, decoding: Decoding, hypos: List[List[dict]], nbest: int, lenpen: float,
             encoder_out) -> None:
     """Score each sentence's first ``nbest`` hypotheses over the whole vocabulary with the
-    decoder's step and ``layers`` (in place: ``positional_scores`` and ``score``), re-sort
-    them by it, drop the rest."""
+    decoder's step as ``decoding`` says (its layers, its coverage penalty; in place:
+    ``positional_scores`` and ``score``), re-sort them by it, drop the rest."""
     rows, tokens = [], []
     for i, sent in enumerate(hypos):
         del sent[nbest:]
@@ -249,10 +227,11 @@ def rescore(decoder, layers, hypos: List[List[dict]], nbest: int, lenpen: float,
     # a row a hypothesis
     enc = beam_layout.take_rows(encoder_out, torch.tensor(rows, device=device))
     incremental_state: Dict[str, Dict[str, Optional[Tensor]]] = {}
-    if decoder.copy or decoder.coverage_penalty:
+    decoder.set_decoding(incremental_state, decoding)
+    layers = decoder.own_layers() if decoding.layers is None else decoding.layers
+    if decoder.copy or decoding.coverage_penalty:
         # the model's own probabilities step by step: copy attention mixes in each step's
-        # attention, the coverage penalty adds each step's change (``layers`` are the
-        # decoder's step layers here)
+        # attention, the coverage penalty adds each step's change
         lprobs = torch.cat([decoder.get_normalized_probs(
             decoder(prev[:, :t + 1], enc, incremental_state), log_probs=True)
             for t in range(length)], dim=1)  # R x T x V
@@ -287,6 +266,16 @@ def build_generator(self, models, args, seq_gen_cls=None, extra_gen_cls_kwargs=N
     extra = dict(extra_gen_cls_kwargs or {})
     for hook in HOOKS:
         seq_gen_cls, extra = hook(self, models, args, seq_gen_cls, extra)
+    if getattr(args, "print_alignment", False):
+        # the alignment search reads the steps' attention, however the models were prepared
+        extra[search.PLAN] = search.plan_of(extra, models).with_decodings(
+            lambda i, d: d._replace(need_attn=True))
+    plan = extra.pop(search.PLAN, None)
+    if plan is not None and not plan.is_default() and not getattr(args, "score_reference",
+                                                                  False):
+        # the plan travels with the generator (a scorer runs the whole model: no steps)
+        extra[search.PLAN] = plan
+        seq_gen_cls = search.search_class(seq_gen_cls or search.default_class(args, extra))
     return _fairseq_build_generator(self, models, args, seq_gen_cls, extra,
                                     prefix_allowed_tokens_fn)
 

@@ -1,13 +1,15 @@
 """``--coverage-penalty BETA``: Wu et al. (2016)'s coverage penalty in the beam search.
 
 :func:`coverage_penalty_hook`, one of the generator hooks
-(:data:`fairseq_plugins.decoding.generator.HOOKS`), gives each model's decoder the beta of
-the generator being built (0, the default, turns it off again); the decoder then carries the
-coverage in its incremental state and adds each step's change of the penalty to that step's
-log-probabilities (:mod:`fairseq_plugins.models.coverage`), so that fairseq's beam ranks and
-finishes hypotheses by log P(Y|X) + cp(X; Y), divided by the length penalty as fairseq
-divides every score.
+(:data:`fairseq_plugins.decoding.generator.HOOKS`), puts the beta into each plugin decoder's
+``Decoding`` in the plan of the generator being built (:mod:`.search`; the model is not
+changed); the decoder's steps then carry the coverage in their incremental state and add
+each step's change of the penalty to that step's log-probabilities
+(:mod:`fairseq_plugins.models.coverage`), so that fairseq's beam ranks and finishes
+hypotheses by log P(Y|X) + cp(X; Y), divided by the length penalty as fairseq divides every
+score.
 """
+from fairseq_plugins.decoding import search
 from fairseq_plugins.decoding.options import FastDecodingError, is_plugin_rnn, not_plugin_rnn
 
 
@@ -25,5 +27,7 @@ def coverage_penalty_hook(task, models, args, seq_gen_cls, extra):
             raise FastDecodingError(
                 f"--coverage-penalty needs attention, and this model has none (--attention "
                 f"{decoder.attention_type}); drop --coverage-penalty")
-        decoder.coverage_penalty = beta
+    if beta:
+        extra[search.PLAN] = search.plan_of(extra, models).with_decodings(
+            lambda i, d: d._replace(coverage_penalty=beta))
     return seq_gen_cls, extra

@@ -16,9 +16,11 @@ Every step-by-step path runs one function, :meth:`RNNDecoder.step`: the whole-ta
 (:meth:`RNNDecoder._steps`), input feeding's training loop over the sentences still running
 (:mod:`fairseq_plugins.models.input_feeding`) and incremental decoding. A step runs the
 layers it is given (:class:`StepLayers`: the RNN, Luong's combination, the tied output's
-projection, the output layer); by default the decoder's own. ``--fast-decoding``
-(:mod:`fairseq_plugins.decoding`) only swaps them, through :attr:`RNNDecoder.step_layers`:
-int8 copies, an output layer over a per-batch list of target tokens.
+projection, the output layer); by default the decoder's own. In incremental decoding the
+search says which, with the coverage penalty, in a :class:`Decoding` it puts into the
+incremental state (:meth:`RNNDecoder.set_decoding`; the search owns it, the decoder is never
+changed): ``--fast-decoding`` (:mod:`fairseq_plugins.decoding`) gives int8 copies or an
+output layer over a per-batch list of target tokens.
 
 Incremental decoding also reads the encoder's output in fairseq's layout (a row per
 hypothesis) or, under ``--fast-decoding``, one row per sentence with ``beam_group`` = k
@@ -77,17 +79,25 @@ class StepLayers(NamedTuple):
     positions: bool = False
 
 
+class Decoding(NamedTuple):
+    """What a search asks of the decoder's incremental steps; it belongs to the search
+    (fairseq_plugins.decoding.search), which puts it into each batch's incremental state
+    with :meth:`RNNDecoder.set_decoding`. Without one, a step runs as ``Decoding()``."""
+
+    #: the layers the steps run (int8 copies, a list's output layer); None: the decoder's own
+    layers: Optional[StepLayers] = None
+    #: Wu et al.'s coverage penalty beta (--coverage-penalty); 0: none
+    coverage_penalty: float = 0.0
+    #: whether the steps return their attention (an alignment search's); None: as the
+    #: decoder was prepared (:attr:`RNNDecoder.need_attn`)
+    need_attn: Optional[bool] = None
+
+
 class RNNDecoder(FairseqIncrementalDecoder):
-    #: the layers incremental steps run instead of the decoder's own (None: its own); set by
-    #: --fast-decoding (fairseq_plugins.decoding)
-    step_layers: Optional[StepLayers] = None
     #: whether incremental steps return their attention; fairseq-generate and
     #: fairseq-interactive ask for it only with --print-alignment (make_generation_fast_),
     #: and without it the beam search copies no attention at each step
     need_attn = True
-    #: Wu et al.'s coverage penalty beta in incremental decoding (--coverage-penalty, a
-    #: generation option, set by fairseq_plugins.decoding.penalty); 0: none
-    coverage_penalty = 0.0
 
     def __init__(self, dictionary, embed_tokens, encoder_output_dim: int, encoder_hidden: int,
                  encoder_directions: int, cfg):
@@ -137,10 +147,10 @@ class RNNDecoder(FairseqIncrementalDecoder):
                 **kwargs) -> Tuple[Tensor, Dict]:
         with cpu_autocast(self.cpu_bf16):  # logits B x T x V in bf16 under --cpu-bf16
             if incremental_state is not None:
-                layers = self._incremental_layers()
+                decoding = self.decoding_of(incremental_state)
                 features, attn, extra = self._incremental_step(
-                    prev_output_tokens, encoder_out, incremental_state, layers)
-                return self._step_output(features, attn, layers, extra)
+                    prev_output_tokens, encoder_out, incremental_state, decoding)
+                return self._step_output(features, attn, decoding, extra)
             features, attn = self.extract_features(prev_output_tokens, encoder_out)
             if self._input_fed_steps():
                 # its padding positions hold no features: only the real ones are scored
@@ -161,7 +171,7 @@ class RNNDecoder(FairseqIncrementalDecoder):
         if incremental_state is not None:
             features, attn, _ = self._incremental_step(prev_output_tokens, encoder_out,
                                                        incremental_state,
-                                                       self._incremental_layers())
+                                                       self.decoding_of(incremental_state))
             return features, attn
         memory = self._memory(encoder_out, None)
         state = self._initial_state(encoder_out)
@@ -253,16 +263,28 @@ class RNNDecoder(FairseqIncrementalDecoder):
             state["coverage"] = state["coverage"] + attn.squeeze(1).float()
         return feat, attn, state
 
-    def _incremental_layers(self) -> StepLayers:
-        """The layers incremental steps run: :attr:`step_layers`, else the decoder's own."""
-        return self.own_layers() if self.step_layers is None else self.step_layers
+    def set_decoding(self, incremental_state, decoding: Decoding):
+        """What the incremental steps over ``incremental_state`` run (a search's
+        :class:`Decoding`, set before the first step; it stays until the state is dropped)."""
+        self.set_incremental_state(incremental_state, "decoding", decoding)
+
+    def decoding_of(self, incremental_state) -> Decoding:
+        """The :class:`Decoding` of ``incremental_state``: the search's, else the default."""
+        decoding = self.get_incremental_state(incremental_state, "decoding")
+        return _DEFAULT if decoding is None else decoding
+
+    def _layers(self, decoding: Decoding) -> StepLayers:
+        """The layers a step of ``decoding`` runs: its own, else the decoder's."""
+        return self.own_layers() if decoding.layers is None else decoding.layers
 
     def _incremental_step(self, prev_output_tokens, encoder_out, incremental_state,
-                          layers: StepLayers):
+                          decoding: Decoding):
         """fairseq's incremental decoding: the step of the last token of each prefix."""
+        layers = self._layers(decoding)
         cached = self._get_cached(incremental_state)
         memory = self._memory(encoder_out, cached["keys"] if cached is not None else None)
-        state = cached if cached is not None else self._initial_state(encoder_out)
+        state = (cached if cached is not None
+                 else self._initial_state(encoder_out, decoding.coverage_penalty))
         tokens = prev_output_tokens[:, -1:]  # B x 1: fairseq passes the whole prefix
         if layers.positions:
             tokens = layers.output_ids[tokens]  # list positions -> target ids
@@ -276,20 +298,23 @@ class RNNDecoder(FairseqIncrementalDecoder):
             if layers.positions:  # the search runs over the list, which holds every source token
                 src = torch.searchsorted(layers.output_ids.to(src.device), src)
             extra["copy"] = copy_attention.copy_input(self.copy_gate(features), attn, src)
-        if self.coverage_penalty:  # the change of Wu et al.'s cp(X; Y) this step: R
+        if decoding.coverage_penalty:  # the change of Wu et al.'s cp(X; Y) this step: R
             mask = memory["mask"]
             if mask is not None and memory["group"]:
                 mask = mask.repeat_interleave(memory["group"], dim=0)
-            penalty = coverage.penalty(state["coverage"], mask, self.coverage_penalty)
+            penalty = coverage.penalty(state["coverage"], mask, decoding.coverage_penalty)
             extra["coverage_penalty"], state["penalty"] = penalty - state["penalty"], penalty
         self._set_cached(incremental_state, state)
         return features, attn, extra
 
-    def _step_output(self, features: Tensor, attn: Optional[Tensor], layers: StepLayers,
+    def _step_output(self, features: Tensor, attn: Optional[Tensor], decoding: Decoding,
                      extra: Dict[str, object]):
         """The logits of an incremental step, through the step's layers, and beside them
-        ``extra`` (:meth:`_incremental_step`'s), the attention and the list's ids."""
-        extra = {"attn": [attn if self.need_attn else None], **extra}
+        ``extra`` (:meth:`_incremental_step`'s), the attention (when asked) and the list's
+        ids."""
+        layers = self._layers(decoding)
+        need_attn = self.need_attn if decoding.need_attn is None else decoding.need_attn
+        extra = {"attn": [attn if need_attn else None], **extra}
         if layers.project is not None:
             features = layers.project(features)
         if layers.output_ids is not None and not layers.positions:
@@ -329,7 +354,7 @@ class RNNDecoder(FairseqIncrementalDecoder):
         return {"values": values, "mask": mask if mask.any() else None, "keys": keys,
                 "summary": summary, "group": group, "src": src}
 
-    def _initial_state(self, encoder_out) -> State:
+    def _initial_state(self, encoder_out, coverage_penalty: float = 0.0) -> State:
         final_c = encoder_out["final_cell"][0] if len(encoder_out["final_cell"]) else None
         h0, c0 = self.bridge(encoder_out["final_hidden"][0], final_c)  # L x B x H each
         bsz = h0.size(1)
@@ -344,15 +369,11 @@ class RNNDecoder(FairseqIncrementalDecoder):
             state = {key: (None if t is None else
                            t.repeat_interleave(group, dim=0 if key == "input_feed" else 1))
                      for key, t in state.items()}
-        if self.tracks_coverage():  # R x S: no attention yet; and cp(X; Y) so far (R)
+        if self.coverage or coverage_penalty:  # R x S: no attention yet; cp(X; Y) so far (R)
             rows, src_len = state["hidden"].size(1), encoder_out["encoder_out"][0].size(1)
             state["coverage"] = h0.new_zeros(rows, src_len, dtype=torch.float32)
             state["penalty"] = h0.new_zeros(rows, dtype=torch.float32)
         return state
-
-    def tracks_coverage(self) -> bool:
-        """Whether the steps carry the coverage: --coverage, or a coverage penalty."""
-        return self.coverage or bool(self.coverage_penalty)
 
     def _embed(self, tokens: Tensor) -> Tensor:
         return F.dropout(self.embed_tokens(tokens), p=self.dropout, training=self.training)
@@ -469,6 +490,9 @@ class RNNDecoder(FairseqIncrementalDecoder):
 
     def max_positions(self):
         return int(1e5)
+
+
+_DEFAULT = Decoding()
 
 
 def _spread_over_vocab(lp: Tensor, ids: Tensor, vocab: int) -> Tensor:

@@ -49,10 +49,6 @@ def right_pad_order(padding_mask: Tensor) -> Tensor:
 
 
 class RNNEncoder(FairseqEncoder):
-    #: beam search's layout of this output (None: fairseq's, a row per hypothesis); set by
-    #: --fast-decoding (fairseq_plugins.decoding.beam_layout): one row a sentence
-    beam_layout = None
-
     def __init__(self, dictionary, embed_tokens, cell: str, hidden_size: int, num_layers: int,
                  bidirectional: bool, dropout: float, cpu_bf16: bool = False):
         super().__init__(dictionary)
@@ -142,9 +138,8 @@ class RNNEncoder(FairseqEncoder):
 
     def reorder_encoder_out(self, encoder_out: Dict[str, List[Tensor]], new_order: Tensor):
         """Select batch rows for beam search (beam expansion and finished hypotheses): a row
-        per hypothesis, or the layout of :attr:`beam_layout` when one is set."""
-        if self.beam_layout is not None:
-            return self.beam_layout(encoder_out, new_order, self.select_rows)
+        per hypothesis. (``--fast-decoding``'s search keeps one row a sentence instead:
+        :mod:`fairseq_plugins.decoding.beam_layout`.)"""
         return self.select_rows(encoder_out, new_order)
 
     def select_rows(self, encoder_out: Dict[str, List[Tensor]], new_order: Tensor):

@@ -204,7 +204,6 @@ def test_coverage_penalty_is_wus_cp_added_to_each_hypothesis_score(toy_joined_da
             checked += 1
     assert checked == 16
     plain = decode(task, model, sample, coverage_penalty=0.0)   # 0: fairseq's own scores
-    assert model.decoder.coverage_penalty == 0.0
     assert [h[0]["tokens"].tolist() for h in plain] == [
         h[0]["tokens"].tolist() for h in decode(task, model, sample)]
 
@@ -229,6 +228,7 @@ def test_a_search_over_list_positions_copies_onto_the_source_tokens_positions(
     ids gives it (the copied attention moved to the token's position in the list)."""
     from fairseq_plugins.decoding.generator import DecoderLayers
     from fairseq_plugins.decoding.shortlist import Shortlist
+    from fairseq_plugins.models.rnn_decoder import Decoding
 
     task, model = build(toy_joined_data, "rnn_luong", COPY + COVERAGE)
     model.eval()
@@ -243,14 +243,13 @@ def test_a_search_over_list_positions_copies_onto_the_source_tokens_positions(
     results = []
     with torch.no_grad():
         for positions in (False, True):
-            layers.use_list(ids, positions)
             tokens = torch.searchsorted(ids, prev) if positions else prev
             enc = model.encoder(net["src_tokens"], net["src_lengths"])
             state = {}
+            model.decoder.set_decoding(state, Decoding(layers.for_list(ids, positions)))
             for t in range(prev.size(1)):
                 step = model.decoder(tokens[:, :t + 1], enc, incremental_state=state)
             results.append(model.get_normalized_probs(step, log_probs=True))
-    model.decoder.step_layers = None
     over_ids, over_positions = results
     assert over_positions.size(-1) == len(ids)
     assert torch.allclose(over_positions, over_ids[..., ids], atol=1e-5)

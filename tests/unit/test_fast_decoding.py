@@ -17,10 +17,10 @@ from fairseq.sequence_generator import SequenceGenerator
 from support import PLUGIN_DIR, SMALL, VARIANTS, batch, build, needs_joined
 
 from fairseq_plugins import lm_fusion
-from fairseq_plugins.decoding import beam_layout, generator, int8
+from fairseq_plugins.decoding import beam_layout, generator, int8, search
 from fairseq_plugins.decoding.options import FastDecodingError
 from fairseq_plugins.decoding.shortlist import list_output
-from fairseq_plugins.models.rnn_decoder import RNNDecoder
+from fairseq_plugins.models.rnn_decoder import Decoding, RNNDecoder
 
 
 @pytest.fixture(scope="module", params=list(VARIANTS))
@@ -103,11 +103,10 @@ def test_an_output_layer_over_a_list_scores_its_tokens_as_the_whole_layer(toy_da
         for positions in (False, True):
             prev = torch.searchsorted(ids, prev_ids) if positions else prev_ids
             full_state, list_state = {}, {}
+            d.set_decoding(list_state, Decoding(d.own_layers()._replace(
+                output=output, output_ids=ids, positions=positions)))
             for t in range(prev.size(1)):
-                d.step_layers = None
                 full, _ = d(prev_ids[:, :t + 1], enc, incremental_state=full_state)
-                d.step_layers = d.own_layers()._replace(output=output, output_ids=ids,
-                                                        positions=positions)
                 listed, extra = d(prev[:, :t + 1], enc, incremental_state=list_state)
                 assert torch.allclose(listed, full[..., ids], atol=1e-5)
                 assert ("output_ids" in extra) == (not positions)
@@ -115,7 +114,6 @@ def test_an_output_layer_over_a_list_scores_its_tokens_as_the_whole_layer(toy_da
                     lp = d.get_normalized_probs((listed, extra), log_probs=True)
                     assert lp.size(-1) == len(tgt) and torch.isinf(lp[..., outside]).all()
                     assert torch.allclose(lp[..., ids].exp().sum(-1), torch.ones(3, 1))
-    d.step_layers = None
 
 
 EOS_BONUS = 0.5
@@ -195,6 +193,21 @@ def test_attention_reaches_the_search_only_when_asked(toy_data):
     for s, f in zip(standard, lean):
         assert s["attention"].numel() > 0
         assert torch.allclose(f["attention"], s["attention"], atol=1e-5)
+
+
+@pytest.mark.parametrize("mode", ["none", "lean"])
+def test_an_alignment_search_asks_for_attention_without_changing_the_model(toy_data, mode):
+    """A model prepared without attention (as fairseq's hub interface prepares it) aligns
+    under a --print-alignment generator, which asks its own steps for the attention: the
+    model's need_attn stays False, and a generator without alignments still gets none."""
+    task, model = build(toy_data, "rnn_luong")
+    model.eval()
+    sample = batch(task)
+    model.prepare_for_inference_(Namespace(generation=Namespace(print_alignment=False)))
+    aligned = decode(task, model, gen_args(mode, print_alignment="hard"), sample)
+    assert all(len(h["alignment"]) > 0 for h in aligned)
+    assert model.decoder.need_attn is False
+    assert all(h["attention"].numel() == 0 for h in decode(task, model, gen_args(mode), sample))
 
 
 def test_shortlist_with_a_prefix_or_alignments_equals_the_standard_path(toy_data, tmp_path):
@@ -311,17 +324,24 @@ def test_int8_step_stays_close_to_the_standard_step(toy_data, toy_joined_data, n
     prev = sample["net_input"]["prev_output_tokens"]
     with torch.no_grad():
         full = model.get_normalized_probs(model(**net), log_probs=True)
-        model.decoder.step_layers = int8.int8_layers(model.decoder)
         enc = model.encoder(net["src_tokens"], net["src_lengths"])
         state, lps = {}, []
+        model.decoder.set_decoding(state, Decoding(int8.int8_layers(model.decoder)))
         for t in range(prev.size(1)):
             logits, _ = model.decoder(prev[:, :t + 1], enc, incremental_state=state)
             lps.append(F.log_softmax(logits, dim=-1))
-        model.decoder.step_layers = None
     lp = torch.cat(lps, dim=1)
     mask = sample["target"] != task.target_dictionary.pad()
     diff = (lp - full).abs()[mask]
     assert 1e-4 < diff.max() < 0.05   # int8 (fp32 rounding alone is below 1e-5)
+
+
+def attributes(model):
+    """Every module's own attributes but its parameters, buffers and submodules (a
+    generator that set one on the model would show here)."""
+    return {name: {k: v for k, v in vars(m).items()
+                   if k not in ("_parameters", "_buffers", "_modules")}
+            for name, m in model.named_modules()}
 
 
 def test_preparing_leaves_the_checkpoint_weights_alone(toy_data):
@@ -329,10 +349,56 @@ def test_preparing_leaves_the_checkpoint_weights_alone(toy_data):
     model.eval()
     before = {k: v.clone() for k, v in model.state_dict().items()}
     decode(task, model, gen_args("int8"), batch(task))
-    assert model.decoder.step_layers is not None   # still set: the state holds no int8 copy
     after = model.state_dict()
     assert list(after) == list(before)
     assert all(torch.equal(after[k], before[k]) for k in before)
+
+
+@pytest.mark.parametrize("one,other", [
+    (dict(mode="none"), dict(mode="int8-shortlist", coverage_penalty=0.3)),
+    (dict(mode="none", coverage_penalty=0.3, print_alignment="hard"),
+     dict(mode="int8-shortlist", nbest=2)),
+    (dict(mode="lean", coverage_penalty=0.2), dict(mode="shortlist", print_alignment="hard"))])
+def test_two_generators_over_one_model_used_alternately_give_what_each_gives_alone(
+        toy_joined_data, one, other):
+    """A generator's decoding state is its own: two generators of different modes built
+    over one model, used in turn, give exactly (tokens, scores, alignments) what each
+    gives alone over a model of its own, and the model (state_dict, attributes) is the
+    same after as before."""
+    arch, extra = VARIANTS["luong_copy_coverage"]   # copies: its shortlist needs no table
+    sample = batch(task_of := build(toy_joined_data, arch, extra)[0])
+
+    def args(options):
+        options = dict(options)
+        namespace = gen_args(options.pop("mode"), beam=4, shortlist_frequent=5)
+        vars(namespace).update(options)
+        return namespace
+
+    def outputs(gen, model):
+        with torch.no_grad():
+            hypos = task_of.inference_step(gen, [model], sample)
+        return [[(h["tokens"].tolist(), float(h["score"]), h["positional_scores"].tolist(),
+                  None if h.get("alignment") is None else [list(map(int, pair))
+                                                           for pair in h["alignment"]])
+                 for h in sent] for sent in hypos]
+
+    alone = []
+    for mode in (one, other):
+        task, model = build(toy_joined_data, arch, extra)
+        model.eval()
+        alone.append(outputs(task.build_generator([model], args(mode)), model))
+    assert alone[0] != alone[1]
+    task, model = build(toy_joined_data, arch, extra)
+    model.eval()
+    weights = {k: v.clone() for k, v in model.state_dict().items()}
+    before = attributes(model)
+    gens = [task.build_generator([model], args(mode)) for mode in (one, other)]
+    assert attributes(model) == before
+    for _ in range(2):
+        for gen, expected in zip(gens, alone):
+            assert outputs(gen, model) == expected
+    assert attributes(model) == before
+    assert all(torch.equal(model.state_dict()[k], v) for k, v in weights.items())
 
 
 # --------------------------------------------------------------------------- bad input
@@ -377,18 +443,20 @@ def test_constraints_with_a_shortlist_are_refused(toy_data, tmp_path):
 
 
 def test_default_none_builds_fairseqs_own_generator_with_the_models_own_layers(toy_data, tmp_path):
-    """``none`` is fairseq's generator and the model's own layers and layout, also after
-    a fast mode set others on the same model (a process that decodes several ways)."""
+    """``none`` is fairseq's generator and the model's own layers and layout; a fast mode
+    is fairseq's generator with the plan of its layers and layout (the model unchanged)."""
     task, model = build(toy_data, "rnn_luong")
     model.eval()
     tgt = task.target_dictionary
     table = write_table(tmp_path / "t.tsv", task.source_dictionary, tgt, [tgt.nspecial])
     for mode in ("int8", "shortlist", "none"):
         gen = task.build_generator([model], gen_args(mode, shortlist=table))
-        fast = mode != "none"
-        assert (model.decoder.step_layers is not None) == fast
-        assert (model.encoder.beam_layout is not None) == fast
-    assert type(gen) is SequenceGenerator
+        if mode == "none":
+            assert type(gen) is SequenceGenerator
+            continue
+        assert isinstance(gen, SequenceGenerator) and isinstance(gen, search.PluginSearch)
+        assert gen.plan.by_sentence and isinstance(gen.model, search.PluginEnsemble)
+        assert gen.plan.decodings[0].layers is not None
 
 
 def test_every_path_runs_the_decoders_one_step(toy_data, tmp_path, monkeypatch):
