@@ -16,7 +16,8 @@ added to any criterion's), then registers the models, tasks and criterions.
 
 The text tools the plugin shares with data preparation (normalisation, PTB
 tokenisation, GLEU statistics, the error type, the UTF-8 text reader) are
-:mod:`fairseq_plugins.text`; ``preprocess`` imports them from there.
+:mod:`preprocess.texttools`, a package of ``preprocess`` whose import loads neither fairseq
+nor torch (``fairseq_plugins.text`` is its old name, kept as an alias).
 """
 import importlib
 

@@ -38,7 +38,7 @@ from omegaconf import open_dict
 
 import fairseq_plugins  # noqa: F401  (the fixes, --fast-decoding, the models and tasks)
 from fairseq_plugins.shell import input as shell_input
-from fairseq_plugins.text.errors import InputError
+from preprocess.texttools.errors import InputError
 
 PLUGIN_DIR = Path(fairseq_plugins.__file__).resolve().parent
 #: checkpoint files looked for, in this order, when ``load`` is given a folder

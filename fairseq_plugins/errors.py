@@ -2,7 +2,7 @@
 checkpoint files): one line each.
 
 :class:`ModelOptionError` is the project's one error type,
-:class:`fairseq_plugins.text.errors.InputError`, made fit for fairseq's two kinds of CLI: it
+:class:`preprocess.texttools.errors.InputError`, made fit for fairseq's two kinds of CLI: it
 is a ``ValueError`` (code that builds models itself can catch it as one) and hydra's
 ``CompactHydraException``, which ``fairseq-hydra-train`` prints as the message alone.
 For the argparse CLIs (``fairseq-train``, ``fairseq-generate``, ...) the plugin prints
@@ -14,7 +14,7 @@ checkpoints (:mod:`fairseq_plugins.compat.data_folder_errors`,
 """
 from hydra.errors import CompactHydraException
 
-from fairseq_plugins.text.errors import InputError
+from preprocess.texttools.errors import InputError
 
 
 class ModelOptionError(InputError, ValueError, CompactHydraException):

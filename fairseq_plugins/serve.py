@@ -334,7 +334,7 @@ def main(argv=None):
     # fairseq logs a line for each batch it makes; the access log says enough
     logging.getLogger("fairseq.tasks.fairseq_task").setLevel(logging.WARNING)
     warnings.filterwarnings("ignore", message=".*pin_memory.*")
-    from fairseq_plugins.text.errors import InputError
+    from preprocess.texttools.errors import InputError
 
     try:
         translator = load_translator(args)

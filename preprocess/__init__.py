@@ -27,6 +27,7 @@ Grammatical error correction data (``python -m preprocess.gec_data``):
 - ``m2score``  -- MaxMatch (M2) P/R/F0.5 as M2Scorer 3.2 computes it (CoNLL-2014).
 
 What the plugin also runs (``InputError``, normalisation, PTB tokenisation, GLEU, the
-UTF-8 text reader) is :mod:`fairseq_plugins.text`, which this package imports; importing
-it runs ``fairseq_plugins/__init__.py`` (fairseq, torch and the plugin's fixes).
+UTF-8 text reader) is :mod:`preprocess.texttools`, which the plugin imports from here.
+Importing this package, or any command's module, loads neither fairseq nor torch (only
+``binarize`` runs ``fairseq-preprocess``, as a process).
 """

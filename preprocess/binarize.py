@@ -10,7 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from fairseq_plugins.text.errors import InputError
+from preprocess.texttools.errors import InputError
 
 FAIRSEQ_PREFIX_ARGS = {"train": "--trainpref", "valid": "--validpref", "test": "--testpref"}
 

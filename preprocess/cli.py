@@ -8,7 +8,7 @@ our output (``| head -1``) ends the program quietly with status 1, not a traceba
 import os
 import sys
 
-from fairseq_plugins.text.errors import InputError
+from preprocess.texttools.errors import InputError
 
 #: Exit status for bad input (malformed files, mismatched lengths, missing keys).
 EXIT_BAD_INPUT = 2

@@ -14,7 +14,7 @@ Loaders return undecoded byte lines with 1-based line numbers; cleaning is done 
 import os
 from pathlib import Path
 
-from fairseq_plugins.text.errors import InputError
+from preprocess.texttools.errors import InputError
 
 from . import download
 from .lines import check_data_folder, find_file, read_parallel, read_tsv

@@ -17,7 +17,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from fairseq_plugins.text.errors import InputError
+from preprocess.texttools.errors import InputError
 
 USER_AGENT = "fairseq-seq2seq-plugins-preprocess/0.1 (+python urllib)"
 

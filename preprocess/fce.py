@@ -29,7 +29,7 @@ none silently dropped):
 Tokens: each edit is widened to whole whitespace-separated words (FCE edits may start
 inside a word, ``saws`` -> ``saw`` as ``s`` -> ````), so that the words around it
 tokenise the same with and without it; the text between edits and each edit's old and
-new text are PTB-tokenised (:mod:`fairseq_plugins.text.ptb`) and the words the widening brought in
+new text are PTB-tokenised (:mod:`preprocess.texttools.ptb`) and the words the widening brought in
 are trimmed back off the token edit. Sentences are split at line breaks and after
 ``. ! ?`` followed by a space and no lower-case letter (not after ``Mr.``, ``e.g.`` ...);
 an edit that spans a sentence end joins those sentences (``sentences_joined``).
@@ -49,9 +49,9 @@ import sys
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Tuple, Union
 
-from fairseq_plugins.text import ptb
-from fairseq_plugins.text.errors import InputError
-from fairseq_plugins.text.normalize import normalize
+from preprocess.texttools import ptb
+from preprocess.texttools.errors import InputError
+from preprocess.texttools.normalize import normalize
 
 from .cli import run_main
 from .lines import write_lines

@@ -13,7 +13,7 @@ Each returns the ``prepare.json`` dict; ``**opts`` are the fields of
 import dataclasses
 from pathlib import Path
 
-from fairseq_plugins.text.errors import InputError
+from preprocess.texttools.errors import InputError
 
 from . import corpora, qa, subword
 from .lines import read_parallel, write_lines

@@ -15,7 +15,7 @@ Training pairs (all written to ``OUT/text/train.{err,cor}`` before preparation):
 * synthetic pairs from clean English — ``--clean-text`` files (one sentence a line,
   gz ok), the English side of Multi30k train (``--multi30k-dir``) and of the Anki/Tatoeba
   file (``--anki-file``, first column); each sentence is PTB-tokenised like the GEC
-  benchmarks (``--tokenize ptb``, see :mod:`fairseq_plugins.text.ptb`), deduplicated per source, and
+  benchmarks (``--tokenize ptb``, see :mod:`preprocess.texttools.ptb`), deduplicated per source, and
   paired with ``--noise-copies`` noisy versions made by :class:`preprocess.noise.Noiser`
   (``--seed``, ``--rates``, ``--noise-scale``); a copy where no error fired stays as an
   identity pair, which teaches the model to leave correct text alone; with
@@ -78,9 +78,9 @@ import sys
 from pathlib import Path
 from typing import Dict, Iterable, List, Optional, Tuple
 
-from fairseq_plugins.text.errors import InputError
-from fairseq_plugins.text.normalize import normalize
-from fairseq_plugins.text.ptb import tokenize as ptb_tokenize
+from preprocess.texttools.errors import InputError
+from preprocess.texttools.normalize import normalize
+from preprocess.texttools.ptb import tokenize as ptb_tokenize
 
 from . import corpora
 from .cli import run_main

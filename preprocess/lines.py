@@ -1,9 +1,9 @@
 """Reading and writing files of lines: the one module every reader and writer here uses.
 
 Corpus files are read as bytes (:func:`read_lines`; plain text files such as
-references and hypotheses as UTF-8 with :func:`fairseq_plugins.text.files.read_text`);
+references and hypotheses as UTF-8 with :func:`preprocess.texttools.files.read_text`);
 :func:`write_lines` writes UTF-8 lines with ``\n`` endings. Problems are
-:class:`~fairseq_plugins.text.errors.InputError` naming the file.
+:class:`~preprocess.texttools.errors.InputError` naming the file.
 
 Corpus files are read as bytes, not text: decoding happens per line in ``text.decode_line`` so
 that one corrupt line is skipped and reported instead of aborting the whole file. The
@@ -19,7 +19,7 @@ import zipfile
 import zlib
 from pathlib import Path
 
-from fairseq_plugins.text.errors import InputError
+from preprocess.texttools.errors import InputError
 
 
 def _read_bytes(path):

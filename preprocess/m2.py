@@ -34,7 +34,7 @@ import sys
 from dataclasses import dataclass, field
 from typing import List, Optional, Tuple, Union
 
-from fairseq_plugins.text.errors import InputError
+from preprocess.texttools.errors import InputError
 
 from .cli import run_main
 from .lines import write_lines

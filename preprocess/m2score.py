@@ -84,7 +84,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Dict, Iterable, List, NamedTuple, Optional, Sequence, Tuple
 
-from fairseq_plugins.text.errors import InputError
+from preprocess.texttools.errors import InputError
 from .m2 import DELETE_MARKS, M2Sentence, read_utf8
 
 EPSILON = 0.001            # the official weight added to an arc that matches no gold edit

@@ -22,7 +22,7 @@ import shutil
 from pathlib import Path
 from typing import Optional
 
-from fairseq_plugins.text.errors import InputError
+from preprocess.texttools.errors import InputError
 
 from . import binarize as binarize_mod
 from . import subword

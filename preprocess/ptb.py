@@ -1,12 +1,12 @@
 """``python -m preprocess.ptb``: PTB-style (de)tokenisation of stdin to stdout.
 
-The tokenisation itself is :mod:`fairseq_plugins.text.ptb` (the gec task and the
+The tokenisation itself is :mod:`preprocess.texttools.ptb` (the gec task and the
 correction shell use it at run time).
 """
 import argparse
 import sys
 
-from fairseq_plugins.text.ptb import detokenize, tokenize
+from preprocess.texttools.ptb import detokenize, tokenize
 
 
 def _main(argv=None) -> int:   # pragma: no cover - tiny helper CLI

@@ -39,8 +39,8 @@ from collections import Counter
 from datetime import datetime
 from pathlib import Path
 
-from fairseq_plugins.text.errors import InputError
-from fairseq_plugins.text.normalize import normalize
+from preprocess.texttools.errors import InputError
+from preprocess.texttools.normalize import normalize
 
 from .lines import read_lines
 from .text import SplitStats

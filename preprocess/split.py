@@ -16,7 +16,7 @@ the original file order. Same input + same seed = same split, on every machine.
 """
 import random
 
-from fairseq_plugins.text.errors import InputError
+from preprocess.texttools.errors import InputError
 
 
 def _components(pairs):

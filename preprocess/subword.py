@@ -20,7 +20,7 @@ import contextlib
 import io
 from pathlib import Path
 
-from fairseq_plugins.text.errors import InputError
+from preprocess.texttools.errors import InputError
 
 from .progress import bar, stage, track
 

@@ -5,7 +5,7 @@ Why each step:
 - Lines are decoded *per line* and strictly as UTF-8, so one corrupt line costs one
   pair (counted and reported by line number) instead of either crashing the run or
   silently turning into replacement characters that would then be learned as vocabulary.
-- Each side is normalised by :func:`fairseq_plugins.text.normalize.normalize` (NFKC,
+- Each side is normalised by :func:`preprocess.texttools.normalize.normalize` (NFKC,
   invisible and control characters, whitespace), the same function the gec task applies
   to a sentence at run time.
 - A pair with an empty side cannot be learned from, and a pair with undecodable bytes
@@ -14,7 +14,7 @@ Why each step:
 """
 from collections import Counter
 
-from fairseq_plugins.text.normalize import normalize
+from preprocess.texttools.normalize import normalize
 
 from .progress import track
 

@@ -123,7 +123,7 @@ class Decoder:
         from fairseq import utils
 
         if self.gec:
-            from fairseq_plugins.text import gleu
+            from preprocess.texttools import gleu
 
             raw = Path(self.spec["data"]).parent / "raw"
             src = raw.joinpath("test.gleu-source").read_text(encoding="utf-8").splitlines()

@@ -3,15 +3,15 @@
 The scripts are run as ``python scripts/NAME.py`` (so this directory is on ``sys.path``)
 and are also imported by the tests; keeping the shared bits here avoids each script
 re-implementing error handling and plugin loading slightly differently. The error
-type and the text file reader are the plugin's (:mod:`fairseq_plugins.text`), the
+type and the text file reader are the plugin's (:mod:`preprocess.texttools`), the
 one-line error wrapper is preprocess's own.
 """
 import os
 from pathlib import Path
 
 # the one error type, text file reader and CLI wrapper, used by every script
-from fairseq_plugins.text.errors import InputError
-from fairseq_plugins.text.files import read_text
+from preprocess.texttools.errors import InputError
+from preprocess.texttools.files import read_text
 from preprocess.cli import EXIT_BAD_INPUT, die, run_main
 
 REPO = Path(__file__).resolve().parents[1]

@@ -14,7 +14,7 @@ prints::
 ``--hyp`` is one corrected sentence a line, aligned with ``<split>.src``, or the raw
 output of ``fairseq-generate`` / ``fairseq-interactive`` (then the ``D-<id>`` lines are
 used in id order; an ``E-<id>`` line of the gec correction shell counts as an empty
-hypothesis).  GLEU is JFLEG's (:mod:`fairseq_plugins.text.gleu`: n-gram statistics from
+hypothesis).  GLEU is JFLEG's (:mod:`preprocess.texttools.gleu`: n-gram statistics from
 the PyPI ``gleu`` package, 500 reference draws seeded like JFLEG's ``eval/gleu.py``),
 which gives the published JFLEG test figures for the baselines: source copied unchanged
 40.5, spellchecked source 43.4.
@@ -86,7 +86,7 @@ from pathlib import Path
 
 from _common import InputError, read_text, run_main
 
-from fairseq_plugins.text import gleu, ptb
+from preprocess.texttools import gleu, ptb
 from preprocess import m2score
 from preprocess.m2 import read_m2
 

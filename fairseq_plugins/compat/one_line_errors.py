@@ -3,14 +3,14 @@
 fairseq builds the model (and the plugin reads the user's files) deep inside its
 training loop, so a bad option or file would otherwise end in a traceback through
 fairseq's frames. The hook installed here prints ``<program>: error: <message>`` instead
-when a :class:`fairseq_plugins.text.errors.InputError` (every ``ModelOptionError`` among them)
+when a :class:`preprocess.texttools.errors.InputError` (every ``ModelOptionError`` among them)
 reaches the top of an argparse CLI (exit status 1). Every other exception keeps its
 traceback.
 """
 import os
 import sys
 
-from fairseq_plugins.text.errors import InputError
+from preprocess.texttools.errors import InputError
 
 PROBLEM = "an error in the user's options or files ends in a traceback of fairseq's frames"
 VERSIONS = {"fairseq": (">=0.12.0", "<0.13")}   # fairseq alone

@@ -41,7 +41,7 @@ import torch.distributed as dist
 from fairseq.distributed import utils as distributed_utils
 
 from fairseq_plugins.errors import DistributedError
-from fairseq_plugins.text.errors import InputError
+from preprocess.texttools.errors import InputError
 
 logger = logging.getLogger("fairseq_plugins.distributed")
 

@@ -8,7 +8,7 @@ each validation batch is decoded with the generation options in ``--eval-gleu-ar
 (JSON, e.g. ``'{"beam": 5}'``), hypotheses are turned back into text with
 ``--eval-gleu-remove-bpe`` (default ``sentencepiece``) and the ``--eval-gleu-detok``
 tokenizer (default ``space`` = none), and scored against *all* references of the
-sentence with JFLEG's GLEU (:mod:`fairseq_plugins.text.gleu`, statistics from the PyPI ``gleu``
+sentence with JFLEG's GLEU (:mod:`preprocess.texttools.gleu`, statistics from the PyPI ``gleu``
 package).  Per batch only additive statistics are logged (one row per GLEU iteration:
 the drawn reference's n-gram counts), so batches and workers simply add up; ``gleu``
 itself is a derived metric computed once per validation, which makes
@@ -19,7 +19,7 @@ checkpoint. Where the references and the GLEU source come from:
 lengths and are not scored).
 
 **Raw-text tokenisation** for ``fairseq-interactive`` / ``fairseq-generate``: input lines
-get the training normalisation (:func:`fairseq_plugins.text.normalize.normalize`: NFKC,
+get the training normalisation (:func:`preprocess.texttools.normalize.normalize`: NFKC,
 whitespace), then, when the data was built with PTB word tokenisation (``--gec-tokenizer
 auto`` reads ``gec_data.json`` beside the data; or ``ptb``), the task's default
 pre-tokenizer is
@@ -64,8 +64,8 @@ from omegaconf import II
 
 from fairseq_plugins.tasks import gec_references
 from fairseq_plugins.tasks.gec_copy_bias import prefer_source
-from fairseq_plugins.text import gleu, ptb
-from fairseq_plugins.text.normalize import normalize
+from preprocess.texttools import gleu, ptb
+from preprocess.texttools.normalize import normalize
 
 logger = logging.getLogger(__name__)
 

@@ -22,9 +22,9 @@ from typing import List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from fairseq_plugins.text import gleu
-from fairseq_plugins.text.errors import InputError
-from fairseq_plugins.text.files import read_text
+from preprocess.texttools import gleu
+from preprocess.texttools.errors import InputError
+from preprocess.texttools.files import read_text
 
 logger = logging.getLogger(__name__)
 

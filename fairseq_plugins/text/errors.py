@@ -1,13 +1,6 @@
-"""The one exception type for problems in what the user gave us.
+"""The old name of :mod:`preprocess.texttools.errors` (the same module object)."""
+import sys
 
-Every problem caused by the user's input or environment (a missing file, mismatched
-line counts, a malformed M2 block, a bad model option, a tool that failed) is raised as
-:class:`InputError` (or a subclass) with a one-line message. The command lines report it
-as ``error: <message>`` with exit status 2 (:func:`preprocess.cli.run_main`), so bad
-input never ends in a traceback; inside fairseq's CLIs the plugin prints the same one
-line (``fairseq_plugins.compat.one_line_errors``).
-"""
+from preprocess.texttools import errors
 
-
-class InputError(Exception):
-    """A problem with the input or environment, reported to the user as one line."""
+sys.modules[__name__] = errors

@@ -126,7 +126,7 @@ def test_what_is_not_a_bad_file_keeps_fairseqs_behaviour(trained, tmp_path):
 
     from fairseq_plugins.compat import checkpoint_errors
     from fairseq_plugins.errors import MissingFileError
-    from fairseq_plugins.text.errors import InputError
+    from preprocess.texttools.errors import InputError
 
     state = torch.load(trained[1], weights_only=False)
     state["extra_state"]["payload"] = os.system

@@ -20,9 +20,9 @@ import pytest
 from support import (M2_TEXT, PLUGIN_DIR, REPO, assert_one_line_error, cli, hydra_train_cmd,
                       run, write)
 
-from fairseq_plugins.text import gleu
-from fairseq_plugins.text.files import read_text
-from fairseq_plugins.text.ptb import detokenize, tokenize
+from preprocess.texttools import gleu
+from preprocess.texttools.files import read_text
+from preprocess.texttools.ptb import detokenize, tokenize
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 

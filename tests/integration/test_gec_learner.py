@@ -14,7 +14,7 @@ import pytest
 from support import REPO, assert_one_line_error, run, write
 
 from preprocess.fce import read_fce
-from fairseq_plugins.text.files import read_text
+from preprocess.texttools.files import read_text
 from preprocess.m2 import read_m2
 
 LEARNER = "gec-learner"

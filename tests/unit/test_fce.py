@@ -6,7 +6,7 @@ import pytest
 
 from support import REPO, assert_one_line_error, run, write
 
-from fairseq_plugins.text.errors import InputError
+from preprocess.texttools.errors import InputError
 from preprocess.fce import FceCounts, fce_pairs, read_fce, sentence_spans
 from preprocess.m2 import read_m2, write_m2
 

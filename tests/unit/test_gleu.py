@@ -1,4 +1,4 @@
-"""fairseq_plugins.text.gleu: GLEU statistics on five hand-written learner sentences.
+"""preprocess.texttools.gleu: GLEU statistics on five hand-written learner sentences.
 
 A statistics row of one hypothesis against one reference is
 ``[numer_1..numer_4, denom_1..denom_4, ref_len, hyp_len]`` (10 numbers). The same figures
@@ -11,7 +11,7 @@ import pytest
 
 from support import cli, run
 
-from fairseq_plugins.text import gleu
+from preprocess.texttools import gleu
 
 SOURCES = ["He go to school every day .",
            "She have two cat and one dog .",

@@ -6,7 +6,7 @@ import pytest
 
 from support import M2_TEXT, REPO, assert_one_line_error, run, write
 
-from fairseq_plugins.text.errors import InputError
+from preprocess.texttools.errors import InputError
 from preprocess.m2 import Edit, M2Sentence, m2_pairs, read_m2
 
 # four blocks: two annotators, a deletion and a noop, CoNLL alternatives (goes||went) and

@@ -188,7 +188,7 @@ def test_hypotheses_are_read_as_the_official_scorer_reads_them(tmp_path):
 
 
 def test_a_different_number_of_hypotheses_is_an_input_error(tmp_path):
-    from fairseq_plugins.text.errors import InputError
+    from preprocess.texttools.errors import InputError
     with pytest.raises(InputError, match="2 hypotheses for 1 M2 sentences"):
         score(tmp_path, SVA, "a", "b")
 

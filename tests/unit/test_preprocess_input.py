@@ -7,7 +7,7 @@ import sys
 
 from support import assert_one_line_error, run
 
-from fairseq_plugins.text.normalize import normalize
+from preprocess.texttools.normalize import normalize
 from preprocess import corpora
 from preprocess.text import SplitStats, clean_pairs
 

@@ -1,7 +1,7 @@
-"""fairseq_plugins.text.ptb: Penn-Treebank tokenisation as JFLEG writes it, and back for display."""
+"""preprocess.texttools.ptb: Penn-Treebank tokenisation as JFLEG writes it, and back for display."""
 import pytest
 
-from fairseq_plugins.text.ptb import detokenize, tokenize
+from preprocess.texttools.ptb import detokenize, tokenize
 
 
 def test_ptb_tokenisation_is_idempotent_and_reversible():

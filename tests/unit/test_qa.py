@@ -16,7 +16,7 @@ import pytest
 
 from support import assert_one_line_error, run
 
-from fairseq_plugins.text.errors import InputError
+from preprocess.texttools.errors import InputError
 from preprocess import pipeline, prepare, qa
 
 # --- fixtures in the real formats -------------------------------------------------------
