@@ -101,17 +101,14 @@ class Int8RNN:
         self.layers = [layer(rnn, i) for i in range(num_layers)]
 
     def __call__(self, x: Tensor, state):
-        state = dict(state)
         x, hs, cs = x.squeeze(1), [], []
         for i, layer in enumerate(self.layers):
-            h, c = layer(x, state["hidden"][i],
-                         state["cell"][i] if state["cell"] is not None else None)
+            h, c = layer(x, state.hidden[i], state.cell[i] if state.cell is not None else None)
             hs.append(h)
             cs.append(c)
             x = h
-        state["hidden"] = torch.stack(hs)   # L x R x H
-        state["cell"] = torch.stack(cs) if self.lstm else None
-        return x.unsqueeze(1), state
+        return x.unsqueeze(1), state._replace(hidden=torch.stack(hs),   # L x R x H
+                                              cell=torch.stack(cs) if self.lstm else None)
 
 
 def output_weight(decoder):

@@ -29,6 +29,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from fairseq_plugins.models.step_inputs import Memory, StepState
+
 
 def supports(decoder) -> bool:
     """Whether :func:`input_fed_steps` computes this decoder's forward exactly.
@@ -41,7 +43,8 @@ def supports(decoder) -> bool:
     return decoder.input_feeding and 0 <= decoder.dropout < 1 and not draws_inside
 
 
-def input_fed_steps(decoder, tokens: Tensor, memory, state) -> Tuple[Tensor, Tensor]:
+def input_fed_steps(decoder, tokens: Tensor, memory: Memory,
+                    state: StepState) -> Tuple[Tensor, Tensor]:
     """Features B x T x H and attention B x T x S, as ``decoder._steps`` computes them at
     every real target position (zero at padding)."""
     bsz, tgt_len = tokens.shape
@@ -58,20 +61,12 @@ def input_fed_steps(decoder, tokens: Tensor, memory, state) -> Tuple[Tensor, Ten
     # writing each into a zero-filled B x T x E tensor
     embs = rows(emb).unbind(1)  # T x (B x E)
     outs_masks = rows(out_masks).unbind(1) if out_masks is not None else None
-    keys, values, mask = rows(memory["keys"]), rows(memory["values"]), rows(memory["mask"])
-    hidden, cell = rows(state["hidden"], 1), rows(state["cell"], 1)  # L x B x H
-    feed = rows(state["input_feed"])  # B x H
-
-    step_state = {"hidden": hidden, "cell": cell, "input_feed": feed,
-                  "coverage": rows(state.get("coverage"))}  # B x S with --coverage
-    step_memory = {"keys": keys, "values": values, "mask": mask, "summary": None, "group": 0}
+    step_state, step_memory = state.rows(order), memory.rows(order)  # longest first
     features: List[Tensor] = []
     attns: List[Tensor] = []
     for t, n in enumerate(running):
-        if n < step_state["input_feed"].size(0):  # sentences ended: keep the first n rows
-            step_state = {key: _prefix(x, n, 1 if key in ("hidden", "cell") else 0)
-                          for key, x in step_state.items()}
-            step_memory = {key: _prefix(x, n) for key, x in step_memory.items()}
+        if n < step_state.input_feed.size(0):  # sentences ended: keep the first n rows
+            step_state, step_memory = step_state.prefix(n), step_memory.prefix(n)
         emb_t = embs[t][:n].unsqueeze(1)  # n x 1 x E
         out_mask = outs_masks[t][:n].unsqueeze(1) if outs_masks is not None else None
         feat, attn, step_state = decoder.step(emb_t, step_state, step_memory,
@@ -93,11 +88,6 @@ def output_layer(decoder, features: Tensor, tokens: Tensor) -> Tensor:
         return decoder.output_layer(features)
     logits = decoder.output_layer(features[real])  # N x V, N real positions
     return logits.new_zeros(*tokens.shape, logits.size(-1)).index_put((real,), logits)
-
-
-def _prefix(x, n: int, dim: int = 0):
-    """The first ``n`` rows of ``x`` along ``dim`` (None and ints pass through)."""
-    return x.narrow(dim, 0, n) if isinstance(x, Tensor) else x
 
 
 def _running(tokens: Tensor, pad: int) -> Tuple[List[int], Optional[Tensor]]:

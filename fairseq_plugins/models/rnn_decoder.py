@@ -23,9 +23,10 @@ changed): ``--fast-decoding`` (:mod:`fairseq_plugins.decoding`) gives int8 copie
 output layer over a per-batch list of target tokens.
 
 Incremental decoding also reads the encoder's output in fairseq's layout (a row per
-hypothesis) or, under ``--fast-decoding``, one row per sentence with ``beam_group`` = k
-hypotheses each (:mod:`fairseq_plugins.decoding.beam_layout`): the attention then scores
-the k hypotheses of a sentence as k query steps of that sentence, the same arithmetic.
+hypothesis) or, under ``--fast-decoding``, one row per sentence for k hypotheses each (its
+:class:`~.step_inputs.SentenceRows`, :mod:`fairseq_plugins.decoding.beam_layout`): the
+attention then scores the k hypotheses of a sentence as k query steps of that sentence,
+the same arithmetic.
 
 The readout (what the output layer sees) follows each paper:
 
@@ -56,8 +57,8 @@ from fairseq_plugins.models import copy_attention, coverage, input_feeding
 from fairseq_plugins.models.attention import build_attention
 from fairseq_plugins.models.bridges import Bridge
 from fairseq_plugins.models.rnn_encoder import build_rnn, cpu_autocast
+from fairseq_plugins.models.step_inputs import SENTENCE_ROWS, Memory, StepState
 
-State = Dict[str, Optional[Tensor]]
 Layer = Callable[[Tensor], Tensor]
 
 
@@ -65,7 +66,7 @@ class StepLayers(NamedTuple):
     """The layers one decoder step runs (see the module's docstring)."""
 
     #: (x B x 1 x I, state) -> (RNN output B x 1 x H, before dropout; the new state)
-    rnn: Callable[[Tensor, State], Tuple[Tensor, State]]
+    rnn: Callable[[Tensor, StepState], Tuple[Tensor, StepState]]
     #: Luong's W_c ([c_t; h_t] -> H), None for the other attentions
     combine: Optional[Layer]
     #: a tied output's projection of the readout to the embedding size, or None
@@ -226,27 +227,28 @@ class RNNDecoder(FairseqIncrementalDecoder):
         return StepLayers(rnn=self._run_rnn, combine=self.combine, project=self.out_proj,
                           output=self._output)
 
-    def step(self, emb: Tensor, state: State, memory, layers: Optional[StepLayers] = None,
-             out_mask: Optional[Tensor] = None) -> Tuple[Tensor, Optional[Tensor], State]:
+    def step(self, emb: Tensor, state: StepState, memory: Memory,
+             layers: Optional[StepLayers] = None,
+             out_mask: Optional[Tensor] = None) -> Tuple[Tensor, Optional[Tensor], StepState]:
         """One decoder step: the readout B x 1 x F the output layer scores, the attention
         B x 1 x S (None without attention) and the new state.
 
         ``emb`` B x 1 x E is the input token's embedding, its dropout applied: the callers
         embed differently (input feeding draws every step's mask ahead; a search over a
-        token list passes positions). ``state``: hidden and cell L x B x H, input_feed
-        B x H; ``memory``: :meth:`_memory`. ``out_mask`` B x 1 x H, the RNN output's
+        token list passes positions). ``state``: :class:`StepState`; ``memory``:
+        :class:`Memory` (:meth:`_memory`). ``out_mask`` B x 1 x H, the RNN output's
         dropout mask drawn ahead (scaled), replaces drawing one here.
         """
         layers = self.own_layers() if layers is None else layers
         parts, context, attn = [emb], None, None
         if self.input_feeding:
-            parts.append(state["input_feed"].unsqueeze(1))  # B x 1 x H
-        cover = state.get("coverage") if self.coverage else None  # B x S, the attention's input
+            parts.append(state.input_feed.unsqueeze(1))  # B x 1 x H
+        cover = state.coverage if self.coverage else None  # B x S, the attention's input
         if self.attention_type == "additive":
-            query = state["hidden"][-1].unsqueeze(1)  # B x 1 x H: previous top state
+            query = state.hidden[-1].unsqueeze(1)  # B x 1 x H: previous top state
             context, attn = self._attend(query, memory, cover)
         elif self.context_every_step:
-            context = memory["summary"].unsqueeze(1)  # B x 1 x C
+            context = memory.summary.unsqueeze(1)  # B x 1 x C
         if context is not None:
             parts.append(context)
         out, state = layers.rnn(torch.cat(parts, dim=-1), state)  # B x 1 x H
@@ -258,9 +260,9 @@ class RNNDecoder(FairseqIncrementalDecoder):
             context, attn = self._attend(out, memory, cover)
         feat = self._readout(out, emb, context, layers.combine)  # B x 1 x F
         if self.input_feeding:
-            state["input_feed"] = feat.squeeze(1)
-        if state.get("coverage") is not None:  # fp32: a sum of up to T attentions
-            state["coverage"] = state["coverage"] + attn.squeeze(1).float()
+            state = state._replace(input_feed=feat.squeeze(1))
+        if state.coverage is not None:  # fp32: a sum of up to T attentions
+            state = state._replace(coverage=state.coverage + attn.squeeze(1).float())
         return feat, attn, state
 
     def set_decoding(self, incremental_state, decoding: Decoding):
@@ -282,7 +284,7 @@ class RNNDecoder(FairseqIncrementalDecoder):
         """fairseq's incremental decoding: the step of the last token of each prefix."""
         layers = self._layers(decoding)
         cached = self._get_cached(incremental_state)
-        memory = self._memory(encoder_out, cached["keys"] if cached is not None else None)
+        memory = self._memory(encoder_out, cached.keys if cached is not None else None)
         state = (cached if cached is not None
                  else self._initial_state(encoder_out, decoding.coverage_penalty))
         tokens = prev_output_tokens[:, -1:]  # B x 1: fairseq passes the whole prefix
@@ -290,20 +292,21 @@ class RNNDecoder(FairseqIncrementalDecoder):
             tokens = layers.output_ids[tokens]  # list positions -> target ids
         features, attn, state = self.step(self._embed(tokens), state, memory, layers)
         # one row a sentence: the keys travel with encoder_out, not with the state's reorder
-        state["keys"] = None if memory["group"] else memory["keys"]
+        state = state._replace(keys=None if memory.group else memory.keys)
         # what get_normalized_probs reads beside the logits
         extra: Dict[str, object] = {}
         if self.copy:
-            src = memory["src"]  # R x S
+            src = memory.src  # R x S
             if layers.positions:  # the search runs over the list, which holds every source token
                 src = torch.searchsorted(layers.output_ids.to(src.device), src)
             extra["copy"] = copy_attention.copy_input(self.copy_gate(features), attn, src)
         if decoding.coverage_penalty:  # the change of Wu et al.'s cp(X; Y) this step: R
-            mask = memory["mask"]
-            if mask is not None and memory["group"]:
-                mask = mask.repeat_interleave(memory["group"], dim=0)
-            penalty = coverage.penalty(state["coverage"], mask, decoding.coverage_penalty)
-            extra["coverage_penalty"], state["penalty"] = penalty - state["penalty"], penalty
+            mask = memory.mask
+            if mask is not None and memory.group:
+                mask = mask.repeat_interleave(memory.group, dim=0)
+            penalty = coverage.penalty(state.coverage, mask, decoding.coverage_penalty)
+            extra["coverage_penalty"] = penalty - state.penalty
+            state = state._replace(penalty=penalty)
         self._set_cached(incremental_state, state)
         return features, attn, extra
 
@@ -322,21 +325,22 @@ class RNNDecoder(FairseqIncrementalDecoder):
         return layers.output(features), extra
 
     # ------------------------------------------------------------------ pieces
-    def _memory(self, encoder_out, cached_keys: Optional[Tensor]) -> Dict[str, Optional[Tensor]]:
-        """Encoder outputs, their padding mask, projected attention keys (computed once per
-        sentence: incremental decoding passes the cached ones, or, one row a sentence, keeps
-        them in ``encoder_out``), Cho's context (a row per hypothesis), ``group``: the
-        hypotheses of each sentence row (0 in fairseq's layout), ``src``: the source tokens
-        of each row (with copy attention)."""
-        group = encoder_out.get("beam_group", 0)
+    def _memory(self, encoder_out, cached_keys: Optional[Tensor]) -> Memory:
+        """The batch's :class:`Memory`: encoder outputs, their padding mask, projected
+        attention keys (computed once per sentence: incremental decoding passes the cached
+        ones, or, one row a sentence, keeps them in the output's :class:`SentenceRows`),
+        Cho's context and the source tokens (copy attention), a row per hypothesis."""
+        rows = encoder_out.get(SENTENCE_ROWS)
+        group = rows.group if rows is not None else 0
         values = encoder_out["encoder_out"][0]  # B x S x C (n x S x C by sentence)
         mask = encoder_out["encoder_padding_mask"][0]  # B x S
         keys = None
         if self.attention is not None:
             if group:
-                if "attention_keys" not in encoder_out:  # once a batch; the layout keeps them
-                    encoder_out["attention_keys"] = [self.attention.project_keys(values)]
-                keys = encoder_out["attention_keys"][0]
+                if rows.keys is None:  # once a batch; the layout keeps them
+                    rows = rows._replace(keys=self.attention.project_keys(values))
+                    encoder_out[SENTENCE_ROWS] = rows
+                keys = rows.keys
             else:
                 keys = (cached_keys if cached_keys is not None
                         else self.attention.project_keys(values))
@@ -351,58 +355,50 @@ class RNNDecoder(FairseqIncrementalDecoder):
             src = encoder_out["src_tokens"][0]
             if group:  # n x S -> R x S
                 src = src.repeat_interleave(group, dim=0)
-        return {"values": values, "mask": mask if mask.any() else None, "keys": keys,
-                "summary": summary, "group": group, "src": src}
+        return Memory(values=values, mask=mask if mask.any() else None, keys=keys,
+                      summary=summary, group=group, src=src)
 
-    def _initial_state(self, encoder_out, coverage_penalty: float = 0.0) -> State:
+    def _initial_state(self, encoder_out, coverage_penalty: float = 0.0) -> StepState:
         final_c = encoder_out["final_cell"][0] if len(encoder_out["final_cell"]) else None
         h0, c0 = self.bridge(encoder_out["final_hidden"][0], final_c)  # L x B x H each
         bsz = h0.size(1)
-        state = {
-            "hidden": h0,
-            "cell": c0,
-            "input_feed": h0.new_zeros(bsz, self.hidden_size) if self.input_feeding else None,
-            "keys": None,
-        }
-        group = encoder_out.get("beam_group", 0)
-        if group > 1:  # per sentence -> per hypothesis, once a batch
-            state = {key: (None if t is None else
-                           t.repeat_interleave(group, dim=0 if key == "input_feed" else 1))
-                     for key, t in state.items()}
+        feed = h0.new_zeros(bsz, self.hidden_size) if self.input_feeding else None
+        state = StepState(hidden=h0, cell=c0, input_feed=feed)
+        rows = encoder_out.get(SENTENCE_ROWS)
+        if rows is not None and rows.group > 1:  # per sentence -> per hypothesis, once a batch
+            state = state.repeat_rows(rows.group)
         if self.coverage or coverage_penalty:  # R x S: no attention yet; cp(X; Y) so far (R)
-            rows, src_len = state["hidden"].size(1), encoder_out["encoder_out"][0].size(1)
-            state["coverage"] = h0.new_zeros(rows, src_len, dtype=torch.float32)
-            state["penalty"] = h0.new_zeros(rows, dtype=torch.float32)
+            n_rows, src_len = state.hidden.size(1), encoder_out["encoder_out"][0].size(1)
+            state = state._replace(
+                coverage=h0.new_zeros(n_rows, src_len, dtype=torch.float32),
+                penalty=h0.new_zeros(n_rows, dtype=torch.float32))
         return state
 
     def _embed(self, tokens: Tensor) -> Tensor:
         return F.dropout(self.embed_tokens(tokens), p=self.dropout, training=self.training)
 
-    def _run_rnn(self, x: Tensor, state: State) -> Tuple[Tensor, State]:
+    def _run_rnn(self, x: Tensor, state: StepState) -> Tuple[Tensor, StepState]:
         """The RNN over x B x T x I from ``state``: its output B x T x H (no dropout yet) and
         the new state. Contiguous states: input feeding passes row prefixes."""
-        hidden = state["hidden"].contiguous()
-        hx = (hidden, state["cell"].contiguous()) if self.cell == "lstm" else hidden
+        hidden = state.hidden.contiguous()
+        hx = (hidden, state.cell.contiguous()) if self.cell == "lstm" else hidden
         out, hn = self.rnn(x, hx)  # out: B x T x H
         h, c = hn if self.cell == "lstm" else (hn, None)
-        new_state = dict(state)
-        new_state["hidden"], new_state["cell"] = h, c
-        return out, new_state
+        return out, state._replace(hidden=h, cell=c)
 
-    def _attend(self, query: Tensor, memory, cover: Optional[Tensor] = None):
+    def _attend(self, query: Tensor, memory: Memory, cover: Optional[Tensor] = None):
         """The attention of R x 1 x Q queries (``cover``: their coverage R x S, with
         --coverage); one row a sentence (``group`` k), as the n x k x Q queries of the n
         sentences."""
-        group = memory["group"]
+        group = memory.group
         if not group:
             cover = cover.unsqueeze(1) if cover is not None else None  # R x 1 x S
-            return self.attention(query, memory["keys"], memory["values"], memory["mask"],
-                                  cover)
+            return self.attention(query, memory.keys, memory.values, memory.mask, cover)
         rows = query.size(0)
         if cover is not None:
             cover = cover.view(rows // group, group, -1)  # n x k x S
-        context, attn = self.attention(query.view(rows // group, group, -1), memory["keys"],
-                                       memory["values"], memory["mask"],
+        context, attn = self.attention(query.view(rows // group, group, -1), memory.keys,
+                                       memory.values, memory.mask,
                                        cover)  # n x k x C, n x k x S
         return context.reshape(rows, 1, -1), attn.reshape(rows, 1, -1)
 
@@ -416,22 +412,22 @@ class RNNDecoder(FairseqIncrementalDecoder):
             return torch.cat([out, context, emb], dim=-1)  # B x T x (H + C + E)
         return out  # B x T x H
 
-    def _all_steps(self, tokens: Tensor, memory, state: State):
+    def _all_steps(self, tokens: Tensor, memory: Memory, state: StepState):
         """Every step in one RNN call and one batched attention (no step feeds the next)."""
         bsz, tgt_len = tokens.shape
         emb = self._embed(tokens)  # B x T x E
         x = emb
         context, attn = None, None
         if self.context_every_step:
-            context = memory["summary"].unsqueeze(1).expand(bsz, tgt_len, -1)  # B x T x C
+            context = memory.summary.unsqueeze(1).expand(bsz, tgt_len, -1)  # B x T x C
             x = torch.cat([emb, context], dim=-1)
         out, _ = self._run_rnn(x, state)  # B x T x H
         out = F.dropout(out, p=self.dropout, training=self.training)
         if self.luong:
-            context, attn = self.attention(out, memory["keys"], memory["values"], memory["mask"])
+            context, attn = self.attention(out, memory.keys, memory.values, memory.mask)
         return self._readout(out, emb, context), attn
 
-    def _steps(self, tokens: Tensor, memory, state: State, sample: bool):
+    def _steps(self, tokens: Tensor, memory: Memory, state: StepState, sample: bool):
         """:meth:`step` over the whole target; with ``sample`` some inputs are the model's
         own predictions (scheduled sampling)."""
         bsz, tgt_len = tokens.shape
@@ -447,25 +443,24 @@ class RNNDecoder(FairseqIncrementalDecoder):
                 prev_pred = self._prediction(feat, attn, memory)  # B x 1
             features.append(feat)
             attns.append(attn)
-        state["keys"] = memory["keys"]
+        state = state._replace(keys=memory.keys)
         attn = torch.cat(attns, dim=1) if attns[0] is not None else None  # B x T x S
         return torch.cat(features, dim=1), attn, state
 
-    def _prediction(self, feat: Tensor, attn: Optional[Tensor], memory) -> Tensor:
+    def _prediction(self, feat: Tensor, attn: Optional[Tensor], memory: Memory) -> Tensor:
         """The most probable next token B x 1 of step features B x 1 x F (scheduled
         sampling): the output layer's, or with copy attention the mixture's."""
         logits = self.output_layer(feat)  # B x 1 x V
         if not self.copy:
             return logits.argmax(dim=-1)
-        copy = copy_attention.copy_input(self.copy_gate(feat), attn, memory["src"])
+        copy = copy_attention.copy_input(self.copy_gate(feat), attn, memory.src)
         return copy_attention.mix(F.log_softmax(logits.float(), dim=-1), copy).argmax(dim=-1)
 
     # ------------------------------------------------------------------ incremental state
-    def _get_cached(self, incremental_state) -> Optional[State]:
-        cached = self.get_incremental_state(incremental_state, "rnn_state")
-        return dict(cached) if cached is not None else None
+    def _get_cached(self, incremental_state) -> Optional[StepState]:
+        return self.get_incremental_state(incremental_state, "rnn_state")
 
-    def _set_cached(self, incremental_state, state: State):
+    def _set_cached(self, incremental_state, state: StepState):
         self.set_incremental_state(incremental_state, "rnn_state", state)
 
     def reorder_incremental_state(self, incremental_state, new_order: Tensor):
@@ -473,12 +468,7 @@ class RNNDecoder(FairseqIncrementalDecoder):
         state = self._get_cached(incremental_state)
         if state is None:
             return
-        batch_dim = {"hidden": 1, "cell": 1, "input_feed": 0, "keys": 0, "coverage": 0,
-                     "penalty": 0}
-        for key, dim in batch_dim.items():
-            if state.get(key) is not None:
-                state[key] = state[key].index_select(dim, new_order)
-        self._set_cached(incremental_state, state)
+        self._set_cached(incremental_state, state.rows(new_order))
 
     def make_generation_fast_(self, need_attn: bool = False, **kwargs):
         if need_attn and self.attention is None:

@@ -21,6 +21,7 @@ from fairseq_plugins.decoding import beam_layout, generator, int8, search
 from fairseq_plugins.decoding.options import FastDecodingError
 from fairseq_plugins.decoding.shortlist import list_output
 from fairseq_plugins.models.rnn_decoder import Decoding, RNNDecoder
+from fairseq_plugins.models.step_inputs import SENTENCE_ROWS
 
 
 @pytest.fixture(scope="module", params=list(VARIANTS))
@@ -141,7 +142,8 @@ def test_lean_equals_the_standard_path_with_one_encoder_row_a_sentence(variant, 
 
     def recording(encoder_out, new_order, select_rows):
         out = original(encoder_out, new_order, select_rows)
-        seen.append((out.get("beam_group"), out["encoder_out"][0].size(0), new_order.numel()))
+        rows = out.get(SENTENCE_ROWS)
+        seen.append((rows and rows.group, out["encoder_out"][0].size(0), new_order.numel()))
         return out
 
     monkeypatch.setattr(beam_layout, "by_sentence", recording)
@@ -166,14 +168,14 @@ def test_an_order_across_sentences_gets_a_row_a_hypothesis(toy_data):
     expand = torch.arange(3).repeat_interleave(2)
     rows = model.encoder.select_rows
     grouped = beam_layout.by_sentence(enc, expand, rows)
-    assert grouped["beam_group"] == 2 and grouped["encoder_out"][0].size(0) == 3
+    assert grouped[SENTENCE_ROWS].group == 2 and grouped["encoder_out"][0].size(0) == 3
     across = torch.tensor([0, 2, 1, 3, 4, 5])   # rows 1 and 2 swap sentences
     mixed = beam_layout.by_sentence(grouped, across, rows)
     own = model.encoder.reorder_encoder_out(enc, expand[across])
-    assert "beam_group" not in mixed and set(mixed) == set(own)
+    assert SENTENCE_ROWS not in mixed and set(mixed) == set(own)
     assert all(torch.equal(a, b) for key in own for a, b in zip(mixed[key], own[key]))
     dropped = beam_layout.by_sentence(grouped, torch.tensor([4, 5]), rows)
-    assert dropped["beam_group"] == 2
+    assert dropped[SENTENCE_ROWS].group == 2
     assert torch.equal(dropped["encoder_out"][0], enc["encoder_out"][0][2:])
 
 
