@@ -30,7 +30,9 @@ FEATURES = ("fairseq_plugins.help", "fairseq_plugins.shell", "fairseq_plugins.di
 
 compat.apply_all()
 for _feature in FEATURES:
-    importlib.import_module(_feature).install()
-del _feature
+    _module = importlib.import_module(_feature)
+    compat.warn_outside(_module, f"{_feature} replaces {', '.join(_module.REPLACES)}")
+    _module.install()
+del _feature, _module
 
 from fairseq_plugins import criterions, models, tasks  # noqa: E402,F401  (registration side effects)

@@ -120,6 +120,12 @@ def parse_args_and_arch(parser, input_args=None, parse_known=False, suppress_def
                      suppress_defaults=suppress_defaults, modify_parser=modify_parser)
 
 
+#: the fairseq versions whose code the replacements below were written for
+VERSIONS = {"fairseq": (">=0.12.0", "<0.13")}
+#: the fairseq globals :func:`install` replaces (docs/architecture.md has why)
+REPLACES = ("fairseq.options.parse_args_and_arch",)
+
+
 def install():
     """Replace ``options.parse_args_and_arch``; safe to call again."""
     if options.parse_args_and_arch is not parse_args_and_arch:

@@ -115,6 +115,19 @@ def apply_fix(module) -> bool:
     return _applied[name]
 
 
+def warn_outside(module, what: str) -> bool:
+    """One warning line when fairseq is outside a feature's ``VERSIONS`` (its replacements of
+    fairseq's globals were written for those); whether the versions hold. The feature is
+    installed either way: the plugin's options need it."""
+    stated = versions(module)
+    version = fairseq_version()
+    if holds(version, stated["fairseq"]):
+        return True
+    logger.warning("fairseq_plugins: %s, written for fairseq %s; fairseq is %s", what,
+                   ",".join(stated["fairseq"]), version)
+    return False
+
+
 def apply_all():
     """Apply every fix of :data:`FIXES` (once per process)."""
     for name in FIXES:

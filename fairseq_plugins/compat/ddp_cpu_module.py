@@ -6,7 +6,9 @@ default) builds PyTorch's ``DistributedDataParallel`` with ``device_ids=[device_
 parameters are on the CPU ("DistributedDataParallel device_ids and output_device
 arguments only work with single-device/multiple-device GPU modules or CPU modules"), so
 no data-parallel run can start on CPUs. The class fairseq builds is replaced by a
-subclass that drops both for a module on the CPU and passes everything else on; a GPU
+subclass of it (whatever it is then: the plugin's DDP feature subclasses it the same way, so
+the order they are installed in does not matter) that drops both for a module on the CPU
+and passes everything else on; a GPU
 module gets what fairseq gives it. fairseq also passes ``broadcast_buffers``, which newer
 PyTorch warns is deprecated on every construction: that warning is silenced here.
 """
@@ -22,8 +24,8 @@ TEST = ("tests/integration/test_distributed.py::"
         "test_two_cpu_ranks_train_one_job_in_sync_whichever_launcher")
 
 
-class CpuModuleDDP(torch.nn.parallel.DistributedDataParallel):
-    """PyTorch's DDP, without fairseq's ``device_ids``/``output_device`` for a CPU module."""
+class CpuModule:
+    """Mixed into a DDP class: no ``device_ids``/``output_device`` for a CPU module."""
 
     def __init__(self, module, device_ids=None, output_device=None, **kwargs):
         if all(p.device.type == "cpu" for p in module.parameters()):
@@ -34,6 +36,14 @@ class CpuModuleDDP(torch.nn.parallel.DistributedDataParallel):
                              **kwargs)
 
 
+class CpuModuleDDP(CpuModule, torch.nn.parallel.DistributedDataParallel):
+    """PyTorch's DDP, without fairseq's ``device_ids``/``output_device`` for a CPU module."""
+
+
 def apply():
-    if not issubclass(distributed_fairseq_model.DistributedDataParallel, CpuModuleDDP):
-        distributed_fairseq_model.DistributedDataParallel = CpuModuleDDP
+    current = distributed_fairseq_model.DistributedDataParallel
+    if not issubclass(current, CpuModule):
+        distributed_fairseq_model.DistributedDataParallel = (
+            CpuModuleDDP if current is torch.nn.parallel.DistributedDataParallel
+            else type(f"CpuModule{current.__name__}", (CpuModule, current),
+                      {"__module__": __name__}))

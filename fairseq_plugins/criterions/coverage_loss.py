@@ -18,6 +18,12 @@ from fairseq import metrics
 from fairseq.tasks import FairseqTask
 
 
+#: the fairseq versions whose code the replacements below were written for
+VERSIONS = {"fairseq": (">=0.12.0", "<0.13")}
+#: the fairseq globals :func:`install` replaces (docs/architecture.md has why)
+REPLACES = ("fairseq.tasks.FairseqTask.build_criterion",)
+
+
 class CoverageLoss:
     """Mixed over a criterion's class: its loss plus the model's coverage loss."""
 

@@ -68,6 +68,15 @@ plugin's RNN, ``int8`` on CUDA, a shortlist without its table (or with a table t
 not fit the dictionaries), ``--cpu-bf16`` with int8, constraints.
 """
 
+#: the fairseq versions whose code the replacements below were written for
+VERSIONS = {"fairseq": (">=0.12.0", "<0.13")}
+#: the fairseq globals :func:`install` replaces (docs/architecture.md has why): the generation
+#: options' class where fairseq reads it (its parser, ``FairseqConfig``'s ``generation``
+#: field) and every task's ``build_generator``
+REPLACES = ("fairseq.options.GenerationConfig",
+            "fairseq.dataclass.configs.FairseqConfig.generation",
+            "fairseq.tasks.FairseqTask.build_generator")
+
 
 def install():
     """Add the generation options and the build_generator hook (once per process)."""

@@ -68,14 +68,18 @@ class GenerationConfig(_FairseqGenerationConfig):
 
 
 def install():
-    """Put :class:`GenerationConfig` wherever fairseq reads its generation options from."""
-    if fairseq_configs.GenerationConfig is GenerationConfig:
-        return
+    """Put :class:`GenerationConfig` wherever fairseq reads its generation options from:
+    the parser's generation group (``options.add_generation_args`` reads the name
+    ``options.GenerationConfig``) and ``FairseqConfig``'s ``generation`` field (the
+    configuration fairseq builds from the parsed options, and hydra's stored schema of it).
+    ``fairseq.dataclass.configs.GenerationConfig`` itself stays fairseq's: nothing reads it
+    after fairseq's import."""
     from fairseq import options
     from fairseq.dataclass.configs import FairseqConfig
     from fairseq.dataclass.initialize import hydra_init
 
-    fairseq_configs.GenerationConfig = GenerationConfig
+    if options.GenerationConfig is GenerationConfig:
+        return
     options.GenerationConfig = GenerationConfig   # add_generation_args reads this name
     generation = FairseqConfig.__dataclass_fields__["generation"]
     generation.type = GenerationConfig

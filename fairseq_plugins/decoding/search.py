@@ -117,7 +117,7 @@ def _mixed(mixin: type, base: type, cache: Dict[type, type]) -> type:
     if issubclass(base, mixin):
         return base
     if base not in cache:
-        cache[base] = type(f"Plugin{base.__name__}", (mixin, base), {})
+        cache[base] = type(f"Plugin{base.__name__}", (mixin, base), {"__module__": __name__})
     return cache[base]
 
 

@@ -18,6 +18,14 @@ What fairseq itself gets wrong on a CPU run is fixed in :mod:`fairseq_plugins.co
 from fairseq_plugins.distributed import ddp, launch, sync
 
 
+#: the fairseq versions whose code the replacements below were written for
+VERSIONS = {"fairseq": (">=0.12.0", "<0.13")}
+#: the fairseq globals :func:`install` replaces (docs/architecture.md has why)
+REPLACES = ("fairseq.distributed.utils.call_main", "fairseq.distributed.utils.distributed_init",
+            "fairseq.checkpoint_utils.save_checkpoint",
+            "fairseq.models.distributed_fairseq_model.DistributedDataParallel")
+
+
 def install():
     """Install the package's replacements of fairseq's functions; safe to call again."""
     launch.install()
