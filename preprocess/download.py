@@ -13,8 +13,6 @@ so ``file:///path/to/shared/data`` works offline and lets tests exercise this co
 """
 import os
 import shutil
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 from preprocess.texttools.errors import InputError
@@ -37,6 +35,9 @@ def base_url(option=None):
 
 def fetch(url, dest, timeout=120):
     """Download ``url`` (http(s) or file://) to ``dest`` unless it is already there."""
+    import urllib.error   # here: every command imports this module, few download
+    import urllib.request
+
     dest = Path(dest)
     if dest.is_file() and dest.stat().st_size > 0:
         return dest

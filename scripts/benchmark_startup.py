@@ -23,7 +23,7 @@ COMMANDS = {
     "import fairseq_plugins (baseline)": ["-c", "import fairseq_plugins"],
     "python -m preprocess.prepare --help": ["-m", "preprocess.prepare", "--help"],
     "python -m preprocess.gec_data --help": ["-m", "preprocess.gec_data", "--help"],
-    "python -m preprocess.m2score --help": ["-m", "preprocess.m2score", "--help"],
+    "python -m preprocess.m2 --help": ["-m", "preprocess.m2", "--help"],
 }
 
 
