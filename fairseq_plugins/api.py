@@ -38,6 +38,7 @@ from omegaconf import open_dict
 
 import fairseq_plugins  # noqa: F401  (the fixes, --fast-decoding, the models and tasks)
 from fairseq_plugins.shell import input as shell_input
+from preprocess.layout import PREPARE_MANIFEST
 from preprocess.texttools.errors import InputError
 
 PLUGIN_DIR = Path(fairseq_plugins.__file__).resolve().parent
@@ -96,7 +97,7 @@ def _trained_data(checkpoint: Path) -> str:
 def subword_options(data, src_lang: Optional[str] = None) -> dict:
     """fairseq's --bpe options for the subword model ``prepare.json`` records beside the
     binarised folder ``data`` (its parent folder); {} where there is none."""
-    manifest = Path(data).parent / "prepare.json"
+    manifest = Path(data).parent / PREPARE_MANIFEST
     if not manifest.is_file():
         return {}
     info = json.loads(manifest.read_text(encoding="utf-8"))

@@ -78,6 +78,7 @@ import sys
 from pathlib import Path
 from typing import Dict, Iterable, List, Optional, Tuple
 
+from preprocess.layout import GEC_MANIFEST, GLEU_SOURCE, PREPARE_MANIFEST
 from preprocess.texttools.errors import InputError
 from preprocess.texttools.normalize import normalize
 from preprocess.texttools.ptb import tokenize as ptb_tokenize
@@ -96,9 +97,9 @@ from .text import SplitStats, clean_pairs, decode_line
 
 SRC_LANG = "err"   # erroneous (learner-like) text
 TGT_LANG = "cor"   # corrected text
-MANIFEST = "gec_data.json"
+MANIFEST = GEC_MANIFEST   # the old name
 NUM_JFLEG_REFS = len(corpora.JFLEG_REFS)
-GLEU_SOURCE_SUFFIX = "gleu-source"   # raw/{valid,test}.gleu-source: found by --task gec
+GLEU_SOURCE_SUFFIX = GLEU_SOURCE   # raw/{valid,test}.gleu-source: found by --task gec
 
 
 # ----------------------------------------------------------------------------- reading
@@ -344,7 +345,6 @@ def learner_valid(args):
 
 def build(args) -> dict:
     from .frontends import prepare_parallel
-    from .pipeline import MANIFEST as PREPARE_MANIFEST
 
     out = Path(args.out)
     if out.exists() and not out.is_dir():

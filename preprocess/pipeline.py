@@ -22,6 +22,7 @@ import shutil
 from pathlib import Path
 from typing import Optional
 
+from preprocess.layout import PREPARE_MANIFEST
 from preprocess.texttools.errors import InputError
 
 from . import binarize as binarize_mod
@@ -31,7 +32,7 @@ from .progress import stage
 from .split import carve
 from .text import SplitStats, clean_pairs
 
-MANIFEST = "prepare.json"
+MANIFEST = PREPARE_MANIFEST   # the old name
 FORMAT_VERSION = 1
 #: Sub-folders this tool owns inside OUT (removed by --force, nothing else is).
 OWNED = ("raw", "tok", "spm", "bpe", "bin", MANIFEST)

@@ -15,6 +15,8 @@ from pathlib import Path
 
 from _bench import REPO, path_name
 
+from preprocess.layout import gleu_source_file
+
 
 def _rss_mb(field="VmRSS"):
     with open("/proc/self/status") as f:
@@ -126,7 +128,7 @@ class Decoder:
             from preprocess.texttools import gleu
 
             raw = Path(self.spec["data"]).parent / "raw"
-            src = raw.joinpath("test.gleu-source").read_text(encoding="utf-8").splitlines()
+            src = raw.joinpath(gleu_source_file("test")).read_text(encoding="utf-8").splitlines()
             refs = [raw.joinpath(f"test.ref{k}").read_text(encoding="utf-8").splitlines()
                     for k in range(4)]
             return {"gleu": gleu.corpus_gleu([src[i] for i in order],

@@ -29,6 +29,8 @@ from pathlib import Path
 
 from _bench import FAST_PATHS, REPO, SYSTEMS, machine_description, path_name, size_args
 
+from preprocess.layout import GEC_MANIFEST, PREPARE_MANIFEST
+
 DECODE_WORKER = Path(__file__).resolve().parent / "_bench_decode_worker.py"
 
 
@@ -90,7 +92,7 @@ def prepare_inference_data(opts, s, work):
             sys.exit(f"error: {data / need} not found (set SEQ2SEQ_DATA_DIR to the folder "
                      f"holding multi30k/ and jfleg/)")
     mt = work / "multi30k"
-    if not (mt / "prepare.json").is_file():
+    if not (mt / PREPARE_MANIFEST).is_file():
         print("preparing Multi30k de-en ...", file=sys.stderr, flush=True)
         cmd = [sys.executable, "-m", "preprocess.prepare", "multi30k", "--src", "de", "--tgt",
                "en", "--raw-dir", data / "multi30k", "--out", mt, "--vocab-size", s["vocab"],
@@ -104,7 +106,7 @@ def prepare_inference_data(opts, s, work):
               "--source-lang", "de", "--target-lang", "en", "--out", table],
              work / "build-shortlist.log", what="building the lexical table")
     gec = work / "gec"
-    if not (gec / "gec_data.json").is_file():
+    if not (gec / GEC_MANIFEST).is_file():
         print("preparing the GEC corpus ...", file=sys.stderr, flush=True)
         _run([sys.executable, "-m", "preprocess.gec_data", "--out", gec, "--multi30k-dir",
               data / "multi30k", "--jfleg-dir", data / "jfleg", "--jfleg-source",

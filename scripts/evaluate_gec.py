@@ -87,6 +87,7 @@ from pathlib import Path
 from _common import InputError, read_text, run_main
 
 from preprocess.texttools import gleu, ptb
+from preprocess.layout import gleu_source_file
 from preprocess import m2score
 from preprocess.m2 import read_m2
 
@@ -225,7 +226,7 @@ def read_split(args):
         what, input_name = "--jfleg-dir", "spellchecked-source"
     else:
         folder, splits = Path(args.gec_data) / "raw", ("valid", "test")
-        names = {"src": f"{args.split}.gleu-source", "input": f"{args.split}.err",
+        names = {"src": gleu_source_file(args.split), "input": f"{args.split}.err",
                  "ref": f"{args.split}.ref{{}}"}
         # with --input the split's own <split>.err is not what the model read: name its file
         what = "--gec-data"

@@ -30,6 +30,8 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+from preprocess.layout import PREPARE_MANIFEST
+
 REPO = Path(__file__).resolve().parents[1]
 
 
@@ -145,7 +147,7 @@ def interactive(args, sentences, info):
             cmd += [f"--{name.replace('_', '-')}", str(generation[name])]
     subword = info.get("bpe")
     if subword == "sentencepiece":
-        model = json.loads((Path(args.data).parent / "prepare.json").read_text())
+        model = json.loads((Path(args.data).parent / PREPARE_MANIFEST).read_text())
         lang = model.get("src_lang")
         cmd += ["--bpe", "sentencepiece", "--sentencepiece-model",
                 str(Path(args.data).parent / model["subword_models"][lang])]
@@ -197,7 +199,7 @@ def main(argv=None):
     if not Path(args.data).is_dir():
         error(f"data folder not found: {args.data}")
     if args.input is None:
-        manifest = Path(args.data).parent / "prepare.json"
+        manifest = Path(args.data).parent / PREPARE_MANIFEST
         if not manifest.is_file():
             error("give --input (no prepare.json beside DATA)")
         src = json.loads(manifest.read_text())["src_lang"]

@@ -64,12 +64,12 @@ from omegaconf import II
 
 from fairseq_plugins.tasks import gec_references
 from fairseq_plugins.tasks.gec_copy_bias import prefer_source
+from preprocess.layout import GEC_MANIFEST
 from preprocess.texttools import gleu, ptb
 from preprocess.texttools.normalize import normalize
 
 logger = logging.getLogger(__name__)
 
-GEC_MANIFEST = "gec_data.json"
 GLEU_KEY = "_gleu_stats"
 
 

@@ -22,6 +22,7 @@ from typing import List, Optional, Sequence, Tuple
 
 import numpy as np
 
+from preprocess.layout import GLEU_SOURCE
 from preprocess.texttools import gleu
 from preprocess.texttools.errors import InputError
 from preprocess.texttools.files import read_text
@@ -84,7 +85,7 @@ def find_source(spec: Optional[str], ref_files: Sequence[str], split: str,
     if spec or not ref_files:
         return spec or None
     folder = os.path.dirname(ref_files[0])
-    candidates = [os.path.join(folder, f"{split}.{ext}") for ext in ("gleu-source", source_lang)]
+    candidates = [os.path.join(folder, f"{split}.{ext}") for ext in (GLEU_SOURCE, source_lang)]
     return next((c for c in candidates if os.path.isfile(c)), None)
 
 
