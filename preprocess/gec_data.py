@@ -72,119 +72,34 @@ on stderr, exit status 2.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import random
 import sys
 from pathlib import Path
-from typing import Dict, Iterable, List, Optional, Tuple
+from typing import Dict, List, Optional, Tuple
 
 from preprocess.layout import GEC_MANIFEST, GLEU_SOURCE, PREPARE_MANIFEST
 from preprocess.texttools.errors import InputError
-from preprocess.texttools.normalize import normalize
 from preprocess.texttools.ptb import tokenize as ptb_tokenize
 
 from . import corpora
 from .cli import run_main
-from .fce import FceCounts, fce_pairs, read_fce
-from .m2 import annotator_arg, m2_pairs, read_m2, write_m2
+from .fce import FceCounts, fce_pairs
+from .gec_sources import (_clean_lines, learner_valid, read_clean_sources,  # noqa: F401
+                          read_jfleg, read_user_pairs)
+from .m2 import annotator_arg, m2_pairs, write_m2
 from .noise import DEFAULT_RATES, Noiser, parse_rates
 from .patterns import PatternNoiser, learn as learn_patterns
 from . import progress
 from .progress import track
-from .recase import recase_rows
-from .lines import read_lines, read_parallel, read_tsv, write_lines
-from .text import SplitStats, clean_pairs, decode_line
+from .lines import write_lines
 
 SRC_LANG = "err"   # erroneous (learner-like) text
 TGT_LANG = "cor"   # corrected text
 MANIFEST = GEC_MANIFEST   # the old name
 NUM_JFLEG_REFS = len(corpora.JFLEG_REFS)
 GLEU_SOURCE_SUFFIX = GLEU_SOURCE   # raw/{valid,test}.gleu-source: found by --task gec
-
-
-# ----------------------------------------------------------------------------- reading
-
-def _clean_lines(raw_lines: Iterable[bytes], dedupe: bool = True,
-                 desc: str = "cleaning") -> Tuple[List[str], int]:
-    """Decoded, normalised, non-empty (optionally unique) lines and how many were dropped."""
-    out, seen, dropped = [], set(), 0
-    for raw in track(raw_lines, desc):
-        text = decode_line(raw) if raw is not None else None
-        text = normalize(text) if text is not None else ""
-        if not text or (dedupe and text in seen):
-            dropped += 1
-            continue
-        seen.add(text)
-        out.append(text)
-    return out, dropped
-
-
-def _require_file(path, what: str) -> Path:
-    p = Path(path)
-    if not p.is_file():
-        raise InputError(f"{what} {p} not found")
-    return p
-
-
-def multi30k_english(folder) -> Path:
-    folder = Path(folder)
-    if not folder.is_dir():
-        raise InputError(f"--multi30k-dir {folder} is not a folder")
-    for name in ("train.en.gz", "train.en"):
-        if (folder / name).is_file():
-            return folder / name
-    raise InputError(f"--multi30k-dir {folder} has no train.en(.gz)")
-
-
-def read_clean_sources(args) -> List[Tuple[str, List[str], int]]:
-    """``[(name, sentences, dropped), ...]`` for every clean-English source given."""
-    sources = []
-    for path in args.clean_text or []:
-        p = _require_file(path, "--clean-text file")
-        sources.append((str(p), *_clean_lines(read_lines(p), desc=f"cleaning {p.name}")))
-    if args.multi30k_dir:
-        p = multi30k_english(args.multi30k_dir)
-        sources.append((str(p), *_clean_lines(read_lines(p), desc=f"cleaning {p.name}")))
-    if args.anki_file:
-        p = _require_file(args.anki_file, "--anki-file")
-        rows = read_tsv(p, [corpora.ANKI_COLUMNS["en"]])
-        sources.append((str(p), *_clean_lines([r[1] for r in rows], desc=f"cleaning {p.name}")))
-    if args.max_sentences:
-        sources = [(n, s[:args.max_sentences], d) for n, s, d in sources]
-    return sources
-
-
-def read_user_pairs(src, tgt) -> Tuple[List[Tuple[str, str]], SplitStats]:
-    _require_file(src, "--pairs source file")
-    _require_file(tgt, "--pairs target file")
-    stats = SplitStats()
-    kept = clean_pairs(read_parallel(src, tgt), stats)
-    return [(s, t) for _, s, t in kept], stats
-
-
-def read_jfleg(folder, source: str = "original") -> Dict[str, List[Tuple[str, ...]]]:
-    """``{"dev"|"test": [(input, ref0, ref1, ref2, ref3, original), ...]}``, normalised, aligned.
-
-    ``input`` is what the model reads: the learner's ``src`` (``source="original"``),
-    JFLEG's ``spellchecked.src``, or (``"spellchecked-cased"``) that with the case of
-    ``src`` put back on lines that have no capital letter (all of test's, see
-    :mod:`preprocess.recase`).  ``original`` is always the learner's ``src``: GLEU
-    penalises n-grams kept from *that* sentence, whichever input the system was given
-    (that is how JFLEG scores its spellchecked baseline).
-    """
-    if not Path(folder).is_dir():
-        raise InputError(f"--jfleg-dir {folder} is not a folder")
-    splits, _ = corpora.load_jfleg(Path(folder), source)
-    out = {}
-    for split, tuples in splits.items():
-        # (lineno, input, ref0..3, original): one cleaning pass keeps all sides aligned
-        kept = clean_pairs(tuples, SplitStats())
-        if source == "spellchecked-cased":
-            kept = recase_rows(kept)
-        out[split] = [tuple(t[1:]) for t in kept]
-        if not out[split]:
-            raise InputError(f"JFLEG {split} in {folder} has no usable lines")
-    return out
 
 
 # ----------------------------------------------------------------------------- building
@@ -243,7 +158,81 @@ def jfleg_patterns(dev_rows: list, scale: float, seed: int) -> Tuple[PatternNois
     return PatternNoiser(table, scale=scale, seed=seed), info
 
 
-def build_pairs(args, rates) -> Tuple[List[Tuple[str, str]], dict, Dict[str, list]]:
+@dataclasses.dataclass
+class GecDataOptions:
+    """Every option of a GEC corpus (the command line's, under the same names and with the
+    same defaults: :func:`build_parser`); :meth:`check` refuses the bad ones."""
+
+    out: str
+    clean_text: Optional[List[str]] = None
+    multi30k_dir: Optional[str] = None
+    anki_file: Optional[str] = None
+    max_sentences: int = 0
+    noise_copies: int = 1
+    join_sentences: int = 1
+    seed: int = 1
+    rates: Optional[str] = None
+    noise_scale: float = 1.0
+    tokenize: str = "ptb"
+    pairs: Optional[List[Tuple[str, str]]] = None
+    m2: Optional[List[str]] = None
+    m2_annotator: object = 0
+    fce: Optional[List[str]] = None
+    fce_annotator: object = None
+    learner_copies: int = 1
+    valid_fce: Optional[str] = None
+    valid_m2: Optional[str] = None
+    jfleg_dir: Optional[str] = None
+    jfleg_source: str = "original"
+    jfleg_dev_holdout: int = 0
+    jfleg_dev_copies: int = 0
+    jfleg_dev_patterns: float = 0.0
+    jfleg_dev_noise_copies: int = 0
+    vocab_size: int = 8000
+    max_len: int = 250
+    valid_size: int = 1000
+    workers: int = 1
+    force: bool = False
+
+    @classmethod
+    def from_args(cls, args: argparse.Namespace) -> "GecDataOptions":
+        """The options of parsed command-line ``args`` (its other fields, such as the
+        progress bars', are not this tool's)."""
+        names = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{k: v for k, v in vars(args).items() if k in names})
+
+    def check(self) -> dict:
+        """One-line errors for bad values, before anything is read; the error rates."""
+        out = Path(self.out)
+        if out.exists() and not out.is_dir():
+            raise InputError(f"--out {out} exists and is not a folder")
+        if (out / PREPARE_MANIFEST).exists() and not self.force:
+            raise InputError(f"{out} already holds prepared data; use --force to overwrite")
+        try:
+            rates = parse_rates(self.rates, scale=self.noise_scale)
+        except (ValueError, OSError) as e:
+            raise InputError(f"--rates: {e}") from None
+        if min(self.noise_copies, self.jfleg_dev_copies, self.jfleg_dev_noise_copies) < 0:
+            raise InputError("--noise-copies, --jfleg-dev-copies and --jfleg-dev-noise-copies "
+                             "must not be negative")
+        if self.jfleg_dev_patterns < 0:
+            raise InputError("--jfleg-dev-patterns must not be negative, "
+                             f"got {self.jfleg_dev_patterns}")
+        if self.join_sentences < 1:
+            raise InputError(f"--join-sentences must be at least 1, not {self.join_sentences}")
+        if self.learner_copies < 1:
+            raise InputError(f"--learner-copies must be at least 1, not {self.learner_copies}")
+        return rates
+
+    @property
+    def jfleg_dev_in_train(self) -> bool:
+        """Whether JFLEG dev feeds training (copies, noised references or patterns)."""
+        return bool(self.jfleg_dev_copies or self.jfleg_dev_noise_copies
+                    or self.jfleg_dev_patterns)
+
+
+def build_pairs(args: GecDataOptions, rates) -> Tuple[List[Tuple[str, str]], dict,
+                                                      Dict[str, list]]:
     """Training pairs, per-source counts, and the JFLEG splits (if any)."""
     tok = ptb_tokenize if args.tokenize == "ptb" else (lambda s: s)
     counts: dict = {}
@@ -263,7 +252,8 @@ def build_pairs(args, rates) -> Tuple[List[Tuple[str, str]], dict, Dict[str, lis
                                                               args.seed)
 
     noiser = Noiser(rates, seed=args.seed)
-    for name, sentences, dropped in read_clean_sources(args):
+    for name, sentences, dropped in read_clean_sources(args.clean_text, args.multi30k_dir,
+                                                       args.anki_file, args.max_sentences):
         lines = join_sentences([tok(s) for s in sentences], args.join_sentences, args.seed)
         pairs, changed = _noised_pairs(noiser, lines, args.noise_copies, learnt,
                                        f"noising {Path(name).name}")
@@ -316,57 +306,17 @@ def build_pairs(args, rates) -> Tuple[List[Tuple[str, str]], dict, Dict[str, lis
     return train, counts, jfleg
 
 
-def learner_valid(args):
-    """The ``--valid-fce`` / ``--valid-m2`` sentences (M2 blocks), or None.
-
-    Sentences whose source or correction is empty after normalisation are left out (and
-    counted), as they could not be a valid pair; the gold M2 written holds the same ones.
-    """
-    if args.valid_fce and args.valid_m2:
-        raise InputError("give --valid-fce or --valid-m2, not both")
-    if not (args.valid_fce or args.valid_m2):
-        return None
-    if args.jfleg_dir:
-        raise InputError("--valid-fce/--valid-m2 and --jfleg-dir both name the valid set; "
-                         "score JFLEG with scripts/evaluate_gec.py --jfleg-dir instead")
-    sentences = read_fce(args.valid_fce) if args.valid_fce else read_m2(args.valid_m2)
-    kept, dropped = [], 0
-    for s in sentences:
-        ann = s.first_annotator if args.valid_fce else 0   # --valid-m2: annotator 0
-        src, tgt = normalize(" ".join(s.source)), normalize(" ".join(s.corrected(ann)))
-        if src and tgt:
-            kept.append((s, src, tgt))
-        else:
-            dropped += 1
-    if not kept:
-        raise InputError(f"{args.valid_fce or args.valid_m2}: no usable valid sentences")
-    return {"file": str(args.valid_fce or args.valid_m2), "rows": kept, "dropped": dropped}
-
-
 def build(args) -> dict:
+    """Build the corpus of :class:`GecDataOptions` ``args`` (parsed command-line options are
+    taken too): checked, the pairs built and written, then prepared; returns both
+    manifests."""
     from .frontends import prepare_parallel
 
+    if not isinstance(args, GecDataOptions):
+        args = GecDataOptions.from_args(args)
+    rates = args.check()
     out = Path(args.out)
-    if out.exists() and not out.is_dir():
-        raise InputError(f"--out {out} exists and is not a folder")
-    if (out / PREPARE_MANIFEST).exists() and not args.force:
-        raise InputError(f"{out} already holds prepared data; use --force to overwrite")
-    try:
-        rates = parse_rates(args.rates, scale=args.noise_scale)
-    except (ValueError, OSError) as e:
-        raise InputError(f"--rates: {e}") from None
-    if min(args.noise_copies, args.jfleg_dev_copies, args.jfleg_dev_noise_copies) < 0:
-        raise InputError("--noise-copies, --jfleg-dev-copies and --jfleg-dev-noise-copies "
-                           "must not be negative")
-    if args.jfleg_dev_patterns < 0:
-        raise InputError("--jfleg-dev-patterns must not be negative, "
-                           f"got {args.jfleg_dev_patterns}")
-    if args.join_sentences < 1:
-        raise InputError(f"--join-sentences must be at least 1, not {args.join_sentences}")
-
-    if args.learner_copies < 1:
-        raise InputError(f"--learner-copies must be at least 1, not {args.learner_copies}")
-    valid = learner_valid(args)
+    valid = learner_valid(args.valid_fce, args.valid_m2, args.jfleg_dir)
     train, counts, jfleg = build_pairs(args, rates)
     text = out / "text"
     write_lines(text / f"train.{SRC_LANG}", (s for s, _ in train))
@@ -384,8 +334,7 @@ def build(args) -> dict:
         write_lines(text / f"valid.{TGT_LANG}", (tgt for _, _, tgt in valid["rows"]))
         files["valid_src"] = text / f"valid.{SRC_LANG}"
         files["valid_tgt"] = text / f"valid.{TGT_LANG}"
-    if jfleg and (args.jfleg_dev_copies or args.jfleg_dev_noise_copies or args.jfleg_dev_patterns) \
-            and not args.jfleg_dev_holdout:
+    if jfleg and args.jfleg_dev_in_train and not args.jfleg_dev_holdout:
         print("warning: JFLEG dev is both in train (--jfleg-dev-copies, --jfleg-dev-noise-copies "
               "or --jfleg-dev-patterns) and the valid set: validation GLEU is optimistic",
               file=sys.stderr)
