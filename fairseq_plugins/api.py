@@ -209,7 +209,8 @@ class Translator:
         for i, sentence in enumerate(sentences):
             if not isinstance(sentence, str):
                 raise BadSentence(i, f"not a string ({type(sentence).__name__})")
-            problem = shell_input.text_problem(sentence, sentence, self.limits)
+            problem = shell_input.text_problem(sentence, sentence, self.limits) or \
+                _not_text(sentence)
             if problem is not None:
                 raise BadSentence(i, problem)
         ids, _ = self.task.get_interactive_tokens_and_lengths(list(sentences),
@@ -366,6 +367,18 @@ def _plain(cfg) -> dict:
     except Exception:   # an argparse Namespace (old checkpoints) or an unresolvable field
         out = dict(vars(cfg)) if hasattr(cfg, "__dict__") else {}
     return {k: v for k, v in out.items() if isinstance(v, (str, int, float, bool, type(None)))}
+
+
+def _not_text(sentence: str) -> Optional[str]:
+    """Why ``sentence`` is not text the tokenisers take: a lone surrogate (JSON's
+    ``"\\ud800"``; the bytes of invalid UTF-8, U+DC80..U+DCFF, are named before) or a
+    control character other than white space; None where it is fine."""
+    for pos, ch in enumerate(sentence):
+        if "\ud800" <= ch <= "\udfff":
+            return f"not text: a lone surrogate U+{ord(ch):04X} at character {pos}"
+        if ord(ch) < 32 and ch not in "\t\n\r" or ch == "\x7f":
+            return f"not text: control character U+{ord(ch):04X} at character {pos}"
+    return None
 
 
 def _name(value):

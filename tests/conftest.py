@@ -40,3 +40,12 @@ def tiny_checkpoint(m30k_spm, tmp_path_factory):
     save = tmp_path_factory.mktemp("tiny_checkpoint")
     run(train_cmd(m30k_spm / "bin", save, updates=20))
     return m30k_spm, save / "checkpoint_last.pt"
+
+
+@pytest.fixture(scope="session")
+def gec_model(tmp_path_factory):
+    """A tiny GEC model that corrects its template corpus (``support.train_gec_model``,
+    about 10 s, no shared data): (data bin folder, checkpoint)."""
+    from support import train_gec_model
+
+    return train_gec_model(tmp_path_factory.mktemp("gec_model"))
