@@ -336,3 +336,58 @@ def test_methods_and_paths_that_do_not_exist_are_one_line_4xx(served):
                                  method=method)
         assert got == status and "\n" not in answer["error"], (path, answer)
     assert proc.poll() is None
+
+
+CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory):
+    """Debian's headless chromium driven by selenium, nothing downloaded at run time."""
+    webdriver = pytest.importorskip("selenium.webdriver", reason="selenium not installed")
+    if not (os.path.exists(CHROMIUM) and os.path.exists(CHROMEDRIVER)):
+        pytest.skip("chromium or chromium-driver not installed (apt-get install chromium "
+                    "chromium-driver)")
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                 "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run", "--window-size=1000,760",
+                 f"--user-data-dir={tmp_path_factory.mktemp('chromium')}"):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
+    driver.implicitly_wait(0)
+    yield driver
+    driver.quit()
+
+
+def test_the_web_page_underlines_each_edit_and_accepts_them(served, api, browser):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    url, _ = served
+    wait = WebDriverWait(browser, 30)
+    browser.get(url + "/")
+    wait.until(lambda d: "gec model" in d.find_element(By.ID, "model").text)
+    box = browser.find_element(By.ID, "text")
+    box.send_keys(TEXT)
+    assert box.get_property("value") == TEXT
+    browser.find_element(By.ID, "check").click()
+    wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "#result .edit"))
+    [ours] = api.correct([TEXT], edits=True)
+    spans = browser.find_elements(By.CSS_SELECTOR, "#result .edit")
+    assert [s.text for s in spans] == [e.original.strip() for e in ours.edits]
+    fixes = browser.find_elements(By.CSS_SELECTOR, "#result .fix")
+    assert [f.text for f in fixes] == [e.replacement or "\u2205" for e in ours.edits]
+    if os.environ.get("SERVE_PAGE_SCREENSHOT"):   # docs/serve-page.png
+        browser.save_screenshot(os.environ["SERVE_PAGE_SCREENSHOT"])
+    # accept the first edit alone, then all the others
+    browser.find_elements(By.CSS_SELECTOR, "#edits .accept")[0].click()
+    assert box.get_property("value") == E.apply_edits(TEXT, ours.edits[:1])
+    assert len(browser.find_elements(By.CSS_SELECTOR, "#result .edit")) == len(ours.edits) - 1
+    browser.find_element(By.ID, "accept-all").click()
+    assert box.get_property("value") == ours.text
+    assert browser.find_elements(By.CSS_SELECTOR, "#result .edit") == []
+    assert "all edits accepted" in browser.find_element(By.ID, "status").text
