@@ -12,6 +12,10 @@ sentences, seconds, sentences/s, p50 and p99 latency of a request, errors. Every
 stops issuing requests after ``--time-limit`` seconds. The sentences are the first
 ``--sentences`` lines of ``--input`` (default: ``raw/test.<src>`` beside DATA).
 
+``--check`` (gec models) adds LanguageTool's ``/v2/check``: the same sentences in
+paragraphs of 3 to 5, one a request, one at a time and from the clients; sentences/s
+counts sentences.
+
 fairseq-interactive's seconds leave out its start-up (loading fairseq and the model):
 the time of a run on one sentence is taken off; its latency columns are empty.
 """
