@@ -119,18 +119,22 @@ def test_languagetool_check_and_languages(served, api):
     status, _, langs = get(url + "/v2/languages")
     assert status == 200 and langs == [{"name": "English (US)", "code": "en",
                                         "longCode": "en-US"}]
-    text = TEXT + " \U0001F600 ok"   # a character outside the BMP: UTF-16 offsets after it
+    text = "Wow \U0001F600! " + TEXT   # a character outside the BMP: UTF-16 offsets after it
     status, answer = post_form(url, {"text": text, "language": "en-US"})
     assert status == 200, answer
     [ours] = api.correct([text], edits=True)
     matches = answer["matches"]
     assert len(matches) == len(ours.edits) > 0
+    assert any(edit.offset > len("Wow \U0001F600") for edit in ours.edits)
     for m, edit in zip(matches, ours.edits):
         assert m["offset"] == len(text[:edit.offset].encode("utf-16-le")) // 2
+        assert m["length"] == len(edit.original.encode("utf-16-le")) // 2
         assert m["replacements"] == [{"value": edit.replacement}]
         assert m["rule"]["category"]["id"] and m["rule"]["issueType"] and m["message"]
         ctx = m["context"]
-        assert ctx["text"][ctx["offset"]:ctx["offset"] + ctx["length"]] == edit.original
+        units = ctx["text"].encode("utf-16-le")   # LanguageTool counts UTF-16 code units
+        assert units[2 * ctx["offset"]:2 * (ctx["offset"] + ctx["length"])].decode(
+            "utf-16-le") == edit.original
         assert edit.original.strip() in m["sentence"] or not m["sentence"]
     assert answer["language"]["code"] == "en-US" and answer["software"]["apiVersion"] == 1
     # LanguageTool's rule and category choices
