@@ -4,13 +4,19 @@
 
 ``POST /translate`` (``/correct`` for a ``gec`` model) takes ``{"src": ["...", ...]}`` and
 answers ``{"translations": [{"text": ..., "score": ...}, ...]}`` (``"corrections"`` for
-``gec``), one a sentence in order; ``GET /health`` and ``GET /model`` (the checkpoint,
-task, architecture and options served). docs/serving.md has the details.
+``gec``), one a sentence in order, with per-request ``beam``, ``n_best``, ``alignments``,
+``fast_decoding`` (within ``--max-beam``, ``--max-nbest``, ``--allow-fast-decoding``) and,
+for ``gec``, ``edits`` (each text's edits as spans of it). A ``gec`` model also answers
+LanguageTool's ``POST /v2/check`` and ``GET /v2/languages``
+(:mod:`fairseq_plugins.serving.languagetool`); ``GET /`` is a web page; ``GET /health``
+and ``GET /model`` (the checkpoint, task, architecture and options served).
+docs/serving.md has the details.
 
 How it works: a request's sentences are checked and encoded on the event loop (a bad
 one is answered at once, 4xx, with one line of JSON naming it) and put in a bounded
 queue (full: 503 with Retry-After). One batcher task takes the first request waiting,
-waits up to ``--batch-wait-ms`` for more, up to ``--max-batch-sentences`` in all, and
+waits up to ``--batch-wait-ms`` for more of the same options, up to
+``--max-batch-sentences`` in all, and
 hands them to one decoding thread (:meth:`fairseq_plugins.api.Translator.generate_ids`),
 so the event loop goes on taking requests while a batch decodes. On SIGTERM or Ctrl-C
 uvicorn stops accepting connections and the batcher answers the requests already in.
