@@ -436,10 +436,10 @@ def resolve_request_limits(args):
     args.max_nbest = args.max_nbest or args.max_beam
     own = args.fast_decoding or "none"
     modes = [m.strip() for m in (args.allow_fast_decoding or own).split(",") if m.strip()]
+    known = next(a.choices for a in get_parser()._actions if a.dest == "fast_decoding")
     for mode in modes:
-        if mode not in bodies.FAST_MODES:
-            raise SystemExit(f"--allow-fast-decoding {mode!r}: one of "
-                             f"{', '.join(bodies.FAST_MODES)}")
+        if mode not in known:
+            raise SystemExit(f"--allow-fast-decoding {mode!r}: one of {', '.join(known)}")
     args.allow_fast_decoding = list(dict.fromkeys([own] + modes))
     if args.max_beam < max(args.beam, args.nbest) or args.max_nbest < args.nbest:
         raise SystemExit("--max-beam and --max-nbest must be at least --beam and --nbest")

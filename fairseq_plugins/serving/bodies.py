@@ -9,10 +9,6 @@ import json
 import urllib.parse
 from typing import Dict, List, NamedTuple, Optional, Tuple
 
-#: the fast-decoding modes the command line knows
-FAST_MODES = ("none", "lean", "int8", "shortlist", "int8-shortlist")
-
-
 class RequestError(Exception):
     """A request the server refuses: the HTTP status and one line saying why."""
 
