@@ -126,6 +126,9 @@ def parse_json_body(raw: bytes, defaults: Options, limits: Limits,
     if flags["edits"] and n_best != 1:
         raise RequestError(422, '"edits" gives the best correction only: "n_best" 1',
                            field="edits")
+    if flags["edits"] and "alignments" in body and flags["alignments"]:
+        raise RequestError(422, '"edits" gives no alignments: leave out "alignments"',
+                           field="edits")
     return JsonRequest(src, Options(beam, n_best, flags["alignments"], fast), flags["edits"])
 
 

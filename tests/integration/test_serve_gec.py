@@ -158,16 +158,23 @@ def test_language_tool_python_in_remote_mode_gets_the_models_edits(served, api, 
                               reason="language_tool_python not installed")
     from language_tool_python.utils import correct
 
+    import language_tool_python.download_lt as lt_download
     import language_tool_python.server as lt_server
 
     def no_download(*args, **kwargs):
         raise AssertionError("the client tried to start or download LanguageTool")
 
-    for name in ("download_lt", "_start_local_server", "_start_server_on_free_port"):
-        if hasattr(lt_server, name):
-            monkeypatch.setattr(lt_server, name, no_download, raising=False)
-        if hasattr(lt_server.LanguageTool, name):
-            monkeypatch.setattr(lt_server.LanguageTool, name, no_download)
+    # every way the client has to fetch or start a LanguageTool of its own fails the test
+    patched = 0
+    for owner, names in ((lt_download, ("http_get", "download_zip", "download_lt")),
+                         (getattr(lt_download, "LocalLanguageTool", None), ("download",)),
+                         (lt_server.LanguageTool, ("_start_local_server",
+                                                   "_start_server_on_free_port"))):
+        for name in names:
+            if owner is not None and hasattr(owner, name):
+                monkeypatch.setattr(owner, name, no_download)
+                patched += 1
+    assert patched, "language_tool_python changed: no download function found to guard"
     url, _ = served
     tool = ltp.LanguageTool("en-US", remote_server=url)
     try:
@@ -261,6 +268,8 @@ JSON_BAD = [
      "edits"),
     (json.dumps({"src": ["a"], "edits": True, "n_best": 2}).encode(), 422,
      "best correction only", "edits"),
+    (json.dumps({"src": ["a"], "edits": True, "alignments": True}).encode(), 422,
+     "gives no alignments", "edits"),
     (json.dumps({"src": ["Fine. Not \ud800 fine."], "edits": True}).encode(), 422,
      "src[0]: sentence 2: not text: a lone surrogate", 0),
     (json.dumps({"src": [" ok. " * 4]}).encode(), 200, None, None),   # not bad: a control
