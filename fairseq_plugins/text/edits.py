@@ -29,6 +29,10 @@ TYPES = (CASE, PUNCTUATION, WORD_ORDER, MORPHOLOGY, SPELLING, MISSING, UNNECESSA
 _TOKEN = re.compile(r"\w+(?:['\u2019]\w+)*|[^\w\s]", re.UNICODE)
 # a sentence ends at . ! ? (and closing quotes or brackets after them) before white space
 _SENTENCE_END = re.compile(r"[.!?\u2026]+[\"'\u201d\u2019)\]]*(?=\s)")
+#: words whose full stop ends no sentence (compared without case), and initials (``J.``)
+ABBREVIATIONS = {"e.g.", "i.e.", "etc.", "vs.", "cf.", "mr.", "mrs.", "ms.", "dr.", "prof.",
+                 "st.", "no.", "approx.", "jr.", "sr.", "fig.", "p.", "pp."}
+_LAST_WORD = re.compile(r"(\S+)$")
 #: inflection endings: two words that differ only in these are one word's two forms
 _ENDINGS = {"", "s", "es", "ed", "d", "ing", "er", "est", "ies", "ied", "y", "ly", "n",
             "en", "'s"}
@@ -61,11 +65,13 @@ def tokens(text: str) -> List[Token]:
 def split_sentences(text: str) -> List[Tuple[int, int]]:
     """(start, end) of each sentence of ``text``, white space between them left out:
     a sentence ends at ``.``, ``!``, ``?`` or ``…`` (closing quotes after them kept)
-    followed by white space, and at every line break."""
+    followed by white space, unless the word before is an abbreviation
+    (:data:`ABBREVIATIONS`) or an initial (``J.``), and at every line break."""
     spans = []
     for line in re.finditer(r"[^\n]+", text):
         start = line.start()
-        cuts = [m.end() + line.start() for m in _SENTENCE_END.finditer(line.group())]
+        cuts = [m.end() + line.start() for m in _SENTENCE_END.finditer(line.group())
+                if not _abbreviation(line.group()[:m.end()])]
         for end in cuts + [line.end()]:
             piece = text[start:end]
             if piece.strip():
@@ -74,6 +80,13 @@ def split_sentences(text: str) -> List[Tuple[int, int]]:
                 spans.append((left, right))
             start = end
     return spans
+
+
+def _abbreviation(before: str) -> bool:
+    """Whether the text ``before`` a possible sentence end ends in an abbreviation."""
+    word = _LAST_WORD.search(before)
+    word = word.group(1).lstrip("(\"'\u201c") if word else ""
+    return word.lower() in ABBREVIATIONS or bool(re.fullmatch(r"[A-Z]\.", word))
 
 
 def _is_punct(words: Sequence[str]) -> bool:

@@ -52,8 +52,10 @@ def test_sentences_are_split_at_end_marks_and_line_breaks():
     spans = E.split_sentences(text)
     assert [text[s:e] for s, e in spans] == [
         "Hello there.", '"How are you?"', "she asked.", "I am  fine!", "Thanks"]
-    assert E.split_sentences("  \n ") == [] and E.split_sentences("e.g. this") == [
-        (0, 4), (5, 9)]
+    assert E.split_sentences("  \n ") == []
+    text = "See e.g. this, Dr. Smith and J. R. Tolkien. Then stop."
+    assert [text[s:e] for s, e in E.split_sentences(text)] == [
+        "See e.g. this, Dr. Smith and J. R. Tolkien.", "Then stop."]
 
 
 def test_a_paragraph_is_corrected_sentence_by_sentence_and_mapped_back():
