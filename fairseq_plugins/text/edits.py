@@ -175,9 +175,33 @@ def _opcodes(a: List[str], b: List[str]):
                 sorted(lower_a[i1:i2]) != sorted(lower_b[j1:j2]):
             out += [("replace", i, i + 1, j, j + 1) for i, j in
                     zip(range(i1, i2), range(j1, j2)) if a[i] != b[j]]
+        elif tag == "replace" and sorted(lower_a[i1:i2]) != sorted(lower_b[j1:j2]) and \
+                _pieces(a, b, i1, i2, j1, j2):
+            out += _pieces(a, b, i1, i2, j1, j2)
         else:
             out.append((tag, i1, i2, j1, j2))
     return out
+
+
+def _pieces(a, b, i1, i2, j1, j2) -> list:
+    """A replacement of unequal numbers of tokens as smaller ones, where it is a run of
+    words split (``alot`` -> ``a lot``), joined, or each close to its own correction
+    (``recieve alot`` -> ``receive a lot``: two edits); [] where it is not."""
+    out, i, j = [], i1, j1
+    low_a, low_b = [x.lower() for x in a], [x.lower() for x in b]
+    while i < i2 and j < j2:
+        if j + 1 < j2 and low_a[i] == low_b[j] + low_b[j + 1]:
+            step = (i, i + 1, j, j + 2)
+        elif i + 1 < i2 and low_a[i] + low_a[i + 1] == low_b[j]:
+            step = (i, i + 2, j, j + 1)
+        elif i2 - i == j2 - j or classify([a[i]], [b[j]]) != REPLACED:
+            step = (i, i + 1, j, j + 1)
+        else:
+            return []
+        if a[step[0]:step[1]] != b[step[2]:step[3]]:
+            out.append(("replace",) + step)
+        i, j = step[1], step[3]
+    return out if i == i2 and j == j2 and len(out) > 0 else []
 
 
 def diff_edits(original: str, corrected: str) -> List[Edit]:
