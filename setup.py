@@ -12,7 +12,7 @@ setup(
     description="Classic RNN encoder-decoder models and a GEC task as a fairseq plugin",
     packages=find_packages(include=["fairseq_plugins", "fairseq_plugins.*",
                                     "preprocess", "preprocess.*"]),
-    package_data={"fairseq_plugins": ["config/*.yaml", "config/**/*.yaml"]},
+    package_data={"fairseq_plugins": ["config/*.yaml", "config/**/*.yaml", "serving/*.html"]},
     python_requires=">=3.9",
     install_requires=[
         "packaging",

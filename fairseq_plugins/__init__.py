@@ -20,8 +20,20 @@ tokenisation, GLEU statistics, the error type, the UTF-8 text reader) are
 nor torch (``fairseq_plugins.text`` is its old name, kept as an alias).
 """
 import importlib
+import logging as _logging
 
-from fairseq_plugins import compat
+_handlers_before = list(_logging.root.handlers)
+_level_before = _logging.root.level
+import fairseq  # noqa: E402,F401
+
+#: the root logger's handlers and level before importing fairseq (some of its modules call
+#: ``logging.basicConfig(level=DEBUG)`` when imported); the Python API restores them
+#: (:mod:`fairseq_plugins.api`). Empty when fairseq was imported before the plugin.
+FAIRSEQ_ROOT_HANDLERS = [h for h in _logging.root.handlers if h not in _handlers_before]
+ROOT_LEVEL_BEFORE_FAIRSEQ = _level_before
+del _handlers_before, _level_before
+
+from fairseq_plugins import compat  # noqa: E402
 
 #: the plugin's additions to fairseq's CLIs, installed in this order after the fixes
 #: (each module's ``install()``, safe to call again)

@@ -28,7 +28,10 @@ each a way the hub interface differs from ``fairseq-interactive`` for this plugi
 """
 import copy
 import json
+import logging
+import os
 import threading
+import warnings
 from collections import OrderedDict
 from pathlib import Path
 from typing import List, NamedTuple, Optional, Sequence
@@ -39,6 +42,7 @@ from omegaconf import open_dict
 import fairseq_plugins  # noqa: F401  (the fixes, --fast-decoding, the models and tasks)
 from fairseq_plugins.shell import input as shell_input
 from preprocess.layout import PREPARE_MANIFEST
+from preprocess.texttools import edits as text_edits
 from preprocess.texttools.errors import InputError
 
 PLUGIN_DIR = Path(fairseq_plugins.__file__).resolve().parent
@@ -49,6 +53,32 @@ SUBWORD_OPTIONS = {"sentencepiece": ("sentencepiece", "sentencepiece_model"),
                    "bpe": ("subword_nmt", "bpe_codes")}
 #: generators kept, one for each set of generation options (the oldest goes first)
 GENERATORS_KEPT = 8
+
+
+#: loggers that write a line for every batch decoded: WARNING unless set otherwise
+CHATTY_LOGGERS = ("fairseq.tasks.fairseq_task",)
+
+
+def quiet_fairseq():
+    """The API prints nothing by default: undo the ``logging.basicConfig(level=DEBUG)``
+    that importing fairseq calls (the handlers it added to the root logger, so that the
+    caller's own ``logging.basicConfig`` takes effect), set fairseq's per-batch loggers to
+    WARNING where nobody has set them, and ignore PyTorch's warning that ``pin_memory``
+    has no accelerator on a CPU (fairseq's batch iterator asks for it)."""
+    root = logging.getLogger()
+    added = [h for h in fairseq_plugins.FAIRSEQ_ROOT_HANDLERS if h in root.handlers]
+    for handler in added:
+        root.removeHandler(handler)
+    if added:
+        root.setLevel(fairseq_plugins.ROOT_LEVEL_BEFORE_FAIRSEQ)
+    for name in CHATTY_LOGGERS:
+        if logging.getLogger(name).level == logging.NOTSET:
+            logging.getLogger(name).setLevel(logging.WARNING)
+    warnings.filterwarnings("ignore", message=".*'pin_memory' argument is set as true",
+                            category=UserWarning)
+
+
+quiet_fairseq()
 
 
 class BadSentence(InputError, ValueError):
@@ -134,9 +164,10 @@ def load(path, data=None, *, beam: int = 5, fast_decoding: Optional[str] = None,
     loaded = hub_utils.from_pretrained(str(checkpoint.parent), checkpoint_file=checkpoint.name,
                                        data_name_or_path=data, user_dir=str(PLUGIN_DIR),
                                        **overrides)
+    # the checkpoint as it is named in the folder given, never a path of this machine
     translator = Translator(loaded["args"], loaded["task"], loaded["models"],
                             beam=beam, fast_decoding=fast_decoding,
-                            checkpoint=str(checkpoint.resolve()))
+                            checkpoint=checkpoint.name)
     return translator.to(device).prepare()
 
 
@@ -185,7 +216,8 @@ class Translator:
         for i, sentence in enumerate(sentences):
             if not isinstance(sentence, str):
                 raise BadSentence(i, f"not a string ({type(sentence).__name__})")
-            problem = shell_input.text_problem(sentence, sentence, self.limits)
+            problem = shell_input.text_problem(sentence, sentence, self.limits) or \
+                _not_text(sentence)
             if problem is not None:
                 raise BadSentence(i, problem)
         ids, _ = self.task.get_interactive_tokens_and_lengths(list(sentences),
@@ -279,8 +311,41 @@ class Translator:
             return [[h.text for h in one] for one in hypos]
         return [one[0].text for one in hypos]
 
-    #: GEC models correct what translation models translate
-    correct = translate
+    def correct(self, sentences: Sequence[str], n_best: int = 1, edits: bool = False,
+                **options):
+        """GEC models correct what translation models translate: as :meth:`translate`;
+        with ``edits=True`` each item is a text (a paragraph: split into sentences,
+        line breaks kept) and the answer a :class:`~preprocess.texttools.edits.Corrected`
+        a text: the corrected text, and each edit as a character span of the ORIGINAL
+        text (``offset``, ``length``, ``replacement``, ``original``, ``type``)."""
+        if not edits:
+            return self.translate(sentences, n_best, **options)
+        if n_best != 1:
+            raise ValueError("edits=True gives the best correction only: n_best=1")
+        return self.correct_texts(sentences, **options)
+
+    def correct_texts(self, texts: Sequence[str], **options) -> List[text_edits.Corrected]:
+        """Each text corrected sentence by sentence (one decoding call for all), with its
+        edits as spans of the text; :class:`BadSentence` names the text (its index) and
+        its sentence."""
+        if isinstance(texts, str):
+            raise TypeError("give a list of texts, not one string")
+        spans, flat = [], []
+        for i, text in enumerate(texts):
+            if not isinstance(text, str):
+                raise BadSentence(i, f"not a string ({type(text).__name__})")
+            spans.append(text_edits.split_sentences(text))
+            flat += [(i, k, text[s:e]) for k, (s, e) in enumerate(spans[-1])]
+        try:
+            corrected = self.translate([x for _, _, x in flat], **options) if flat else []
+        except BadSentence as bad:
+            i, k, _ = flat[bad.index]
+            raise BadSentence(i, f"sentence {k + 1}: {bad.reason}") from None
+        out, done = [], iter(corrected)
+        for text, text_spans in zip(texts, spans):
+            fixes = [next(done) for _ in text_spans]
+            out.append(text_edits.correct_text(text, lambda _: fixes))
+        return out
 
     def describe(self) -> dict:
         """What is served: the checkpoint, the task, the architecture and its options."""
@@ -293,11 +358,11 @@ class Translator:
             "arch": arch,
             "source_lang": getattr(task_cfg, "source_lang", None),
             "target_lang": getattr(task_cfg, "target_lang", None),
-            "data": getattr(task_cfg, "data", None),
+            "data": _name(getattr(task_cfg, "data", None)),
             "bpe": getattr(self.cfg.bpe, "_name", None) if self.cfg.bpe else None,
             "generation": dict(self.defaults),
             "limits": {"chars": self.limits.chars, "tokens": self.limits.tokens},
-            "model": _plain(model_cfg),
+            "model": {k: _name(v) for k, v in _plain(model_cfg).items()},
             "parameters": sum(p.numel() for m in self.models for p in m.parameters()),
         }
 
@@ -310,6 +375,26 @@ def _plain(cfg) -> dict:
     except Exception:   # an argparse Namespace (old checkpoints) or an unresolvable field
         out = dict(vars(cfg)) if hasattr(cfg, "__dict__") else {}
     return {k: v for k, v in out.items() if isinstance(v, (str, int, float, bool, type(None)))}
+
+
+def _not_text(sentence: str) -> Optional[str]:
+    """Why ``sentence`` is not text the tokenisers take: a lone surrogate (JSON's
+    ``"\\ud800"``; the bytes of invalid UTF-8, U+DC80..U+DCFF, are named before) or a
+    control character other than white space; None where it is fine."""
+    for pos, ch in enumerate(sentence):
+        if "\ud800" <= ch <= "\udfff":
+            return f"not text: a lone surrogate U+{ord(ch):04X} at character {pos}"
+        if ord(ch) < 32 and ch not in "\t\n\r" or ch == "\x7f":
+            return f"not text: control character U+{ord(ch):04X} at character {pos}"
+    return None
+
+
+def _name(value):
+    """A path's last part (a folder's or a file's name): what is served never shows the
+    machine's paths. Other values as they are."""
+    if isinstance(value, str) and os.path.isabs(value.split(":")[0]):
+        return os.path.basename(value.split(":")[0].rstrip("/\\")) or value
+    return value
 
 
 def _to(batch, device):

@@ -4,13 +4,19 @@
 
 ``POST /translate`` (``/correct`` for a ``gec`` model) takes ``{"src": ["...", ...]}`` and
 answers ``{"translations": [{"text": ..., "score": ...}, ...]}`` (``"corrections"`` for
-``gec``), one a sentence in order; ``GET /health`` and ``GET /model`` (the checkpoint,
-task, architecture and options served). docs/serving.md has the details.
+``gec``), one a sentence in order, with per-request ``beam``, ``n_best``, ``alignments``,
+``fast_decoding`` (within ``--max-beam``, ``--max-nbest``, ``--allow-fast-decoding``) and,
+for ``gec``, ``edits`` (each text's edits as spans of it). A ``gec`` model also answers
+LanguageTool's ``POST /v2/check`` and ``GET /v2/languages``
+(:mod:`fairseq_plugins.serving.languagetool`); ``GET /`` is a web page; ``GET /health``
+and ``GET /model`` (the checkpoint, task, architecture and options served).
+docs/serving.md has the details.
 
 How it works: a request's sentences are checked and encoded on the event loop (a bad
 one is answered at once, 4xx, with one line of JSON naming it) and put in a bounded
 queue (full: 503 with Retry-After). One batcher task takes the first request waiting,
-waits up to ``--batch-wait-ms`` for more, up to ``--max-batch-sentences`` in all, and
+waits up to ``--batch-wait-ms`` for more of the same options, up to
+``--max-batch-sentences`` in all, and
 hands them to one decoding thread (:meth:`fairseq_plugins.api.Translator.generate_ids`),
 so the event loop goes on taking requests while a batch decodes. On SIGTERM or Ctrl-C
 uvicorn stops accepting connections and the batcher answers the requests already in.
@@ -29,9 +35,13 @@ import sys
 import time
 import warnings
 from concurrent.futures import ThreadPoolExecutor
+from collections import deque
 from typing import List, Optional
 
 from fairseq_plugins.decoding.options import MODES
+from fairseq_plugins.serving import PAGE
+from fairseq_plugins.serving import bodies, languagetool
+from fairseq_plugins.serving.bodies import RequestError
 
 logger = logging.getLogger("fairseq_plugins.serve")
 
@@ -40,30 +50,27 @@ GENERATION_OPTIONS = ("beam", "lenpen", "max_len_a", "max_len_b", "unkpen", "nbe
                       "coverage_penalty")
 
 
-class RequestError(Exception):
-    """A request the server refuses: the HTTP status and one line saying why."""
-
-    def __init__(self, status: int, message: str, item: Optional[int] = None,
-                 headers: Optional[dict] = None):
-        super().__init__(message)
-        self.status, self.message, self.item, self.headers = status, message, item, headers
-
-    def body(self) -> dict:
-        body = {"error": self.message}
-        if self.item is not None:
-            body["item"] = self.item
-        return body
-
-
 class Job:
-    __slots__ = ("ids", "future")
+    __slots__ = ("ids", "future", "options")
 
-    def __init__(self, ids, future):
-        self.ids, self.future = ids, future
+    def __init__(self, ids, future, options: bodies.Options):
+        self.ids, self.future, self.options = ids, future, options
+
+
+def generation(options: bodies.Options) -> dict:
+    """A request's options as :meth:`~fairseq_plugins.api.Translator.generate_ids` takes
+    them (the API turns them into a generator)."""
+    return {"beam": options.beam, "n_best": options.n_best,
+            "alignments": options.alignments, "fast_decoding": options.fast_decoding}
 
 
 class Batcher:
-    """The bounded queue of requests and the one task that decodes them in batches."""
+    """The bounded queue of requests and the one task that decodes them in batches.
+
+    A batch holds requests of equal :class:`~fairseq_plugins.serving.bodies.Options`
+    only: one of other options taken from the queue while a batch fills waits in
+    ``held`` (first in the next batch); the queue and ``held`` together hold at most
+    ``queue_size`` requests."""
 
     def __init__(self, translator, max_batch: int, wait_s: float, queue_size: int,
                  retry_after: int = 1):
@@ -71,6 +78,7 @@ class Batcher:
         self.max_batch, self.wait_s, self.retry_after = max_batch, wait_s, retry_after
         self.queue: "asyncio.Queue[Job]" = asyncio.Queue(maxsize=queue_size)
         self.executor = ThreadPoolExecutor(1, thread_name_prefix="decode")
+        self.held: "deque[Job]" = deque()
         self.task: Optional[asyncio.Task] = None
         self.batches = self.sentences = self.decoding = 0
 
@@ -86,10 +94,16 @@ class Batcher:
                 pass
         self.executor.shutdown(wait=True)
 
-    async def translate(self, ids) -> List[List[dict]]:
+    @property
+    def waiting(self) -> int:
+        return self.queue.qsize() + len(self.held)
+
+    async def translate(self, ids, options: bodies.Options) -> List[List[dict]]:
         future = asyncio.get_running_loop().create_future()
         try:
-            self.queue.put_nowait(Job(ids, future))
+            if self.waiting >= self.queue.maxsize:
+                raise asyncio.QueueFull
+            self.queue.put_nowait(Job(ids, future, options))
         except asyncio.QueueFull:
             raise RequestError(503, f"server busy: {self.queue.maxsize} requests waiting "
                                     "(--queue-size); retry later",
@@ -97,8 +111,13 @@ class Batcher:
         return await future
 
     async def _next_batch(self) -> List[Job]:
-        jobs = [await self.queue.get()]
-        count = len(jobs[0].ids)
+        jobs = [self.held.popleft() if self.held else await self.queue.get()]
+        key, count = jobs[0].options, len(jobs[0].ids)
+        for job in list(self.held):   # held requests of the same options first
+            if job.options == key and count + len(job.ids) <= self.max_batch:
+                self.held.remove(job)
+                jobs.append(job)
+                count += len(job.ids)
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.wait_s
         while count < self.max_batch:
@@ -109,6 +128,9 @@ class Batcher:
                 if left <= 0:
                     break
                 await asyncio.sleep(min(left, 0.001))
+                continue
+            if job.options != key:
+                self.held.append(job)
                 continue
             jobs.append(job)
             count += len(job.ids)
@@ -121,8 +143,9 @@ class Batcher:
             ids = [t for job in jobs for t in job.ids]
             self.decoding = len(ids)
             try:
-                hypos = await loop.run_in_executor(self.executor,
-                                                   self.translator.generate_ids, ids)
+                options = generation(jobs[0].options)
+                hypos = await loop.run_in_executor(
+                    self.executor, lambda: self.translator.generate_ids(ids, **options))
             except Exception as error:   # answer every request of the batch, go on serving
                 logger.exception("decoding failed")
                 for job in jobs:
@@ -141,76 +164,135 @@ class Batcher:
                 start += len(job.ids)
 
 
-def parse_body(raw: bytes, max_sentences: int) -> list:
-    """The ``src`` list of a request body; RequestError for what cannot be used."""
-    try:
-        body = json.loads(raw)
-    except (UnicodeDecodeError, ValueError) as error:
-        raise RequestError(400, f"invalid JSON: {error}") from None
-    if not isinstance(body, dict) or "src" not in body:
-        raise RequestError(400, 'the body must be a JSON object {"src": [sentences]}')
-    src = body["src"]
-    if not isinstance(src, list):
-        raise RequestError(400, f'"src" must be a list of strings, not {type(src).__name__}')
-    if not src:
-        raise RequestError(400, '"src" is empty')
-    if len(src) > max_sentences:
-        raise RequestError(413, f'"src" has {len(src)} sentences, at most {max_sentences} '
-                                "a request (--max-request-sentences)")
-    return src
-
-
 def build_app(translator, args):
     from starlette.applications import Starlette
     from starlette.requests import Request
-    from starlette.responses import JSONResponse
+    from starlette.responses import HTMLResponse, JSONResponse
     from starlette.routing import Route
 
     from fairseq_plugins.api import BadSentence
+    from preprocess.texttools import edits as text_edits
 
     task = getattr(translator.cfg.task, "_name", "translation")
-    route, key = ("/correct", "corrections") if task == "gec" else ("/translate", "translations")
+    gec = task == "gec"
+    route, key = ("/correct", "corrections") if gec else ("/translate", "translations")
+    defaults = bodies.Options(args.beam, args.nbest, bool(args.print_alignment),
+                              args.fast_decoding or "none")
+    limits = bodies.Limits(args.max_beam, args.max_nbest, tuple(args.allow_fast_decoding),
+                           args.max_request_sentences)
     state = {}
 
     def error_response(error: RequestError):
         return JSONResponse(error.body(), status_code=error.status, headers=error.headers)
 
-    def result(hypo_list) -> dict:
-        best = translator._hypothesis(hypo_list[0], args.print_alignment)
+    def result(hypo_list, options: bodies.Options) -> dict:
+        best = translator._hypothesis(hypo_list[0], options.alignments)
         out = {"text": best.text, "score": best.score}
-        if args.print_alignment:
+        if options.alignments:
             out["alignment"] = best.alignment
-        if args.nbest > 1:
+        if options.n_best > 1:
             out["n_best"] = [{"text": h.text, "score": h.score} for h in
                              (translator._hypothesis(x, False) for x in hypo_list)]
+        return out
+
+    async def read_body(request: Request) -> bytes:
+        length = request.headers.get("content-length") or "0"
+        if not length.isdigit() or int(length) > args.max_body_bytes:
+            raise RequestError(413 if length.isdigit() else 400,
+                               f"body over {args.max_body_bytes} bytes (--max-body-bytes)"
+                               if length.isdigit() else f"bad Content-Length {length!r}")
+        raw = await request.body()
+        if len(raw) > args.max_body_bytes:
+            raise RequestError(413, f"body over {args.max_body_bytes} bytes "
+                                    "(--max-body-bytes)")
+        return raw
+
+    def encode(sentences, name="src"):
+        try:
+            return translator.encode(sentences)
+        except BadSentence as bad:
+            raise RequestError(422, f"{name}[{bad.index}]: {bad.reason}", item=bad.index) \
+                from None
+
+    async def corrected_texts(texts: list, options: bodies.Options, field=None):
+        """Each text split into sentences, decoded, its edits mapped back; a bad sentence
+        is named by its text's place in ``src`` (or by ``field``) and its number."""
+        spans, flat = [], []
+        for i, text in enumerate(texts):
+            if not isinstance(text, str):
+                raise RequestError(422, f"src[{i}]: not a string ({type(text).__name__})",
+                                   item=i)
+            spans.append(text_edits.split_sentences(text))
+            flat += [(i, text[s:e]) for s, e in spans[-1]]
+        if len(flat) > args.max_request_sentences:
+            raise RequestError(413, f"the {field or 'text'} has {len(flat)} sentences, at most "
+                                    f"{args.max_request_sentences} a request "
+                                    "(--max-request-sentences)")
+        try:
+            ids = translator.encode([x for _, x in flat])
+        except BadSentence as bad:
+            i = flat[bad.index][0]
+            k = bad.index - next(n for n, (j, _) in enumerate(flat) if j == i)
+            if field is not None:
+                raise RequestError(422, f"{field}: sentence {k + 1}: {bad.reason}",
+                                   field=field) from None
+            raise RequestError(422, f"src[{i}]: sentence {k + 1}: {bad.reason}", item=i) \
+                from None
+        hypos = await state["batcher"].translate(ids, options) if ids else []
+        best = iter([translator._hypothesis(h[0], False) for h in hypos])
+        out = []
+        for text, text_spans in zip(texts, spans):
+            fixes = [next(best) for _ in text_spans]
+            done = text_edits.correct_text(text, lambda _: [h.text for h in fixes])
+            out.append((done, fixes))
         return out
 
     async def decode(request: Request):
         started = time.perf_counter()
         try:
-            if int(request.headers.get("content-length") or 0) > args.max_body_bytes:
-                raise RequestError(413, f"body over {args.max_body_bytes} bytes "
-                                        "(--max-body-bytes)")
-            raw = await request.body()
-            if len(raw) > args.max_body_bytes:
-                raise RequestError(413, f"body over {args.max_body_bytes} bytes "
-                                        "(--max-body-bytes)")
-            src = parse_body(raw, args.max_request_sentences)
-            try:
-                ids = translator.encode(src)
-            except BadSentence as bad:
-                raise RequestError(422, f"src[{bad.index}]: {bad.reason}", item=bad.index) \
-                    from None
-            hypos = await state["batcher"].translate(ids)
+            body = bodies.parse_json_body(await read_body(request), defaults, limits, gec)
+            if body.edits:
+                answers = []
+                for done, fixes in await corrected_texts(body.src, body.options):
+                    answers.append({
+                        "text": done.text,
+                        "edits": [e._asdict() for e in done.edits],
+                        "sentences": [{"offset": s, "length": e - s, "text": c,
+                                       "score": h.score}
+                                      for (s, e, c), h in zip(done.sentences, fixes)]})
+            else:
+                hypos = await state["batcher"].translate(encode(body.src), body.options)
+                answers = [result(h, body.options) for h in hypos]
         except RequestError as error:
             return error_response(error)
-        return JSONResponse({key: [result(h) for h in hypos],
-                             "seconds": round(time.perf_counter() - started, 4)})
+        return JSONResponse({key: answers, "seconds": round(time.perf_counter() - started, 4)})
+
+    async def check(request: Request):
+        try:
+            params = bodies.parse_form(await read_body(request), request.url.query,
+                                       request.headers.get("content-type", ""))
+            served = bodies.language(params, args.language)
+            text, where = bodies.check_text(params)
+            [(done, _)] = await corrected_texts([text], defaults, field="text")
+        except RequestError as error:
+            return error_response(error)
+        sent = params.get("text", params.get("data", ""))
+        if "data" in params:   # offsets in the markup the client sent
+            sent = "".join(p.get("text", p.get("markup", "")) for p in
+                           json.loads(params["data"])["annotation"])
+        return JSONResponse(languagetool.check_answer(sent, text, where, done, served,
+                                                      languagetool.filters(params)))
+
+    async def v2_languages(request: Request):
+        return JSONResponse(languagetool.languages(args.language))
+
+    async def page(request: Request):
+        return HTMLResponse(PAGE.read_text(encoding="utf-8"))
 
     async def health(request: Request):
         batcher = state["batcher"]
         return JSONResponse({"status": "ok", "decoding": batcher.decoding,
-                             "queued": batcher.queue.qsize(),
+                             "queued": batcher.waiting,
                              "queue_size": batcher.queue.maxsize,
                              "batches": batcher.batches, "sentences": batcher.sentences})
 
@@ -219,8 +301,14 @@ def build_app(translator, args):
         info["endpoint"] = route
         info["server"] = {name: getattr(args, name) for name in (
             "max_batch_sentences", "batch_wait_ms", "queue_size", "max_request_sentences",
-            "max_body_bytes", "max_chars", "nbest", "print_alignment")}
+            "max_body_bytes", "max_chars", "nbest", "print_alignment", "max_beam",
+            "max_nbest", "allow_fast_decoding", "language")}
         return JSONResponse(info)
+
+    async def not_allowed(request: Request, exc):
+        return JSONResponse({"error": f"{request.method} {request.url.path}: "
+                                      f"{getattr(exc, 'detail', 'not allowed')}"},
+                            status_code=getattr(exc, "status_code", 500))
 
     @contextlib.asynccontextmanager
     async def lifespan(app):
@@ -231,9 +319,15 @@ def build_app(translator, args):
         yield
         await batcher.stop()
 
-    return Starlette(routes=[Route(route, decode, methods=["POST"]),
-                             Route("/health", health), Route("/model", model)],
-                     lifespan=lifespan)
+    routes = [Route(route, decode, methods=["POST"]), Route("/health", health),
+              Route("/model", model), Route("/", page)]
+    if gec:
+        routes += [Route("/v2/check", check, methods=["GET", "POST"]),
+                   Route("/v2/languages", v2_languages)]
+    from starlette.exceptions import HTTPException
+
+    return Starlette(routes=routes, lifespan=lifespan,
+                     exception_handlers={HTTPException: not_allowed})
 
 
 def get_parser():
@@ -260,6 +354,17 @@ def get_parser():
                    help="lexical table of --fast-decoding *shortlist")
     g.add_argument("--print-alignment", action="store_true",
                    help="return each translation's alignment")
+    r = p.add_argument_group("what a request may ask for")
+    r.add_argument("--max-beam", type=int, default=None,
+                   help='the largest "beam" a request may ask for (default: --beam)')
+    r.add_argument("--max-nbest", type=int, default=None,
+                   help='the largest "n_best" a request may ask for (default: --max-beam)')
+    r.add_argument("--allow-fast-decoding", default=None, metavar="MODE,...",
+                   help='the "fast_decoding" modes a request may ask for (default: '
+                        "--fast-decoding's alone); each is built at start")
+    r.add_argument("--language", default="en-US",
+                   help="the language a gec model checks, as LanguageTool's /v2/check "
+                        "names it")
     g.add_argument("--bpe", default=None, help="default: what prepare.json records")
     g.add_argument("--sentencepiece-model", default=None)
     g.add_argument("--bpe-codes", default=None)
@@ -315,11 +420,31 @@ def load_translator(args):
     translator.defaults["beam"] = max(args.beam, args.nbest)
     if args.print_alignment:
         translator.defaults["print_alignment"] = "hard"
+    for mode in args.allow_fast_decoding:   # a mode that cannot run fails now
+        translator.generate_ids(translator.encode(["a"]), fast_decoding=mode)
     translator.prepare()   # the options as changed above: a mode that cannot run fails now
     if args.max_chars < translator.limits.chars:
         translator.limits = translator.limits._replace(
             chars=args.max_chars, chars_name=f"--max-chars {args.max_chars}")
     return translator
+
+
+def resolve_request_limits(args):
+    """The defaults of --max-beam, --max-nbest, --allow-fast-decoding; SystemExit for
+    values that contradict the server's own options."""
+    args.max_beam = args.max_beam or args.beam
+    args.max_nbest = args.max_nbest or args.max_beam
+    own = args.fast_decoding or "none"
+    modes = [m.strip() for m in (args.allow_fast_decoding or own).split(",") if m.strip()]
+    known = next(a.choices for a in get_parser()._actions if a.dest == "fast_decoding")
+    for mode in modes:
+        if mode not in known:
+            raise SystemExit(f"--allow-fast-decoding {mode!r}: one of {', '.join(known)}")
+    args.allow_fast_decoding = list(dict.fromkeys([own] + modes))
+    if args.max_beam < max(args.beam, args.nbest) or args.max_nbest < args.nbest:
+        raise SystemExit("--max-beam and --max-nbest must be at least --beam and --nbest")
+    if args.max_nbest > args.max_beam:
+        raise SystemExit("--max-nbest must be at most --max-beam")
 
 
 def main(argv=None):
@@ -329,6 +454,7 @@ def main(argv=None):
     for name in ("max_batch_sentences", "queue_size", "max_request_sentences", "max_chars"):
         if getattr(args, name) < 1:
             raise SystemExit(f"--{name.replace('_', '-')} must be at least 1")
+    resolve_request_limits(args)
     logging.basicConfig(level=args.log_level.upper(), stream=sys.stderr,
                         format="%(asctime)s | %(levelname)s | %(name)s | %(message)s")
     # fairseq logs a line for each batch it makes; the access log says enough

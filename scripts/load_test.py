@@ -12,6 +12,10 @@ sentences, seconds, sentences/s, p50 and p99 latency of a request, errors. Every
 stops issuing requests after ``--time-limit`` seconds. The sentences are the first
 ``--sentences`` lines of ``--input`` (default: ``raw/test.<src>`` beside DATA).
 
+``--check`` (gec models) adds LanguageTool's ``/v2/check``: the same sentences in
+paragraphs of 3 to 5, one a request, one at a time and from the clients; sentences/s
+counts sentences.
+
 fairseq-interactive's seconds leave out its start-up (loading fairseq and the model):
 the time of a run on one sentence is taken off; its latency columns are empty.
 """
@@ -27,6 +31,7 @@ import tempfile
 import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -62,6 +67,33 @@ def post(url, sentences, timeout):
     return status, time.perf_counter() - start
 
 
+def post_check(url, sentences, timeout):
+    """(status, seconds) of one LanguageTool ``/v2/check`` request: the sentences as one
+    paragraph, form-encoded as LanguageTool's clients send it."""
+    body = urllib.parse.urlencode({"text": " ".join(sentences), "language": "auto"}).encode()
+    req = urllib.request.Request(url, data=body, headers={
+        "Content-Type": "application/x-www-form-urlencoded"})
+    start = time.perf_counter()
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as response:
+            json.loads(response.read())["matches"]
+            status = response.status
+    except urllib.error.HTTPError as err:
+        status = err.code
+    except OSError:
+        status = 0
+    return status, time.perf_counter() - start
+
+
+def paragraphs(sentences):
+    """The sentences in paragraphs of 3, 4, 5, 3, ... sentences, in order."""
+    out, at, size = [], 0, 3
+    while at < len(sentences):
+        out.append(sentences[at:at + size])
+        at, size = at + size, 3 + (size - 2) % 3
+    return out
+
+
 def percentile(values, q):
     if not values:
         return None
@@ -77,9 +109,10 @@ def row(name, count, seconds, latencies, errors):
             "errors": errors}
 
 
-def run_clients(url, sentences, clients, time_limit, timeout):
-    """Each sentence its own request, from ``clients`` threads; a row's numbers."""
-    todo = iter(enumerate(sentences))
+def run_clients(url, requests, clients, time_limit, timeout, send=post):
+    """Each item of ``requests`` (a list of sentences) one request, from ``clients``
+    threads; a row's numbers (sentences of the requests answered 200)."""
+    todo = iter(enumerate(requests))
     lock = threading.Lock()
     latencies, statuses = [], []
     stop_at = time.perf_counter() + time_limit
@@ -90,9 +123,9 @@ def run_clients(url, sentences, clients, time_limit, timeout):
                 item = next(todo, None)
             if item is None:
                 return
-            status, seconds = post(url, [item[1]], timeout)
+            status, seconds = send(url, item[1], timeout)
             with lock:
-                statuses.append(status)
+                statuses.append((status, len(item[1])))
                 if status == 200:
                     latencies.append(seconds)
 
@@ -101,8 +134,8 @@ def run_clients(url, sentences, clients, time_limit, timeout):
         for future in [pool.submit(client) for _ in range(clients)]:
             future.result()
     elapsed = time.perf_counter() - start
-    ok = sum(1 for s in statuses if s == 200)
-    return ok, elapsed, latencies, len(statuses) - ok
+    ok = sum(n for s, n in statuses if s == 200)
+    return ok, elapsed, latencies, sum(1 for s, _ in statuses if s != 200)
 
 
 def start_server(args, port):
@@ -135,8 +168,11 @@ def start_server(args, port):
 
 def interactive(args, sentences, info):
     """Seconds fairseq-interactive takes for ``sentences``, less its start-up."""
+    # /model names the checkpoint inside the folder given, not the machine's path
+    checkpoint = Path(args.path) / info["checkpoint"] if Path(args.path).is_dir() \
+        else Path(args.path)
     cmd = [str(Path(sys.executable).parent / "fairseq-interactive"), args.data,
-           "--user-dir", str(REPO / "fairseq_plugins"), "--path", info["checkpoint"],
+           "--user-dir", str(REPO / "fairseq_plugins"), "--path", str(checkpoint),
            "--beam", str(args.beam), "--buffer-size", str(args.interactive_batch),
            "--batch-size", str(args.interactive_batch), *args.interactive_option]
     generation = info.get("generation", {})
@@ -190,6 +226,9 @@ def main(argv=None):
     p.add_argument("--interactive-option", action="append", default=[])
     p.add_argument("--interactive-batch", type=int, default=32)
     p.add_argument("--skip-interactive", action="store_true")
+    p.add_argument("--check", action="store_true",
+                   help="gec models: also LanguageTool's /v2/check, the same sentences in "
+                        "paragraphs of 3 to 5, one a request")
     p.add_argument("--json", help="write the rows here too")
     args = p.parse_args(argv)
     if not 1 <= args.clients <= 256:
@@ -213,10 +252,20 @@ def main(argv=None):
     try:
         for sentence in sentences[:3]:   # warm-up
             post(endpoint, [sentence], args.timeout)
-        rows.append(row("one at a time", *run_clients(endpoint, sentences, 1,
+        singles = [[sentence] for sentence in sentences]
+        rows.append(row("one at a time", *run_clients(endpoint, singles, 1,
                                                       args.time_limit, args.timeout)))
         rows.append(row(f"{args.clients} clients", *run_clients(
-            endpoint, sentences, args.clients, args.time_limit, args.timeout)))
+            endpoint, singles, args.clients, args.time_limit, args.timeout)))
+        if args.check:
+            if info.get("task") != "gec":
+                error("--check needs a gec model (/v2/check)")
+            check, texts = url + "/v2/check", paragraphs(sentences)
+            rows.append(row("/v2/check one at a time", *run_clients(
+                check, texts, 1, args.time_limit, args.timeout, send=post_check)))
+            rows.append(row(f"/v2/check {args.clients} clients", *run_clients(
+                check, texts, args.clients, args.time_limit, args.timeout,
+                send=post_check)))
     finally:
         proc.terminate()
         proc.wait(timeout=120)
@@ -226,10 +275,10 @@ def main(argv=None):
 
     print(f"{info['arch']} ({info['checkpoint']}), beam {args.beam}, "
           f"{info['generation'].get('fast_decoding', 'none')}, server threads {args.threads}")
-    print(f"{'mode':<22}{'sentences':>10}{'seconds':>10}{'sent/s':>10}{'p50 ms':>10}"
+    print(f"{'mode':<26}{'sentences':>10}{'seconds':>10}{'sent/s':>10}{'p50 ms':>10}"
           f"{'p99 ms':>10}{'errors':>8}")
     for r in rows:
-        print(f"{r['mode']:<22}{r['sentences']:>10}{r['seconds']:>10}"
+        print(f"{r['mode']:<26}{r['sentences']:>10}{r['seconds']:>10}"
               f"{str(r['sentences_per_s']):>10}{str(r['p50_ms'] or '-'):>10}"
               f"{str(r['p99_ms'] or '-'):>10}{r['errors']:>8}")
     if len(rows) >= 2 and rows[0]["sentences_per_s"]:

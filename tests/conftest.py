@@ -40,3 +40,39 @@ def tiny_checkpoint(m30k_spm, tmp_path_factory):
     save = tmp_path_factory.mktemp("tiny_checkpoint")
     run(train_cmd(m30k_spm / "bin", save, updates=20))
     return m30k_spm, save / "checkpoint_last.pt"
+
+
+@pytest.fixture(scope="session")
+def gec_model(tmp_path_factory):
+    """A tiny GEC model that corrects its template corpus (``support.train_gec_model``,
+    about 10 s, no shared data): (data bin folder, checkpoint)."""
+    from support import train_gec_model
+
+    return train_gec_model(tmp_path_factory.mktemp("gec_model"))
+
+
+CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
+
+
+@pytest.fixture(scope="session")
+def browser(tmp_path_factory):
+    """Debian's headless chromium driven by selenium (the server's web page), nothing
+    downloaded at run time; skipped in one line where either is not installed."""
+    import os
+
+    webdriver = pytest.importorskip("selenium.webdriver", reason="selenium not installed")
+    if not (os.path.exists(CHROMIUM) and os.path.exists(CHROMEDRIVER)):
+        pytest.skip("chromium or chromium-driver not installed (apt-get install chromium "
+                    "chromium-driver)")
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                 "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run", "--window-size=1000,760",
+                 f"--user-data-dir={tmp_path_factory.mktemp('chromium')}"):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
+    yield driver
+    driver.quit()

@@ -300,3 +300,55 @@ def batch(task, indices=range(8)):
     """A collated batch of the ``valid`` sentences at ``indices``."""
     ds = task.dataset("valid")
     return ds.collater([ds[i] for i in indices])
+
+
+# --------------------------------------------------------------------------- a toy GEC model
+
+def write_gec_corpus(folder, pairs=600, seed=0):
+    """A word-level GEC corpus of ``pairs`` template sentences (``train``: all but the last
+    40, ``valid``: those) with four kinds of error: subject-verb agreement (``She have``),
+    a singular after a number (``two cat``) with a lower-cased first word, a missing full
+    stop, and none; PTB-tokenised (``gec_data.json``), so that the server detokenises."""
+    rng = random.Random(seed)
+    subjects = ["She", "He", "Tom", "Anna"]
+    nouns = ["cat", "dog", "book", "car", "house", "apple", "friend", "bike"]
+    err, cor = [], []
+    for _ in range(pairs):
+        subject, noun = rng.choice(subjects), rng.choice(nouns)
+        rest = f"{rng.choice(['two', 'three', 'many'])} " \
+               f"{rng.choice(['big', 'small', 'red', 'new', 'old'])}"
+        good = f"{subject} has {rest} {noun}s ."
+        kind = rng.random()
+        if kind < 0.3:
+            bad = f"{subject} have {rest} {noun}s ."
+        elif kind < 0.6:
+            bad = f"{subject.lower()} has {rest} {noun} ."
+        elif kind < 0.8:
+            bad = good[:-2]
+        else:
+            bad = good
+        err.append(bad)
+        cor.append(good)
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    for split, part in (("train", slice(0, pairs - 40)), ("valid", slice(pairs - 40, None))):
+        write_lines(folder / f"{split}.err", err[part])
+        write_lines(folder / f"{split}.cor", cor[part])
+    return folder
+
+
+def train_gec_model(folder):
+    """(data bin folder, checkpoint) of a tiny ``rnn_luong`` with copy attention trained
+    400 updates (about 10 s) on :func:`write_gec_corpus`: it corrects the corpus's
+    errors (``she have two big cat`` -> ``She has two big cats.``)."""
+    raw = write_gec_corpus(Path(folder) / "raw")
+    data = Path(folder) / "bin"
+    run([cli("fairseq-preprocess"), "--source-lang", "err", "--target-lang", "cor",
+         "--trainpref", raw / "train", "--validpref", raw / "valid", "--destdir", data,
+         "--joined-dictionary", "--workers", "1"])
+    (data / "gec_data.json").write_text('{"tokenize": "ptb"}\n', encoding="utf-8")
+    save = Path(folder) / "checkpoints"
+    run(train_cmd(data, save, updates=400, max_tokens=400, extra=[
+        "--task", "gec", "--copy-attention", "1", "--dropout", "0", "--lr", "0.01",
+        "--clip-norm", "1", "--cpu", "--num-workers", "0", "--validate-interval", "1000"]))
+    return data, save / "checkpoint_last.pt"

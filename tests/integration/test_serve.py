@@ -193,7 +193,7 @@ def test_concurrent_requests_give_generates_outputs(url, generated):
 BAD = [
     # (body, status, fragment of the error, item)
     (b'{"src": ["Ein Hund", ', 400, "invalid JSON", None),
-    (b'{"src": ["Hund \xff"]}', 400, "invalid JSON: 'utf-8' codec", None),
+    (b'{"src": ["Hund \xff"]}', 400, "the body is not UTF-8: byte 0xff", None),
     (b'["Ein Hund"]', 400, '{"src": [sentences]}', None),
     (b'{"src": "Ein Hund"}', 400, '"src" must be a list of strings, not str', None),
     (b'{"src": []}', 400, '"src" is empty', None),
@@ -270,3 +270,22 @@ def test_a_fast_mode_the_model_cannot_run_fails_at_load_in_one_line(model):
     last = proc.stderr.strip().splitlines()[-1]
     assert last.startswith("python -m fairseq_plugins.serve: error: --fast-decoding shortlist")
     assert "Traceback" not in proc.stderr
+
+
+def test_the_web_page_translates_with_attention_on_request(url, generated, browser):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    sources, expected = generated
+    wait = WebDriverWait(browser, 30)
+    browser.get(url + "/")
+    wait.until(lambda d: "translation model" in d.find_element(By.ID, "model").text)
+    assert browser.find_element(By.ID, "check").text == "Translate"
+    browser.find_element(By.ID, "text").send_keys("\n".join(sources[:2]))
+    browser.find_element(By.ID, "attention").click()
+    browser.find_element(By.ID, "check").click()
+    wait.until(lambda d: "sentence(s)" in d.find_element(By.ID, "status").text)
+    result = browser.find_element(By.ID, "result").text.splitlines()
+    assert result[:2] == [t for t, _ in expected[:2]]
+    tables = browser.find_elements(By.CSS_SELECTOR, "#result table.align")
+    assert len(tables) == 2 and all("\u2192" in t.text for t in tables)
