@@ -37,7 +37,8 @@ Training pairs (all written to ``OUT/text/train.{err,cor}`` before preparation):
   sentences, noised K times like the clean text (essay-domain synthetic pairs).
 * with ``--jfleg-dev-patterns SCALE``: the word edits of those training dev sentences
   (input against each reference, :mod:`preprocess.patterns`) are also made in every
-  synthetic pair, after the rule-based errors, each at its observed rate times SCALE.
+  synthetic pair, after the rule-based errors, each at its observed rate times SCALE;
+  then ``--learner-patterns`` and ``--spellchecker-noise`` (:mod:`preprocess.noise.families`).
 
 A learner valid set (``--valid-fce FILE`` or ``--valid-m2 FILE``, e.g. FCE dev): its pairs
 are the valid split, the corrected side is written as ``OUT/raw/valid.ref0``, the learner's
@@ -86,7 +87,7 @@ from . import corpora
 from .cli import run_main
 from .fce import FceCounts, fce_pairs, read_fce
 from .m2 import annotator_arg, m2_pairs, read_m2, write_m2
-from .noise import DEFAULT_RATES, Noiser, parse_rates
+from .noise import DEFAULT_RATES, Chain, Noiser, families, parse_rates
 from .patterns import PatternNoiser, learn as learn_patterns
 from . import progress
 from .progress import track
@@ -261,6 +262,9 @@ def build_pairs(args, rates) -> Tuple[List[Tuple[str, str]], dict, Dict[str, lis
         learnt, counts["jfleg-dev-patterns"] = jfleg_patterns(dev, args.jfleg_dev_patterns,
                                                               args.seed)
 
+    after = families.after_rules(args.m2, args.fce, args.m2_annotator, args.learner_patterns,
+                                 args.spellchecker_noise, args.seed, counts)
+    learnt = Chain(([learnt] if learnt is not None else []) + after) if after else learnt
     noiser = Noiser(rates, seed=args.seed)
     for name, sentences, dropped in read_clean_sources(args):
         lines = join_sentences([tok(s) for s in sentences], args.join_sentences, args.seed)
@@ -270,6 +274,7 @@ def build_pairs(args, rates) -> Tuple[List[Tuple[str, str]], dict, Dict[str, lis
         counts[name] = {"kind": "clean", "sentences": len(sentences), "dropped": dropped,
                         "lines": len(lines), "pairs": len(pairs), "changed": changed}
 
+    families.save_caches(after)
     for src, tgt in args.pairs or []:
         pairs, stats = read_user_pairs(src, tgt)
         train.extend((tok(s), tok(t)) for s, t in pairs)
@@ -361,6 +366,7 @@ def build(args) -> dict:
     if args.jfleg_dev_patterns < 0:
         raise InputError("--jfleg-dev-patterns must not be negative, "
                            f"got {args.jfleg_dev_patterns}")
+    families.check(args.learner_patterns, args.spellchecker_noise)
     if args.join_sentences < 1:
         raise InputError(f"--join-sentences must be at least 1, not {args.join_sentences}")
 
@@ -478,6 +484,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="error rates, key=value,... or JSON (keys: "
                         + ", ".join(DEFAULT_RATES) + ")")
     g.add_argument("--noise-scale", type=float, default=1.0, help="multiply the default rates")
+    families.add_arguments(g)
     g.add_argument("--tokenize", choices=("ptb", "none"), default="ptb",
                    help="word tokenisation of clean text and --pairs (ptb = like JFLEG/CoNLL)")
     g = p.add_argument_group("real pairs")
@@ -536,6 +543,9 @@ def summary(result: dict, out) -> str:
         if c["kind"] == "jfleg-dev-patterns":
             lines.append(f"  {c['kind']}: {c['edits']} edits of {c['spans']} spans learnt from "
                          f"{c['sentences']} JFLEG dev sentences, applied at x{c['scale']:g}")
+            continue
+        if c["kind"] in families.KINDS:
+            lines.append(families.describe(c))
             continue
         if c["kind"] == "learner-valid":
             lines.append(f"  valid: {c['sentences']} sentences of {c['file']} "

@@ -62,4 +62,17 @@ CLI (one sentence per line, stdin→stdout by default)::
 from .rates import DEFAULT_RATES, ERROR_TYPES, check_rates, parse_rates
 from .rules import Noiser
 
-__all__ = ["DEFAULT_RATES", "ERROR_TYPES", "Noiser", "check_rates", "parse_rates"]
+
+class Chain:
+    """Noisers applied one after the other (each has ``noise(sentence)``)."""
+
+    def __init__(self, noisers):
+        self.noisers = list(noisers)
+
+    def noise(self, sentence: str) -> str:
+        for noiser in self.noisers:
+            sentence = noiser.noise(sentence)
+        return sentence
+
+
+__all__ = ["Chain", "DEFAULT_RATES", "ERROR_TYPES", "Noiser", "check_rates", "parse_rates"]

@@ -57,6 +57,8 @@ def _main(argv) -> int:
             out.write((magec.noise(noisy) if magec else noisy) + "\n")
     if out is not sys.stdout:
         out.close()
+    if magec:
+        magec.checker.save_cache()
     return 0
 
 
