@@ -35,6 +35,9 @@ on; the ids of the other lines keep matching their input line numbers. The plugi
 this for every task (:mod:`fairseq_plugins.shell.input`); ``gec`` adds the
 ``--max-input-chars`` option it reads.
 
+**Source-word dropout** (``--source-word-dropout P``, training only):
+:mod:`fairseq_plugins.tasks.gec_source_dropout`.
+
 **Decoding options.**  ``--copy-bias B`` outputs the source unchanged unless the best
 correction's mean token log-probability beats the source's by more than ``B``
 (:mod:`fairseq_plugins.tasks.gec_copy_bias`).  ``--lm-path LM --lm-weight W``
@@ -62,8 +65,10 @@ from fairseq.tasks import register_task
 from fairseq.tasks.translation import TranslationConfig, TranslationTask
 from omegaconf import II
 
+from fairseq_plugins.errors import ModelOptionError
 from fairseq_plugins.tasks import gec_references
 from fairseq_plugins.tasks.gec_copy_bias import prefer_source
+from fairseq_plugins.tasks.gec_source_dropout import drop_source_words
 from fairseq_plugins.text import gleu, ptb
 from fairseq_plugins.text.normalize import normalize
 
@@ -125,6 +130,10 @@ class GECConfig(TranslationConfig):
                                         "log-probability beats the source's (scored by the "
                                         "same model) by more than this many nats; default "
                                         "off. Tune it on held-out data (recipe_gec.sh)"})
+    source_word_dropout: float = field(
+        default=0.0, metadata={"help": "training only: replace each source token by <unk> "
+                                       "with this probability (e.g. 0.2); never in "
+                                       "validation or generation"})
     max_input_chars: int = field(
         default=1000, metadata={"help": "fairseq-interactive: longer input lines are reported "
                                         "and skipped"})
@@ -143,6 +152,9 @@ class GECTask(TranslationTask):
 
     def __init__(self, cfg: GECConfig, src_dict, tgt_dict):
         super().__init__(cfg, src_dict, tgt_dict)
+        if not 0.0 <= cfg.source_word_dropout < 1.0:
+            raise ModelOptionError(f"--source-word-dropout must be in [0, 1), "
+                             f"got {cfg.source_word_dropout}")
         self._gleu: Optional[gec_references.GleuReferences] = None   # of the valid split
         self.gleu_tokenizer = None
         self.gleu_generator = None
@@ -164,6 +176,11 @@ class GECTask(TranslationTask):
         if mode == "auto":
             mode = self._gec_manifest().get("tokenize", "none")
         return mode
+
+    def train_step(self, sample, model, criterion, optimizer, update_num, ignore_grad=False):
+        sample = drop_source_words(sample, self.cfg.source_word_dropout, self.src_dict.unk(),
+                                   self.src_dict.pad(), self.src_dict.eos())
+        return super().train_step(sample, model, criterion, optimizer, update_num, ignore_grad)
 
     # ---------------------------------------------------------------- validation refs
     def load_dataset(self, split, epoch=1, combine=False, **kwargs):
