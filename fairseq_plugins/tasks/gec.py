@@ -38,7 +38,14 @@ this for every task (:mod:`fairseq_plugins.shell.input`); ``gec`` adds the
 **Source-word dropout** (``--source-word-dropout P``, training only):
 :mod:`fairseq_plugins.tasks.gec_source_dropout`.
 
-**Decoding options.**  ``--copy-bias B`` outputs the source unchanged unless the best
+**Spelling before the model** (``--spelling``): out-of-dictionary words of each raw input
+line are corrected (:mod:`fairseq_plugins.text.spelling`, symspellpy's English
+dictionary, case kept) after the normalisation, in fairseq-interactive and the API; the
+training data and ``fairseq-generate``'s binarised input never are.
+
+**Decoding options.**  ``--iterative-rounds N`` corrects the output again until it no
+longer changes, at most N rounds (:mod:`fairseq_plugins.tasks.gec_iterative`).
+``--copy-bias B`` outputs the source unchanged unless the best
 correction's mean token log-probability beats the source's by more than ``B``
 (:mod:`fairseq_plugins.tasks.gec_copy_bias`).  ``--lm-path LM --lm-weight W``
 (fairseq's own generation options) add ``W`` times a language model's log-probability
@@ -68,6 +75,7 @@ from omegaconf import II
 from fairseq_plugins.errors import ModelOptionError
 from fairseq_plugins.tasks import gec_references
 from fairseq_plugins.tasks.gec_copy_bias import prefer_source
+from fairseq_plugins.tasks.gec_iterative import correct_until_fixed
 from fairseq_plugins.tasks.gec_source_dropout import drop_source_words
 from fairseq_plugins.text import gleu, ptb
 from fairseq_plugins.text.normalize import normalize
@@ -134,6 +142,14 @@ class GECConfig(TranslationConfig):
         default=0.0, metadata={"help": "training only: replace each source token by <unk> "
                                        "with this probability (e.g. 0.2); never in "
                                        "validation or generation"})
+    spelling: bool = field(
+        default=False, metadata={"help": "correct out-of-dictionary words (symspellpy's "
+                                         "English dictionary, case kept) in raw input before "
+                                         "the model: fairseq-interactive and the API, never "
+                                         "the training data"})
+    iterative_rounds: int = field(
+        default=1, metadata={"help": "correct the output again until it no longer changes, "
+                                     "at most this many rounds in all (1: one pass)"})
     max_input_chars: int = field(
         default=1000, metadata={"help": "fairseq-interactive: longer input lines are reported "
                                         "and skipped"})
@@ -155,6 +171,16 @@ class GECTask(TranslationTask):
         if not 0.0 <= cfg.source_word_dropout < 1.0:
             raise ModelOptionError(f"--source-word-dropout must be in [0, 1), "
                              f"got {cfg.source_word_dropout}")
+        if cfg.iterative_rounds < 1:
+            raise ModelOptionError(f"--iterative-rounds must be at least 1, "
+                                   f"got {cfg.iterative_rounds}")
+        if cfg.iterative_rounds > 1 and src_dict.symbols != tgt_dict.symbols:
+            raise ModelOptionError("--iterative-rounds needs a joined dictionary (the output "
+                                   "is read back as a source)")
+        self.speller = None
+        if cfg.spelling:
+            from fairseq_plugins.text.spelling import speller
+            self.speller = speller()
         self._gleu: Optional[gec_references.GleuReferences] = None   # of the valid split
         self.gleu_tokenizer = None
         self.gleu_generator = None
@@ -296,6 +322,15 @@ class GECTask(TranslationTask):
     # ---------------------------------------------------------------- decoding
 
     def inference_step(self, generator, models, sample, prefix_tokens=None, constraints=None):
+        hypos = self._one_round(generator, models, sample, prefix_tokens, constraints)
+        if self.cfg.iterative_rounds <= 1 or prefix_tokens is not None or constraints is not None:
+            return hypos
+        return correct_until_fixed(
+            lambda again: self._one_round(generator, models, again, None, None), sample, hypos,
+            self.cfg.iterative_rounds, self.src_dict.pad(), self.src_dict.eos(),
+            self.cfg.left_pad_source)
+
+    def _one_round(self, generator, models, sample, prefix_tokens, constraints):
         hypos = super().inference_step(generator, models, sample, prefix_tokens=prefix_tokens,
                                        constraints=constraints)
         if self.cfg.copy_bias is None or prefix_tokens is not None:
@@ -304,6 +339,9 @@ class GECTask(TranslationTask):
 
     # ---------------------------------------------------------------- interactive input
     def get_interactive_tokens_and_lengths(self, lines, encode_fn):
-        """Encode raw input lines after the training normalisation (NFKC, whitespace)."""
-        return super().get_interactive_tokens_and_lengths([normalize(x) for x in lines],
-                                                          encode_fn)
+        """Encode raw input lines after the training normalisation (NFKC, whitespace) and,
+        with ``--spelling``, the spelling step."""
+        lines = [normalize(x) for x in lines]
+        if self.speller is not None:
+            lines = [self.speller.correct(x) for x in lines]
+        return super().get_interactive_tokens_and_lengths(lines, encode_fn)
