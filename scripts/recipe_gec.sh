@@ -65,6 +65,7 @@ if [ ! -f "$RUN_DIR/data/gec_data.json" ]; then
   python -m preprocess.gec_data --out "$RUN_DIR/data" \
     --fce "$L/fce/fce-train.json" --m2 "$L"/wi/{A,B,C}.train.gold.bea19.m2 \
     --learner-copies "${LEARNER_COPIES:-2}" ${synthetic[@]+"${synthetic[@]}"} \
+    --learner-patterns "${LEARNER_PATTERNS:-0}" --spellchecker-noise "${SPELLCHECKER_NOISE:-0}" \
     --valid-fce "$L/fce/fce-dev.json" --vocab-size "${VOCAB_SIZE:-8000}" | tee "$RUN_DIR/data.log"
 fi
 
@@ -105,9 +106,14 @@ else
   echo "training with model.cpu_bf16=$CPU_BF16; log: $RUN_DIR/train.log"
   fairseq-hydra-train --config-dir fairseq_plugins/config --config-name gec_learner \
     task.data="$RUN_DIR/data/bin" checkpoint.save_dir="$CKPT" \
-    optimization.stop_time_hours="${TRAIN_HOURS:-1.5}" model.cpu_bf16="$CPU_BF16" "$@" 2>&1 |
+    optimization.stop_time_hours="${TRAIN_HOURS:-1.5}" model.cpu_bf16="$CPU_BF16" \
+    task.source_word_dropout="${SOURCE_WORD_DROPOUT:-0}" "$@" 2>&1 |
     tee "$RUN_DIR/train.log" | progress train || failed "$RUN_DIR/train.log"
   echo "training took $(( ($(date +%s) - start) / 60 )) minutes"
+fi
+if [ "${STOP_AFTER:-}" = train ]; then
+  echo "checkpoints in $CKPT (STOP_AFTER=train)"
+  exit 0
 fi
 
 # 3. choices on FCE dev ----------------------------------------------------------------
