@@ -25,5 +25,7 @@ setup(
         # python -m fairseq_plugins.serve: the ASGI app and its server
         "starlette>=0.37",
         "uvicorn>=0.29",
+        # the gec task's --spelling and preprocess.noise's inverted spellchecker
+        "symspellpy>=6.7,<7",
     ],
 )

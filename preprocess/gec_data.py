@@ -37,7 +37,8 @@ Training pairs (all written to ``OUT/text/train.{err,cor}`` before preparation):
   sentences, noised K times like the clean text (essay-domain synthetic pairs).
 * with ``--jfleg-dev-patterns SCALE``: the word edits of those training dev sentences
   (input against each reference, :mod:`preprocess.patterns`) are also made in every
-  synthetic pair, after the rule-based errors, each at its observed rate times SCALE.
+  synthetic pair, after the rule-based errors, each at its observed rate times SCALE;
+  then ``--learner-patterns`` and ``--spellchecker-noise`` (:mod:`preprocess.noise.families`).
 
 A learner valid set (``--valid-fce FILE`` or ``--valid-m2 FILE``, e.g. FCE dev): its pairs
 are the valid split, the corrected side is written as ``OUT/raw/valid.ref0``, the learner's
@@ -89,7 +90,7 @@ from .fce import FceCounts, fce_pairs
 from .gec_sources import (_clean_lines, learner_valid, read_clean_sources,  # noqa: F401
                           read_jfleg, read_user_pairs)
 from .m2 import annotator_arg, m2_pairs, write_m2
-from .noise import DEFAULT_RATES, Noiser, parse_rates
+from .noise import DEFAULT_RATES, Chain, Noiser, families, parse_rates
 from .patterns import PatternNoiser, learn as learn_patterns
 from . import progress
 from .progress import track
@@ -188,6 +189,8 @@ class GecDataOptions:
     jfleg_dev_copies: int = 0
     jfleg_dev_patterns: float = 0.0
     jfleg_dev_noise_copies: int = 0
+    learner_patterns: float = 0.0
+    spellchecker_noise: float = 0.0
     vocab_size: int = 8000
     max_len: int = 250
     valid_size: int = 1000
@@ -218,6 +221,7 @@ class GecDataOptions:
         if self.jfleg_dev_patterns < 0:
             raise InputError("--jfleg-dev-patterns must not be negative, "
                              f"got {self.jfleg_dev_patterns}")
+        families.check(self.learner_patterns, self.spellchecker_noise)
         if self.join_sentences < 1:
             raise InputError(f"--join-sentences must be at least 1, not {self.join_sentences}")
         if self.learner_copies < 1:
@@ -251,6 +255,9 @@ def build_pairs(args: GecDataOptions, rates) -> Tuple[List[Tuple[str, str]], dic
         learnt, counts["jfleg-dev-patterns"] = jfleg_patterns(dev, args.jfleg_dev_patterns,
                                                               args.seed)
 
+    after = families.after_rules(args.m2, args.fce, args.m2_annotator, args.learner_patterns,
+                                 args.spellchecker_noise, args.seed, counts)
+    learnt = Chain(([learnt] if learnt is not None else []) + after) if after else learnt
     noiser = Noiser(rates, seed=args.seed)
     for name, sentences, dropped in read_clean_sources(args.clean_text, args.multi30k_dir,
                                                        args.anki_file, args.max_sentences):
@@ -261,6 +268,7 @@ def build_pairs(args: GecDataOptions, rates) -> Tuple[List[Tuple[str, str]], dic
         counts[name] = {"kind": "clean", "sentences": len(sentences), "dropped": dropped,
                         "lines": len(lines), "pairs": len(pairs), "changed": changed}
 
+    families.save_caches(after)
     for src, tgt in args.pairs or []:
         pairs, stats = read_user_pairs(src, tgt)
         train.extend((tok(s), tok(t)) for s, t in pairs)
@@ -427,6 +435,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="error rates, key=value,... or JSON (keys: "
                         + ", ".join(DEFAULT_RATES) + ")")
     g.add_argument("--noise-scale", type=float, default=1.0, help="multiply the default rates")
+    families.add_arguments(g)
     g.add_argument("--tokenize", choices=("ptb", "none"), default="ptb",
                    help="word tokenisation of clean text and --pairs (ptb = like JFLEG/CoNLL)")
     g = p.add_argument_group("real pairs")
@@ -485,6 +494,9 @@ def summary(result: dict, out) -> str:
         if c["kind"] == "jfleg-dev-patterns":
             lines.append(f"  {c['kind']}: {c['edits']} edits of {c['spans']} spans learnt from "
                          f"{c['sentences']} JFLEG dev sentences, applied at x{c['scale']:g}")
+            continue
+        if c["kind"] in families.KINDS:
+            lines.append(families.describe(c))
             continue
         if c["kind"] == "learner-valid":
             lines.append(f"  valid: {c['sentences']} sentences of {c['file']} "

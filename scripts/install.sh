@@ -28,11 +28,12 @@ if ! "$PY" -c "import fairseq, fairseq_cli" 2>/dev/null; then
   "${PIP[@]}" "setuptools<81" cython wheel
   "${PIP[@]}" --no-build-isolation "fairseq-fixed==0.12.3.1" "$("$PY" -c 'import torch;print("torch=="+torch.__version__.split("+")[0])')"
 fi
-if ! "$PY" -c "import sentencepiece, subword_nmt, sacrebleu, tensorboardX, matplotlib, pytest, xdist, gleu, ruff, starlette, uvicorn" 2>/dev/null; then
+if ! "$PY" -c "import sentencepiece, subword_nmt, sacrebleu, tensorboardX, matplotlib, pytest, xdist, gleu, ruff, starlette, uvicorn, symspellpy" 2>/dev/null; then
   say "installing tokenisers, metrics, the server, test and lint tools"
   # pytest-xdist: the suite runs its test files on every core (scripts/run_tests.sh);
-  # starlette and uvicorn: python -m fairseq_plugins.serve
-  "${PIP[@]}" sentencepiece subword-nmt sacrebleu tensorboardX matplotlib pytest pytest-xdist gleu ruff "starlette>=0.37" "uvicorn>=0.29"
+  # starlette and uvicorn: python -m fairseq_plugins.serve; symspellpy: the GEC recipe's
+  # spelling step and spelling noise (its shipped English dictionary)
+  "${PIP[@]}" sentencepiece subword-nmt sacrebleu tensorboardX matplotlib pytest pytest-xdist gleu ruff "starlette>=0.37" "uvicorn>=0.29" "symspellpy>=6.7,<7"
 fi
 # checked from / so that the repository folder itself (on sys.path as the current
 # directory) does not count as installed

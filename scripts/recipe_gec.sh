@@ -3,11 +3,12 @@
 #   1. data: FCE v2.1 train (JSON) + W&I train (M2), LEARNER_COPIES times, and synthetic
 #      errors in clean English (Brown, MASC) and in the older synthetic sources (Multi30k,
 #      Anki), SYNTHETIC_PER_SOURCE sentences of each; valid = FCE dev (never tested on);
-#   2. rnn_gec trained for 3,000 updates (fairseq_plugins/config/gec_learner.yaml; how
-#      long it took, where: docs/gec.md), at most TRAIN_HOURS (default 1.5),
+#   2. rnn_gec trained for 9,000 updates (SIZE=full, about 2 hours on 2 threads) or 3,000
+#      (SIZE=small, about 40 minutes; fairseq_plugins/config/gec_learner.yaml; how long it
+#      took, where: docs/gec.md), at most TRAIN_HOURS (default 2.5 / 1.5),
 #      the checkpoint with the best greedy GLEU on FCE dev kept;
 #   3. on FCE dev, by M2 F0.5: checkpoint_best or the average of the last three interval
-#      checkpoints, then --copy-bias;
+#      checkpoints, then --copy-bias, the spelling step and the correction rounds;
 #   4. one table (RUN_DIR/results.md): JFLEG test GLEU on the learner's source and on the
 #      spellchecked source, CoNLL-2014 test M2 F0.5, W&I dev M2 F0.5, each beside the
 #      source copied unchanged.
@@ -19,8 +20,11 @@
 # Arguments are hydra overrides on top of gec_learner.yaml (its header gives the GPU size).
 # Environment: SEQ2SEQ_DATA_DIR (default ../shared/data; gec-learner/, clean-en/, jfleg/,
 #              multi30k/, anki-fra-eng/ in it), RUN_DIR (default runs/gec-learner),
-#              TRAIN_HOURS (a cap, default 1.5), LEARNER_COPIES (default 2),
-#              SYNTHETIC_PER_SOURCE (default 20000; 0 = no synthetic pairs),
+#              SIZE (full or small), TRAIN_HOURS (a cap), LEARNER_COPIES (default 2),
+#              SYNTHETIC_PER_SOURCE (full 60000, small 20000; 0 = no synthetic pairs),
+#              LEARNER_PATTERNS, SPELLCHECKER_NOISE (the two noise families, default 0),
+#              SOURCE_WORD_DROPOUT (default 0), SPELLINGS (default "off on"),
+#              ROUNDS (default "1"), MAX_INPUT_CHARS (default 2000),
 #              VOCAB_SIZE (joint sentencepiece, default 8000),
 #              COPY_BIASES (default "off 0.1"), CPU_BF16 (auto, 0 or 1, as in
 #              recipe_gec_synthetic.sh), STOP_AFTER=data (build the data and the test
@@ -40,6 +44,11 @@ case "$CPU_BF16" in
   auto|0|1) ;;
   *) echo "error: CPU_BF16 must be auto, 0 or 1, got ${CPU_BF16}" >&2; exit 2 ;;
 esac
+case "${SIZE:-full}" in
+  full) UPDATES=9000 SYNTHETIC="${SYNTHETIC_PER_SOURCE:-60000}" HOURS="${TRAIN_HOURS:-2.5}" ;;
+  small) UPDATES=3000 SYNTHETIC="${SYNTHETIC_PER_SOURCE:-20000}" HOURS="${TRAIN_HOURS:-1.5}" ;;
+  *) echo "error: SIZE must be full or small, got ${SIZE}" >&2; exit 2 ;;
+esac
 source scripts/_steps.sh
 DATA_DIR="${SEQ2SEQ_DATA_DIR:-$ROOT/../shared/data}"
 L="$DATA_DIR/gec-learner"
@@ -57,14 +66,15 @@ mkdir -p "$RUN_DIR" "$EVAL"
 # 1. data ------------------------------------------------------------------------------
 if [ ! -f "$RUN_DIR/data/gec_data.json" ]; then
   synthetic=()
-  if [ "${SYNTHETIC_PER_SOURCE:-20000}" != 0 ]; then
+  if [ "$SYNTHETIC" != 0 ]; then
     synthetic=(--clean-text "$DATA_DIR"/clean-en/{brown,masc_written,masc_spoken}.tok.txt
                --multi30k-dir "$DATA_DIR/multi30k" --anki-file "$DATA_DIR/anki-fra-eng/fra-eng.tsv.gz"
-               --max-sentences "${SYNTHETIC_PER_SOURCE:-20000}" --noise-copies 1)
+               --max-sentences "$SYNTHETIC" --noise-copies 1)
   fi
   python -m preprocess.gec_data --out "$RUN_DIR/data" \
     --fce "$L/fce/fce-train.json" --m2 "$L"/wi/{A,B,C}.train.gold.bea19.m2 \
     --learner-copies "${LEARNER_COPIES:-2}" ${synthetic[@]+"${synthetic[@]}"} \
+    --learner-patterns "${LEARNER_PATTERNS:-0}" --spellchecker-noise "${SPELLCHECKER_NOISE:-0}" \
     --valid-fce "$L/fce/fce-dev.json" --vocab-size "${VOCAB_SIZE:-8000}" | tee "$RUN_DIR/data.log"
 fi
 
@@ -105,21 +115,29 @@ else
   echo "training with model.cpu_bf16=$CPU_BF16; log: $RUN_DIR/train.log"
   fairseq-hydra-train --config-dir fairseq_plugins/config --config-name gec_learner \
     task.data="$RUN_DIR/data/bin" checkpoint.save_dir="$CKPT" \
-    optimization.stop_time_hours="${TRAIN_HOURS:-1.5}" model.cpu_bf16="$CPU_BF16" "$@" 2>&1 |
+    optimization.max_update="$UPDATES" lr_scheduler.total_num_update="$UPDATES" \
+    optimization.stop_time_hours="$HOURS" model.cpu_bf16="$CPU_BF16" \
+    task.source_word_dropout="${SOURCE_WORD_DROPOUT:-0}" "$@" 2>&1 |
     tee "$RUN_DIR/train.log" | progress train || failed "$RUN_DIR/train.log"
   echo "training took $(( ($(date +%s) - start) / 60 )) minutes"
+fi
+if [ "${STOP_AFTER:-}" = train ]; then
+  echo "checkpoints in $CKPT (STOP_AFTER=train)"
+  exit 0
 fi
 
 # 3. choices on FCE dev ----------------------------------------------------------------
 # correct OUT CHECKPOINT INPUT [ARGS...]: token in, token out (--tokenizer space: the test
-# sets are tokenised already, and M2 scores the tokens as they come), a progress line
+# sets are tokenised already, and M2 scores the tokens as they come), a progress line;
+# --max-input-chars above the longest test sentence (CoNLL-2014's has 1,458 characters):
+# every sentence is corrected, none skipped and scored as copied
 correct() {
   local out="$1" ckpt="$2" input="$3"; shift 3
   quiet "$RUN_DIR/interactive.log" fairseq-interactive "$RUN_DIR/data/bin" \
     --user-dir fairseq_plugins --task gec --source-lang err --target-lang cor \
     --path "$ckpt" --bpe sentencepiece --sentencepiece-model "$RUN_DIR/data/spm/joint.model" \
     --tokenizer space --beam 5 --max-len-a 1.1 --max-len-b 10 --buffer-size 64 \
-    --batch-size 64 --input "$input" "$@" |
+    --batch-size 64 --max-input-chars "${MAX_INPUT_CHARS:-2000}" --input "$input" "$@" |
     progress decode --total "$(wc -l < "$input")" --out "$out" --label "correcting ${out##*/}"
 }
 f05() {  # GOLD HYP: the F0.5 of evaluate_gec.py's M2 line
@@ -150,8 +168,29 @@ for bias in ${COPY_BIASES:-off 0.1}; do
   printf 'copy-bias\t%s\t%s\n' "$bias" "$f" | tee -a "$RUN_DIR/choices.tsv"
   if better "$f" "$best_f"; then best_bias=$bias best_f=$f; fi
 done
-echo "chosen on FCE dev (M2 F0.5 $best_f): checkpoint_$best_ckpt.pt, --copy-bias $best_bias"
 args=(); [ "$best_bias" = off ] || args=(--copy-bias "$best_bias")
+# the spelling step (symspellpy; python -m pip install symspellpy) and repeated correction
+best_spelling=off
+for spelling in ${SPELLINGS:-off on}; do
+  [ "$spelling" = off ] && continue
+  correct "$EVAL/fce-dev.spelling.out" "$MODEL" "$DEV_ERR" ${args[@]+"${args[@]}"} --spelling
+  f=$(f05 "$DEV_M2" "$EVAL/fce-dev.spelling.out")
+  printf 'spelling\t%s\t%s\n' "$spelling" "$f" | tee -a "$RUN_DIR/choices.tsv"
+  if better "$f" "$best_f"; then best_spelling=on best_f=$f; fi
+done
+[ "$best_spelling" = off ] || args+=(--spelling)
+best_rounds=1
+for rounds in ${ROUNDS:-1}; do
+  [ "$rounds" = 1 ] && continue
+  correct "$EVAL/fce-dev.rounds-$rounds.out" "$MODEL" "$DEV_ERR" ${args[@]+"${args[@]}"} \
+    --iterative-rounds "$rounds"
+  f=$(f05 "$DEV_M2" "$EVAL/fce-dev.rounds-$rounds.out")
+  printf 'rounds\t%s\t%s\n' "$rounds" "$f" | tee -a "$RUN_DIR/choices.tsv"
+  if better "$f" "$best_f"; then best_rounds=$rounds best_f=$f; fi
+done
+[ "$best_rounds" = 1 ] || args+=(--iterative-rounds "$best_rounds")
+chosen="checkpoint_$best_ckpt.pt, --copy-bias $best_bias, spelling $best_spelling, rounds $best_rounds"
+echo "chosen on FCE dev (M2 F0.5 $best_f): $chosen"
 
 # 4. the test sets ---------------------------------------------------------------------
 for set in jfleg-test jfleg-test-spellchecked conll14 wi-dev; do
@@ -177,5 +216,5 @@ done
   echo "| CoNLL-2014 test | M2 F0.5 | $(m2_of < "$EVAL/conll14.score") | $(m2_of < "$EVAL/conll14.copy.score") |"
   echo "| W&I dev (A+B+C) | M2 F0.5 | $(m2_of < "$EVAL/wi-dev.score") | $(m2_of < "$EVAL/wi-dev.copy.score") |"
   echo
-  echo "checkpoint_$best_ckpt.pt, --copy-bias $best_bias (chosen on FCE dev, M2 F0.5 $best_f)"
+  echo "$chosen (chosen on FCE dev, M2 F0.5 $best_f); every test sentence corrected (--max-input-chars ${MAX_INPUT_CHARS:-2000})"
 } | tee "$RUN_DIR/results.md"

@@ -77,7 +77,8 @@ class EditWeightedCrossEntropyCriterion(LabelSmoothedCrossEntropyCriterion):
         lprobs, target = self.get_lprobs_and_target(model, net_output, sample)  # B*T x V, B*T
         loss, nll_loss = label_smoothed_nll_loss(lprobs, target, self.eps,
                                                  ignore_index=self.padding_idx, reduce=False)
-        edits = edit_mask(sample["net_input"]["src_tokens"], sample["target"],
+        source = sample.get("source_tokens", sample["net_input"]["src_tokens"])  # undropped
+        edits = edit_mask(source, sample["target"],
                           self.padding_idx, self.eos_idx).view(-1, 1)         # B*T x 1
         weight = torch.where(edits, self.edit_weight, 1.0).to(loss.dtype)
         loss = loss * weight

@@ -35,7 +35,17 @@ on; the ids of the other lines keep matching their input line numbers. The plugi
 this for every task (:mod:`fairseq_plugins.shell.input`); ``gec`` adds the
 ``--max-input-chars`` option it reads.
 
-**Decoding options.**  ``--copy-bias B`` outputs the source unchanged unless the best
+**Source-word dropout** (``--source-word-dropout P``, training only):
+:mod:`fairseq_plugins.tasks.gec_source_dropout`.
+
+**Spelling before the model** (``--spelling``): out-of-dictionary words of each raw input
+line are corrected (:mod:`preprocess.texttools.spelling`, symspellpy's English
+dictionary, case kept) after the normalisation, in fairseq-interactive and the API; the
+training data and ``fairseq-generate``'s binarised input never are.
+
+**Decoding options.**  ``--iterative-rounds N`` corrects the output again until it no
+longer changes, at most N rounds (:mod:`fairseq_plugins.tasks.gec_iterative`).
+``--copy-bias B`` outputs the source unchanged unless the best
 correction's mean token log-probability beats the source's by more than ``B``
 (:mod:`fairseq_plugins.tasks.gec_copy_bias`).  ``--lm-path LM --lm-weight W``
 (fairseq's own generation options) add ``W`` times a language model's log-probability
@@ -62,8 +72,11 @@ from fairseq.tasks import register_task
 from fairseq.tasks.translation import TranslationConfig, TranslationTask
 from omegaconf import II
 
+from fairseq_plugins.errors import ModelOptionError
 from fairseq_plugins.tasks import gec_references
 from fairseq_plugins.tasks.gec_copy_bias import prefer_source
+from fairseq_plugins.tasks.gec_iterative import correct_until_fixed
+from fairseq_plugins.tasks.gec_source_dropout import drop_source_words
 from preprocess.layout import GEC_MANIFEST
 from preprocess.texttools import gleu, ptb
 from preprocess.texttools.normalize import normalize
@@ -125,6 +138,18 @@ class GECConfig(TranslationConfig):
                                         "log-probability beats the source's (scored by the "
                                         "same model) by more than this many nats; default "
                                         "off. Tune it on held-out data (recipe_gec.sh)"})
+    source_word_dropout: float = field(
+        default=0.0, metadata={"help": "training only: replace each source token by <unk> "
+                                       "with this probability (e.g. 0.2); never in "
+                                       "validation or generation"})
+    spelling: bool = field(
+        default=False, metadata={"help": "correct out-of-dictionary words (symspellpy's "
+                                         "English dictionary, case kept) in raw input before "
+                                         "the model: fairseq-interactive and the API, never "
+                                         "the training data"})
+    iterative_rounds: int = field(
+        default=1, metadata={"help": "correct the output again until it no longer changes, "
+                                     "at most this many rounds in all (1: one pass)"})
     max_input_chars: int = field(
         default=1000, metadata={"help": "fairseq-interactive: longer input lines are reported "
                                         "and skipped"})
@@ -143,6 +168,19 @@ class GECTask(TranslationTask):
 
     def __init__(self, cfg: GECConfig, src_dict, tgt_dict):
         super().__init__(cfg, src_dict, tgt_dict)
+        if not 0.0 <= cfg.source_word_dropout < 1.0:
+            raise ModelOptionError(f"--source-word-dropout must be in [0, 1), "
+                             f"got {cfg.source_word_dropout}")
+        if cfg.iterative_rounds < 1:
+            raise ModelOptionError(f"--iterative-rounds must be at least 1, "
+                                   f"got {cfg.iterative_rounds}")
+        if cfg.iterative_rounds > 1 and src_dict.symbols != tgt_dict.symbols:
+            raise ModelOptionError("--iterative-rounds needs a joined dictionary (the output "
+                                   "is read back as a source)")
+        self.speller = None
+        if cfg.spelling:
+            from preprocess.texttools.spelling import speller
+            self.speller = speller()
         self._gleu: Optional[gec_references.GleuReferences] = None   # of the valid split
         self.gleu_tokenizer = None
         self.gleu_generator = None
@@ -164,6 +202,11 @@ class GECTask(TranslationTask):
         if mode == "auto":
             mode = self._gec_manifest().get("tokenize", "none")
         return mode
+
+    def train_step(self, sample, model, criterion, optimizer, update_num, ignore_grad=False):
+        sample = drop_source_words(sample, self.cfg.source_word_dropout, self.src_dict.unk(),
+                                   self.src_dict.pad(), self.src_dict.eos())
+        return super().train_step(sample, model, criterion, optimizer, update_num, ignore_grad)
 
     # ---------------------------------------------------------------- validation refs
     def load_dataset(self, split, epoch=1, combine=False, **kwargs):
@@ -279,6 +322,15 @@ class GECTask(TranslationTask):
     # ---------------------------------------------------------------- decoding
 
     def inference_step(self, generator, models, sample, prefix_tokens=None, constraints=None):
+        hypos = self._one_round(generator, models, sample, prefix_tokens, constraints)
+        if self.cfg.iterative_rounds <= 1 or prefix_tokens is not None or constraints is not None:
+            return hypos
+        return correct_until_fixed(
+            lambda again: self._one_round(generator, models, again, None, None), sample, hypos,
+            self.cfg.iterative_rounds, self.src_dict.pad(), self.src_dict.eos(),
+            self.cfg.left_pad_source)
+
+    def _one_round(self, generator, models, sample, prefix_tokens, constraints):
         hypos = super().inference_step(generator, models, sample, prefix_tokens=prefix_tokens,
                                        constraints=constraints)
         if self.cfg.copy_bias is None or prefix_tokens is not None:
@@ -287,6 +339,9 @@ class GECTask(TranslationTask):
 
     # ---------------------------------------------------------------- interactive input
     def get_interactive_tokens_and_lengths(self, lines, encode_fn):
-        """Encode raw input lines after the training normalisation (NFKC, whitespace)."""
-        return super().get_interactive_tokens_and_lengths([normalize(x) for x in lines],
-                                                          encode_fn)
+        """Encode raw input lines after the training normalisation (NFKC, whitespace) and,
+        with ``--spelling``, the spelling step."""
+        lines = [normalize(x) for x in lines]
+        if self.speller is not None:
+            lines = [self.speller.correct(x) for x in lines]
+        return super().get_interactive_tokens_and_lengths(lines, encode_fn)
