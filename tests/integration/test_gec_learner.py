@@ -64,7 +64,7 @@ def recipe(data, run_dir, check=True, **env):
 
 def test_recipe_data_step_on_a_slice(sliced, tmp_path):
     run_dir = tmp_path / "run"
-    proc = recipe(sliced, run_dir)
+    proc = recipe(sliced, run_dir, LEARNER_PATTERNS="1", SPELLCHECKER_NOISE="0.5")
     data = run_dir / "data"
     gec = json.loads((data / "gec_data.json").read_text())
     kinds = {}
@@ -78,6 +78,11 @@ def test_recipe_data_step_on_a_slice(sliced, tmp_path):
     synthetic = sum(c["pairs"] for c in kinds["clean"])
     assert gec["train_pairs"] == 2 * len(fce_sents) + 360 + synthetic
     assert "uncorrected detection spans" in proc.stdout
+    # the two noise families: the training files' own edits, then the spellchecker
+    patterns = kinds["learner-patterns"][0]
+    assert patterns["sentences"] == len(fce_sents) + 180 and patterns["edits"] > 100
+    assert kinds["spellchecker-noise"][0]["share"] == 0.5
+    assert "learner-patterns: " in proc.stdout and "spellchecker-noise: 0.5" in proc.stdout
     # valid = FCE dev with its gold edits; the gold corrections are the valid targets
     gold = read_m2(str(data / "raw" / "valid.m2"))
     valid_src = read_text(data / "raw" / "valid.err")
@@ -116,5 +121,8 @@ def test_gec_data_learner_options_bad_input(sliced, tmp_path):
     assert_one_line_error(gec_data("--fce", fce, "--learner-copies", "0"), "at least 1")
     assert_one_line_error(gec_data("--fce", fce, "--valid-fce", fce, "--jfleg-dir",
                                    sliced / "jfleg"), "both name the valid set")
+    assert_one_line_error(gec_data("--fce", fce, "--spellchecker-noise", "2"), "in [0, 1]")
+    assert_one_line_error(gec_data("--clean-text", fce, "--learner-patterns", "1"),
+                          "--learner-patterns needs --m2 or --fce")
     bad = write(tmp_path / "bad.json", '{"text": "abc", "edits": [[0, [[1, 99, "x", "R"]]]]}\n')
     assert_one_line_error(gec_data("--fce", bad), "bad.json:1", "outside the 3-character")
