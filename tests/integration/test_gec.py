@@ -329,7 +329,8 @@ def test_gec_data_spellchecked_input_and_held_out_dev(tmp_path, data_dir):
 def test_patterns_learnt_from_jfleg_dev(data_dir):
     """Real JFLEG dev edits: commas and articles lead, rates are probabilities, and
     noising clean captions with them is seeded and changes some lines, not all."""
-    from preprocess.gec_data import hold_out, jfleg_patterns, multi30k_english, read_jfleg
+    from preprocess.gec_data import hold_out, jfleg_patterns, read_jfleg
+    from preprocess.gec_sources import multi30k_english
     from preprocess.lines import read_lines
     dev = read_jfleg(data_dir / "jfleg", "spellchecked")["dev"]
     _, train_rows, _ = hold_out(dev, 200, seed=1)
@@ -412,7 +413,8 @@ def test_gec_data_bad_input(tmp_path, data_dir):
 
 
 def test_join_sentences_keeps_every_sentence_in_order(data_dir):
-    from preprocess.gec_data import join_sentences, multi30k_english
+    from preprocess.gec_data import join_sentences
+    from preprocess.gec_sources import multi30k_english
     from preprocess.lines import read_lines
     lines = [line.decode("utf-8").strip()
              for line in read_lines(multi30k_english(data_dir / "multi30k"))[:500]]
