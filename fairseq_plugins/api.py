@@ -27,6 +27,7 @@ each a way the hub interface differs from ``fairseq-interactive`` for this plugi
   building one is slow under ``--fast-decoding`` (int8 copies, the shortlist's table).
 """
 import copy
+import dataclasses
 import json
 import logging
 import os
@@ -37,7 +38,7 @@ from pathlib import Path
 from typing import List, NamedTuple, Optional, Sequence
 
 import torch
-from omegaconf import open_dict
+from omegaconf import DictConfig, open_dict
 
 import fairseq_plugins  # noqa: F401  (the fixes, --fast-decoding, the models and tasks)
 from fairseq_plugins.shell import input as shell_input
@@ -164,11 +165,58 @@ def load(path, data=None, *, beam: int = 5, fast_decoding: Optional[str] = None,
     loaded = hub_utils.from_pretrained(str(checkpoint.parent), checkpoint_file=checkpoint.name,
                                        data_name_or_path=data, user_dir=str(PLUGIN_DIR),
                                        **overrides)
+    task = _apply_missing_options(loaded["args"], loaded["task"], loaded["models"], options)
     # the checkpoint as it is named in the folder given, never a path of this machine
-    translator = Translator(loaded["args"], loaded["task"], loaded["models"],
+    translator = Translator(loaded["args"], task, loaded["models"],
                             beam=beam, fast_decoding=fast_decoding,
                             checkpoint=checkpoint.name)
     return translator.to(device).prepare()
+
+
+#: ``load`` keywords that name the subword model (fairseq's hub reads them itself)
+SUBWORD_KEYWORDS = ("bpe", "sentencepiece_model", "bpe_codes")
+
+
+def _apply_missing_options(cfg, task, models, options: dict):
+    """The task of ``cfg``, with each option of ``options`` that fairseq's overrides could
+    not set applied, or refused in one line: fairseq sets an override only where the
+    checkpoint's saved configuration has the key, so an option added after the model was
+    trained (``spelling=True`` of the gec task on an older checkpoint) or a misspelt one
+    would be dropped without a word. A task option the saved configuration lacks is added
+    and the task set up again (its dictionaries, its spelling step); a generation option is
+    added; a model option cannot change a built model and, like an unknown name, raises
+    :class:`InputError`."""
+    from fairseq import tasks
+
+    from fairseq_plugins.decoding.options import GenerationConfig
+
+    def fields(dc) -> set:
+        return {f.name for f in dataclasses.fields(dc)} if dc is not None else set()
+
+    sections = [name for name in cfg.keys() if isinstance(cfg.get(name), DictConfig)]
+    task_fields = fields(tasks.TASK_DATACLASS_REGISTRY.get(cfg.task._name))
+    model_fields = set().union(*(fields(getattr(type(m), "__dataclass", None)) for m in models))
+    new_task = {}
+    for name, value in options.items():
+        if name in SUBWORD_KEYWORDS or any(name in cfg[s] for s in sections):
+            continue
+        if name in task_fields:
+            new_task[name] = value
+        elif name in fields(GenerationConfig):
+            with open_dict(cfg.generation):
+                cfg.generation[name] = value
+        elif name in model_fields:
+            raise InputError(f"option {name}: the checkpoint's model was saved without it "
+                             "(trained before the option existed) and cannot take it at load")
+        else:
+            raise InputError(f"unknown option {name}: not an option of the checkpoint's "
+                             f"task ({cfg.task._name}), model or generation")
+    if not new_task:
+        return task
+    with open_dict(cfg.task):
+        for name, value in new_task.items():
+            cfg.task[name] = value
+    return tasks.setup_task(cfg.task)
 
 
 class Translator:

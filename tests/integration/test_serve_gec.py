@@ -379,3 +379,26 @@ def test_the_web_page_underlines_each_edit_and_accepts_them(served, api, browser
     assert box.get_property("value") == ours.text
     assert browser.find_elements(By.CSS_SELECTOR, "#result .edit") == []
     assert "all edits accepted" in browser.find_element(By.ID, "status").text
+
+
+def test_load_refuses_an_unknown_option_and_adds_a_task_option_older_checkpoints_lack(
+        gec_model, tmp_path):
+    """fairseq's overrides set only the keys a checkpoint's saved configuration has: a
+    misspelt option, or the gec task's ``spelling`` on a checkpoint saved before it
+    existed, would be dropped without a word."""
+    import torch
+
+    from fairseq_plugins.api import load
+    from preprocess.texttools.errors import InputError
+
+    data, checkpoint = gec_model
+    with pytest.raises(InputError, match="unknown option no_such_option"):
+        load(checkpoint, data, no_such_option=1)
+    state = torch.load(checkpoint, map_location="cpu", weights_only=False)
+    del state["cfg"]["task"]["spelling"]   # as saved before the option existed
+    older = tmp_path / "checkpoint_older.pt"
+    torch.save(state, older)
+    assert load(older, data).task.cfg.spelling is False
+    assert load(older, data, spelling=True).task.cfg.spelling is True
+    assert load(older, data, spelling=True).correct(["I has a apple."]) == \
+        load(checkpoint, data, spelling=True).correct(["I has a apple."])
