@@ -31,10 +31,10 @@ from fairseq.tasks import FairseqTask
 from torch import Tensor
 
 from fairseq_plugins import lm_fusion
-from fairseq_plugins.decoding import beam_layout
+from fairseq_plugins.decoding import beam_layout, rnn_beam
 from fairseq_plugins.decoding.int8 import int8_layers, output_linear, output_weight
 from fairseq_plugins.decoding.options import (MODES, FastDecodingError, is_plugin_rnn,
-                                              not_plugin_rnn)
+                                              not_plugin_rnn, split_mode)
 from fairseq_plugins.decoding.penalty import coverage_penalty_hook
 from fairseq_plugins.decoding.shortlist import Shortlist, build_shortlist, list_output
 
@@ -94,7 +94,7 @@ def _check(models, mode: str):
 def prepare(models, args, task) -> Optional[List[DecoderLayers]]:
     """Set up ``--fast-decoding`` on every model of the ensemble: the encoder's beam layout
     and the decoder's step layers; ``none`` puts back the models' own and returns None."""
-    mode = getattr(args, "fast_decoding", None) or "none"
+    mode, _ = split_mode(getattr(args, "fast_decoding", None) or "none")
     for model in models:
         if is_plugin_rnn(model):
             model.encoder.beam_layout = None
@@ -114,15 +114,27 @@ def fast_decoding_hook(task, models, args, seq_gen_cls, extra):
     layers = prepare(models, args, task)
     if layers is None:
         return seq_gen_cls, extra
-    mode = args.fast_decoding
+    mode, own_search = split_mode(args.fast_decoding)
+    if own_search:
+        rnn_beam.check(models, args, args.fast_decoding)
     copies = any(model.decoder.copy for model in models)
     shortlist = build_shortlist(args, task, mode, copies) if mode.endswith("shortlist") else None
-    logger.info("--fast-decoding %s%s", mode, "" if shortlist is None else
+    logger.info("--fast-decoding %s%s", args.fast_decoding, "" if shortlist is None else
                 f" (list: {len(shortlist.always)} frequent and special tokens"
                 + (", the lexical table" if shortlist.lookup is not None else "")
                 + (", the source tokens" if shortlist.include_source else "") + ")")
-    if shortlist is None or getattr(args, "score_reference", False):
+    if getattr(args, "score_reference", False):
         return seq_gen_cls, extra   # the layers alone (a scorer runs the whole model)
+    if own_search:
+        if seq_gen_cls is not None:
+            raise FastDecodingError(f"--fast-decoding {args.fast_decoding} runs its own "
+                                    f"search, not {seq_gen_cls.__name__}; use a mode without "
+                                    "rnn-beam")
+        seq_gen_cls = rnn_beam.RNNBeamSearch
+        extra["rnn_beam"] = rnn_beam.RNNBeamOptions(
+            args.fast_decoding, float(getattr(args, "coverage_penalty", 0.0) or 0.0))
+    if shortlist is None:
+        return seq_gen_cls, extra
     if seq_gen_cls is None:   # what fairseq's build_generator would choose
         seq_gen_cls = SequenceGenerator
         if getattr(args, "print_alignment", False):
