@@ -266,6 +266,7 @@ def inference_report(opts, s, results, beams, train_minutes):
                   f"{x['bleu']:.2f} | {same} | {lst} |")
             report["mt"].append({"beam": b, "name": name, "x_lstm": ratio,
                                  "bleu_delta": x["bleu"] - std[str(b)]["bleu"]})
+        floor(results, "rnn_luong rnn-beam", b, lstm[str(b)]["sentences_per_s"])
     for b in beams:
         print(f"\nJFLEG test (GEC), beam {b}:")
         print("| path | sent/s | x standard | decode MB | GLEU | same as standard |")
@@ -282,12 +283,25 @@ def inference_report(opts, s, results, beams, train_minutes):
                   f"{r['decode_mem_mb']:.0f} | {x['gleu']:.2f} | {same} |")
             report["gec"].append({"beam": b, "name": name, "x_standard": ratio,
                                   "gleu_delta": x["gleu"] - gec_std[str(b)]["gleu"]})
+        floor(results, "rnn_gec rnn-beam", b)
     fastest = max((r for r in report["mt"] if r["beam"] == opts.beam and
                    r["name"].startswith("rnn_luong")), key=lambda r: r["x_lstm"])
     print(f"\nfastest path: {fastest['name']} {fastest['x_lstm']:.2f}x fairseq lstm "
           f"sentences/s, BLEU {fastest['bleu_delta']:+.2f} vs standard path")
     report["fastest"] = fastest
     return report
+
+
+def floor(results, name, beam, lstm_rate=None):
+    """The floor line: the step's dense products alone for the rows ``name`` ran
+    (scripts/_bench_floor.py), and how far the search is from it."""
+    x = results.get(name, {}).get(str(beam), {})
+    if "floor_seconds" not in x:
+        return
+    rate = x["sentences"] / x["floor_seconds"]
+    vs = f", {rate / lstm_rate:.2f}x fairseq lstm" if lstm_rate else ""
+    print(f"floor ({x['step_rows']} rows: the step's dense products alone, fp32): "
+          f"{rate:.1f} sent/s{vs}; {name} runs at {x['sentences_per_s'] / rate:.0%} of it")
 
 
 def main(argv=None):

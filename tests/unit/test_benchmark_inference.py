@@ -38,7 +38,12 @@ def test_report_ends_with_the_fastest_path_line(capsys):
                "rnn_luong lean": fake(1.5, 31.0, std),
                "rnn_luong int8": fake(1.0, 30.9, std[:3] + [[9, 2]]),
                "rnn_luong shortlist": fake(0.8, 31.0, std[:3] + [[5, 2]], lists),
-               "rnn_luong int8-shortlist": fake(0.5, 30.5, std[:2] + [[6, 2], [5, 2]], lists)}
+               "rnn_luong int8-shortlist": fake(0.5, 30.5, std[:2] + [[6, 2], [5, 2]], lists),
+               "rnn_luong rnn-beam": fake(0.4, 31.0, std),
+               "rnn_luong int8-rnn-beam": fake(0.45, 30.9, std),
+               "rnn_luong int8-shortlist-rnn-beam": fake(0.6, 30.5, std, lists)}
+    # the floor: 4 sentences' steps' products alone in 0.2 s
+    results["rnn_luong rnn-beam"]["5"].update(sentences=4, floor_seconds=0.2, step_rows=40)
     for p in common.FAST_PATHS:
         results[common.path_name("rnn_gec", p)] = fake(1.0, 50.0, std, lists if "short" in p
                                                       else None)
@@ -47,9 +52,11 @@ def test_report_ends_with_the_fastest_path_line(capsys):
              max_tokens=10, test_sentences=4, repeats=1)
     report = bench.inference_report(opts, s, results, [5, 1], 0.1)
     out = capsys.readouterr().out.strip().splitlines()
-    assert out[-1] == ("fastest path: rnn_luong int8-shortlist 4.00x fairseq lstm "
-                       "sentences/s, BLEU -0.50 vs standard path")
-    assert report["fastest"]["name"] == "rnn_luong int8-shortlist"
+    assert out[-1] == ("fastest path: rnn_luong rnn-beam 5.00x fairseq lstm "
+                       "sentences/s, BLEU +0.00 vs standard path")
+    assert report["fastest"]["name"] == "rnn_luong rnn-beam"
+    assert ("floor (40 rows: the step's dense products alone, fp32): 20.0 sent/s, 10.00x "
+            "fairseq lstm; rnn_luong rnn-beam runs at 50% of it") in out
     # same-as-standard counts, and among the sentences whose standard output is in the
     # list (3 of 4: 9 is not), how many came out the same
     row = next(line for line in out if line.startswith("| rnn_luong int8-shortlist |"))

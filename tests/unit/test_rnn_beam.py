@@ -121,3 +121,22 @@ def test_an_ensemble_and_prefix_tokens_are_refused(toy_data):
     sample = batch(task, range(2))
     with pytest.raises(FastDecodingError, match="prefix tokens"):
         task.inference_step(gen, [model], sample, prefix_tokens=sample["target"][:, :1])
+
+
+def test_the_search_records_its_rows_and_the_floor_times_them(toy_data):
+    """``step_rows``: one row a sentence at step 0, then k a sentence still searching;
+    scripts/_bench_floor.py times the step's dense products for those rows."""
+    from test_benchmark_inference import load
+
+    task, model = build(toy_data, "rnn_luong")
+    model.eval()
+    gen = task.build_generator([model], gen_args("rnn-beam", beam=3))
+    task.inference_step(gen, [model], batch(task))
+    rows = gen.step_rows
+    assert rows[0] == 8 and rows[1] == 24 and all(r % 3 == 0 for r in rows[1:])
+    floor = load("_bench_floor")
+    d = model.decoder
+    assert [tuple(w.shape) for w in floor.step_weights(d)] == [
+        (4 * d.hidden_size, d.rnn.input_size + d.hidden_size),
+        tuple(d.combine.weight.shape), tuple(d.output_projection.weight.shape)]
+    assert floor.floor_seconds(d, rows) > 0
