@@ -7,12 +7,13 @@ with the length penalty, --min-len, --unkpen, --max-len-a/b and --coverage-penal
 combinations with int8 and the shortlist return what those modes return under fairseq's
 search; what it does not run is refused in one line.
 """
+import sys
 from argparse import Namespace
 
 import pytest
 import torch
 
-from support import VARIANTS, batch, build, needs_joined
+from support import SCRIPTS, VARIANTS, batch, build, needs_joined
 
 from fairseq_plugins.decoding.options import FastDecodingError
 from fairseq_plugins.decoding.rnn_beam import RNNBeamSearch
@@ -126,7 +127,8 @@ def test_an_ensemble_and_prefix_tokens_are_refused(toy_data):
 def test_the_search_records_its_rows_and_the_floor_times_them(toy_data):
     """``step_rows``: one row a sentence at step 0, then k a sentence still searching;
     scripts/_bench_floor.py times the step's dense products for those rows."""
-    from test_benchmark_inference import load
+    sys.path.insert(0, str(SCRIPTS))
+    import _bench_floor as floor
 
     task, model = build(toy_data, "rnn_luong")
     model.eval()
@@ -134,7 +136,6 @@ def test_the_search_records_its_rows_and_the_floor_times_them(toy_data):
     task.inference_step(gen, [model], batch(task))
     rows = gen.step_rows
     assert rows[0] == 8 and rows[1] == 24 and all(r % 3 == 0 for r in rows[1:])
-    floor = load("_bench_floor")
     d = model.decoder
     assert [tuple(w.shape) for w in floor.step_weights(d)] == [
         (4 * d.hidden_size, d.rnn.input_size + d.hidden_size),
