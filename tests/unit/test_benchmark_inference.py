@@ -93,3 +93,32 @@ def test_training_benchmark_gives_copy_and_coverage_against_rnn_luong(capsys):
         "1.00x"]
     bench.print_against_luong([result("rnn_luong copy", 800.0, 300.0, 600.0)])
     assert capsys.readouterr().out == ""
+
+
+def test_marian_is_skipped_in_one_line_when_pymarian_cannot_be_installed(tmp_path, capsys):
+    """No test installs pymarian: a venv that cannot be created (its folder would be under a
+    file) gives the reason, and the report's Marian row is that one line."""
+    bench = load("benchmark_inference")
+    marian = load("_bench_marian")
+    (tmp_path / "a-file").write_text("")
+    python, reason = marian.pymarian_python(tmp_path / "a-file" / "venv")
+    assert python is None and reason.startswith("cannot create")
+    out = marian.run_marian(tmp_path / "a-file" / "venv", tmp_path, tmp_path, {}, [5], 0, 1,
+                            64, 1)
+    assert out == {"skipped": reason}
+    assert bench.marian_report(out, {}, 5, 1.0) == {}
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert lines == [f"marian: skipped ({reason})"] and "\n" not in reason
+
+
+def test_marian_rows_give_each_path_against_marians_int8(capsys):
+    bench = load("benchmark_inference")
+    marian = {"train": {"tok_per_s": 1500.0, "updates": 150},
+              "fp32": {"5": {"sentences_per_s": 40.0, "bleu": 20.0}},
+              "int8": {"5": {"sentences_per_s": 50.0, "bleu": 19.5}}}
+    results = {"rnn_luong rnn-beam": {"5": {"sentences_per_s": 150.0, "bleu": 22.0}}}
+    report = bench.marian_report(marian, results, 5, 100.0)
+    out = capsys.readouterr().out
+    assert "| marian s2s | 40.0 | 0.40 | 0.80 | 20.00 |" in out
+    assert "| rnn_luong rnn-beam | 150.0 | 1.50 | 3.00 | 22.00 |" in out
+    assert report["int8"] == 50.0 and report["train_tok_per_s"] == 1500.0
