@@ -224,9 +224,10 @@ class _Beam:
     def constrain(self, lprobs: Tensor, t: int):
         """fairseq's rules on a step's log-probabilities, in place."""
         gen = self.gen
-        lprobs.masked_fill_(torch.isnan(lprobs), -math.inf)
+        lprobs.nan_to_num_(nan=-math.inf, posinf=math.inf, neginf=-math.inf)   # one pass
         lprobs[:, gen.pad] = -math.inf
-        lprobs[:, gen.unk] -= gen.unk_penalty
+        if gen.unk_penalty:
+            lprobs[:, gen.unk] -= gen.unk_penalty
         if t >= self.max_len:
             lprobs[:, :gen.eos] = -math.inf
             lprobs[:, gen.eos + 1:] = -math.inf
@@ -251,8 +252,8 @@ class _Beam:
                 self.attn = attn if self.attn is None else torch.cat([self.attn, attn], 2)
             # candidates: the top 2k of the g x V scores of each sentence (BeamSearch.step)
             lp = lprobs.view(n, self.g, vocab)
-            if t > 0:
-                lp = lp + self.scores[:, -1].view(n, self.g, 1)
+            if t > 0:   # in place: the step's log-probabilities are the search's own
+                lp.add_(self.scores[:, -1].view(n, self.g, 1))
             flat = lp.view(n, -1)
             cand_scores, cand = torch.topk(flat, k=min(cand_size, flat.size(1) - 1))  # n x C
             cand_tokens = cand.fmod(vocab)
