@@ -14,7 +14,9 @@ extra_gen_cls_kwargs)``, then fairseq's own ``build_generator``:
    decoder's step layers for every model (``none`` puts back the models' own), and for a
    shortlist mode the generator class (``seq_gen_cls``) :class:`ShortlistSearch` over
    fairseq's own: it sets each batch's list, maps list positions back to target ids and
-   scores what the search returns over the whole vocabulary (:func:`rescore`).
+   scores what the search returns over the whole vocabulary (:func:`rescore`). An ``*-rnn-beam``
+   mode's class is :class:`~fairseq_plugins.decoding.rnn_beam.RNNBeamSearch` (the
+   shortlist's wraps it for ``*shortlist-rnn-beam``).
 
 LM fusion comes first so that the shortlist's generator sees the LM it was given (its
 scores are over the whole vocabulary: then the search runs over V, the tokens outside the
