@@ -88,11 +88,22 @@ def train(python: Path, args, log: Path) -> dict:
     marian = Path(python).parent / "pymarian"
     start = time.perf_counter()
     with open(log, "w") as f:
-        proc = subprocess.run([str(marian), *map(str, args)], stdout=f,
-                              stderr=subprocess.STDOUT)
+        proc = subprocess.Popen([str(marian), *map(str, args)], stdout=f,
+                                stderr=subprocess.STDOUT)
+        finished = None
+        while proc.poll() is None:
+            time.sleep(1)
+            if finished is None and "Training finished" in Path(log).read_text(errors="replace"):
+                finished = time.perf_counter()
+            if finished is not None and time.perf_counter() - finished > 30:
+                # with several --cpu-threads, pymarian 1.12.42 can hang after saving the
+                # model; its work is done by then
+                proc.terminate()
+                proc.wait()
+                break
     seconds = time.perf_counter() - start
     text = Path(log).read_text(errors="replace")
-    if proc.returncode != 0:
+    if proc.returncode != 0 and finished is None:
         tail = "\n".join(text.splitlines()[-8:])
         raise RuntimeError(f"Marian's training failed (log {log}):\n{tail}")
     rates = [float(x.replace(",", "")) for x in re.findall(r"([\d,.]+) words/s", text)]
