@@ -155,6 +155,8 @@ def run_marian(venv: Path, data: Path, work: Path, sizes: dict, beams, limit: in
     out = {}
     train_json = save / "train.json"
     if not model.is_file() or not train_json.is_file():
+        for stale in save.glob("model.npz*"):   # a run cut short: Marian would resume it
+            stale.unlink()
         print("training Marian s2s ...", file=sys.stderr, flush=True)
         train_json.write_text(json.dumps(train(python, train_args(
             model, vocab, data / "raw" / "train.de", data / "raw" / "train.en", sizes["embed"],
