@@ -7,10 +7,10 @@ and finalises hypotheses in Python loops. :class:`RNNBeamSearch` is that generat
 ``_generate`` replaced by one batched loop over the decoder's own step
 (:meth:`RNNDecoder.step`), the same maths:
 
-* the RNN state of every hypothesis (hidden, cell, input feed, coverage) is a plain tensor
-  of the search, reordered by one ``index_select`` a step (the rows the beam keeps);
+* the RNN state of every hypothesis (hidden, cell, input feed, coverage) is the search's
+  own ``StepState``, reordered by one ``rows`` a step (the rows the beam keeps);
 * the encoder's output, the attention keys and the padding mask stay one row a sentence
-  (the decoder's ``beam_group`` layout), copied only when sentences finish;
+  (a ``Memory`` whose ``group`` is the beam), copied only when sentences finish;
 * step 0 runs one row a sentence (fairseq's k rows of a sentence are equal then);
 * finished hypotheses are gathered with tensor operations; Python touches them once, when
   the search builds fairseq's hypotheses (``tokens``, ``score``, ``positional_scores``,
