@@ -34,7 +34,8 @@ def size_args(opts, system):
 
 
 #: the --fast-decoding paths benchmark_inference.py decodes on ("none": the standard path)
-FAST_PATHS = ("none", "lean", "int8", "shortlist", "int8-shortlist")
+FAST_PATHS = ("none", "lean", "int8", "shortlist", "int8-shortlist", "rnn-beam", "int8-rnn-beam",
+              "int8-shortlist-rnn-beam")
 
 
 def path_name(system, path):

@@ -82,7 +82,7 @@ class Decoder:
                   "--max-len-b", "10"] if spec["task"] == "gec" else
                  ["--source-lang", "de", "--target-lang", "en", "--max-len-a", "1.2",
                   "--max-len-b", "10"])
-        if path.endswith("shortlist") and spec.get("table"):
+        if "shortlist" in path and spec.get("table"):
             args += ["--shortlist", spec["table"]]
         parser = options.get_generation_parser()
         return convert_namespace_to_omegaconf(options.parse_args_and_arch(parser, args))
@@ -94,10 +94,12 @@ class Decoder:
         generator = task.build_generator([model], self.generation_cfg(path, beam).generation)
         tgt_dict = task.target_dictionary
         hyps, tokens, lists, gen_tokens, sentences = {}, {}, {}, 0, 0
+        rows = []   # the rows of every step (--fast-decoding *rnn-beam records them)
         with torch.no_grad():
             start = time.perf_counter()
             for sample in self.batches:
                 out = task.inference_step(generator, [model], sample)
+                rows += getattr(generator, "step_rows", [])
                 for i, sid in enumerate(sample["id"].tolist()):
                     toks = out[i][0]["tokens"]
                     gen_tokens += len(toks)
@@ -115,6 +117,11 @@ class Decoder:
         r = {"seconds": seconds, "sentences_per_s": sentences / seconds,
              "tokens_per_s": gen_tokens / seconds, "sentences": sentences,
              "hyps": [hyps[i] for i in order], "tokens": [tokens[i] for i in order]}
+        if rows and not path.startswith("int8"):   # the floor of the fp32 step's products
+            from _bench_floor import floor_seconds
+
+            r["floor_seconds"] = floor_seconds(model.decoder, rows)
+            r["step_rows"] = sum(rows)
         if lists:
             r["list_sizes"] = [len(lists[i]) for i in order]
             r["lists"] = [lists[i] for i in order]

@@ -106,8 +106,44 @@ def build_parser():
                    help="add floor for the bound on any model of these sizes; 'rnn_luong "
                         "copy' and 'rnn_luong coverage' (with 'rnn_luong --input-feeding 1') "
                         "for what they cost, on data with a joined dictionary")
+    p.add_argument("--marian", action="store_true",
+                   help="also train Marian's s2s (scripts/_bench_marian.py) on the text and "
+                        "sentencepiece model beside --data-bin (a preprocess.prepare folder), "
+                        "at --embed/--hidden, and decode the test set at --beam in fp32 and int8; "
+                        "installs pymarian into --marian-venv on first use, or skips in one line")
+    p.add_argument("--marian-venv", help="Marian's own environment (default runs/marian-venv)")
     p.add_argument("--json", help="also write the results here")
     return p
+
+
+def marian_line(opts, results):
+    """Marian's training and decoding beside the table (``--marian``), or why it was skipped."""
+    from _bench import REPO
+    from _bench_marian import run_marian
+
+    data = Path(opts.data_bin).resolve().parent
+    if not (data / "spm" / "joint.model").is_file() or not (data / "raw").is_dir():
+        print(f"marian: skipped ({data} has no raw/ and spm/joint.model: Marian reads the "
+              "text and the joint sentencepiece model that preprocess.prepare --joint writes)")
+        return None
+    sizes = dict(embed=opts.embed, hidden=opts.hidden, updates=opts.warmup + opts.updates,
+                 max_tokens=opts.max_tokens)
+    work = REPO / "runs" / "bench-marian"
+    m = run_marian(Path(opts.marian_venv or REPO / "runs" / "marian-venv"), data, work, sizes,
+                   [opts.beam], 0, opts.threads, opts.gen_batch, 1)
+    if "skipped" in m:
+        print(f"marian: skipped ({m['skipped']})")
+        return m
+    base = next((r for r in results if r["system"] == "fairseq lstm"), None)
+    ratio = (f" ({m['train']['tok_per_s'] / base['train_tokens_per_s']:.2f}x lstm)"
+             if base else "")
+    fp32, int8 = m["fp32"][str(opts.beam)], m["int8"][str(opts.beam)]
+    print(f"marian s2s (bidirectional LSTM {opts.hidden}, conditional LSTM decoder "
+          f"{opts.hidden}, MLP attention, tied output): train {m['train']['tok_per_s']:.0f} "
+          f"target tok/s{ratio} over {m['train']['updates']} updates; test beam {opts.beam}: "
+          f"{fp32['sentences_per_s']:.1f} sent/s fp32 (BLEU {fp32['bleu']:.2f}), "
+          f"{int8['sentences_per_s']:.1f} int8 (BLEU {int8['bleu']:.2f})")
+    return m
 
 
 def main(argv=None):
@@ -146,8 +182,10 @@ def main(argv=None):
     if "fairseq lstm" in opts.systems:
         print(table(results, opts.device))
     print_against_luong(results)
+    marian = marian_line(opts, results) if opts.marian else None
     if opts.json:
-        Path(opts.json).write_text(json.dumps(results, indent=2))
+        Path(opts.json).write_text(json.dumps(
+            results + ([{"system": "marian", **marian}] if marian else []), indent=2))
 
 
 if __name__ == "__main__":

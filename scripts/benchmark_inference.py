@@ -211,7 +211,14 @@ def inference_main(opts):
     print(f"decoding: {len(runs)} paths x beams {beams} x {s['repeats']} round(s) "
           f"(log {work / 'decode.log'}) ...", file=sys.stderr, flush=True)
     results = run_decode(opts, job, work / "decode.log")
-    report = inference_report(opts, s, results, beams, train_minutes)
+    marian = None
+    if opts.marian:   # after the plugin's decoding: no other work beside either's timing
+        from _bench_marian import run_marian
+
+        marian = run_marian(Path(opts.marian_venv or REPO / "runs" / "marian-venv"), mt, work,
+                            s, beams, s["test_sentences"],
+                            opts.threads, opts.gen_batch, s["repeats"])
+    report = inference_report(opts, s, results, beams, train_minutes, marian)
     if opts.json:
         slim = {name: {key: ({k: v for k, v in value.items() if k not in ("hyps", "tokens",
                                                                           "lists")}
@@ -235,7 +242,32 @@ def run_decode(opts, job, log):
     return json.loads(line[len("RESULT "):])
 
 
-def inference_report(opts, s, results, beams, train_minutes):
+def marian_report(marian, results, beam, lstm_rate):
+    """Marian's rows beside the plugin's (``--marian``), or the one line saying why not."""
+    if marian is None:
+        return {}
+    if "skipped" in marian:
+        print(f"\nmarian: skipped ({marian['skipped']})")
+        return {}
+    fp32, int8 = marian["fp32"][str(beam)], marian["int8"][str(beam)]
+    train = marian["train"]
+    print(f"\nMarian s2s (bidirectional LSTM encoder, conditional LSTM decoder, MLP "
+          f"attention, tied output; {train['updates']} updates, {train['tok_per_s']:.0f} "
+          f"target tok/s in training), test2016 beam {beam}:")
+    print("| system / path | sent/s | x lstm | x marian int8 | BLEU |")
+    print("| --- | ---: | ---: | ---: | ---: |")
+    rows = [("marian s2s", fp32), ("marian s2s int8 (--optimize --gemm-type packed8)", int8)]
+    rows += [(name, results[name][str(beam)]) for name in
+             ("rnn_luong", "rnn_luong rnn-beam", "rnn_luong int8-rnn-beam",
+              "rnn_luong int8-shortlist-rnn-beam") if name in results]
+    for name, x in rows:
+        print(f"| {name} | {x['sentences_per_s']:.1f} | {x['sentences_per_s'] / lstm_rate:.2f} "
+              f"| {x['sentences_per_s'] / int8['sentences_per_s']:.2f} | {x['bleu']:.2f} |")
+    return {"train_tok_per_s": train["tok_per_s"], "fp32": fp32["sentences_per_s"],
+            "int8": int8["sentences_per_s"], "bleu": fp32["bleu"], "bleu_int8": int8["bleu"]}
+
+
+def inference_report(opts, s, results, beams, train_minutes, marian=None):
     lstm = results["fairseq lstm"]
     std = results["rnn_luong"]
     gec_std = results["rnn_gec"]
@@ -268,6 +300,7 @@ def inference_report(opts, s, results, beams, train_minutes):
                   f"{x['bleu']:.2f} | {same} | {lst} |")
             report["mt"].append({"beam": b, "name": name, "x_lstm": ratio,
                                  "bleu_delta": x["bleu"] - std[str(b)]["bleu"]})
+        floor(results, "rnn_luong rnn-beam", b, lstm[str(b)]["sentences_per_s"])
     for b in beams:
         print(f"\nJFLEG test (GEC), beam {b}:")
         print("| path | sent/s | x standard | decode MB | GLEU | same as standard |")
@@ -284,12 +317,27 @@ def inference_report(opts, s, results, beams, train_minutes):
                   f"{r['decode_mem_mb']:.0f} | {x['gleu']:.2f} | {same} |")
             report["gec"].append({"beam": b, "name": name, "x_standard": ratio,
                                   "gleu_delta": x["gleu"] - gec_std[str(b)]["gleu"]})
+        floor(results, "rnn_gec rnn-beam", b)
+    report["marian"] = marian_report(marian, results, opts.beam,
+                                     lstm[str(opts.beam)]["sentences_per_s"])
     fastest = max((r for r in report["mt"] if r["beam"] == opts.beam and
                    r["name"].startswith("rnn_luong")), key=lambda r: r["x_lstm"])
     print(f"\nfastest path: {fastest['name']} {fastest['x_lstm']:.2f}x fairseq lstm "
           f"sentences/s, BLEU {fastest['bleu_delta']:+.2f} vs standard path")
     report["fastest"] = fastest
     return report
+
+
+def floor(results, name, beam, lstm_rate=None):
+    """The floor line: the step's dense products alone for the rows ``name`` ran
+    (scripts/_bench_floor.py), and how far the search is from it."""
+    x = results.get(name, {}).get(str(beam), {})
+    if "floor_seconds" not in x:
+        return
+    rate = x["sentences"] / x["floor_seconds"]
+    vs = f", {rate / lstm_rate:.2f}x fairseq lstm" if lstm_rate else ""
+    print(f"floor ({x['step_rows']} rows: the step's dense products alone, fp32): "
+          f"{rate:.1f} sent/s{vs}; {name} runs at {x['sentences_per_s'] / rate:.0%} of it")
 
 
 def main(argv=None):
@@ -306,6 +354,11 @@ def main(argv=None):
     p.add_argument("--gec-updates", type=int, help="training updates of rnn_gec")
     p.add_argument("--test-sentences", type=int, help="decode the first N (0: all)")
     p.add_argument("--repeats", type=int, help="decoding rounds; the best is reported")
+    p.add_argument("--marian", action="store_true",
+                   help="also train and decode Marian's s2s at the same sizes on the same data "
+                        "(installs pymarian, a ~600 MB wheel, into --marian-venv on first use; "
+                        "skipped with one line when it cannot)")
+    p.add_argument("--marian-venv", help="Marian's own environment (default runs/marian-venv)")
     return inference_main(p.parse_args(argv))
 
 

@@ -33,6 +33,14 @@ generation option ``--fast-decoding`` (:mod:`.options` adds it to ``fairseq-gene
 ``int8-shortlist``
     both. Weights are quantised per output row, so a shortlisted logit is exactly the int8
     model's logit for that token, and the exact rescoring uses the int8 model.
+``rnn-beam``, ``int8-rnn-beam``, ``shortlist-rnn-beam``, ``int8-shortlist-rnn-beam``
+    ``lean``'s step (or the mode before ``-rnn-beam``) under a beam search written for the
+    RNN decoders instead of fairseq's ``SequenceGenerator`` (:mod:`.rnn_beam`): one batched
+    loop over the decoder's step, the hypotheses' state kept as the search's own tensors.
+    Exact: fairseq's beam search, the same hypotheses and scores (``rnn-beam`` against
+    ``none``, ``int8-rnn-beam`` against ``int8``, ...). Ensembles, ``--print-alignment``,
+    prefix tokens, constraints, a language model and the other search strategies are
+    refused in one line.
 
 What equality holds, and what is tested (``tests/unit/test_fast_decoding.py``):
 
@@ -54,6 +62,8 @@ How it plugs in (each through the model's or fairseq's own hook):
   other generator over the same model run the model's own;
 * a shortlist mode builds its generator class through ``build_generator``'s ``seq_gen_cls``
   (:mod:`.generator`), which sets each batch's list and rescores what the search returns;
+  an ``*-rnn-beam`` mode's class is :class:`.rnn_beam.RNNBeamSearch` (the shortlist's
+  wrapped around it for ``*shortlist-rnn-beam``);
 * whether the list holds the source tokens is the task's
   ``shortlist_includes_source`` attribute (the ``gec`` task sets it);
 * :func:`install` adds the options and the plugin's one hook on ``build_generator``, which

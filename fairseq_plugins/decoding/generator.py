@@ -15,7 +15,9 @@ extra_gen_cls_kwargs)``, then fairseq's own ``build_generator``:
    decoder's step layers, in the plan, and for a shortlist mode the generator class
    (``seq_gen_cls``) :class:`ShortlistSearch` over fairseq's own: it sets each batch's
    list, maps list positions back to target ids and scores what the search returns over
-   the whole vocabulary (:func:`rescore`).
+   the whole vocabulary (:func:`rescore`). An ``*-rnn-beam`` mode's class is
+   :class:`~fairseq_plugins.decoding.rnn_beam.RNNBeamSearch`, its layers in the plan too
+   (the shortlist's wraps it for ``*shortlist-rnn-beam``).
 
 Under ``--print-alignment`` the plan asks the steps for their attention. A plan that is not
 fairseq's default then mixes :class:`~.search.PluginSearch` into the
@@ -36,10 +38,10 @@ from fairseq.tasks import FairseqTask
 from torch import Tensor
 
 from fairseq_plugins import lm_fusion
-from fairseq_plugins.decoding import beam_layout, search
+from fairseq_plugins.decoding import beam_layout, rnn_beam, search
 from fairseq_plugins.decoding.int8 import int8_layers, output_linear, output_weight
 from fairseq_plugins.decoding.options import (MODES, FastDecodingError, is_plugin_rnn,
-                                              not_plugin_rnn)
+                                              not_plugin_rnn, split_mode)
 from fairseq_plugins.decoding.penalty import coverage_penalty_hook
 from fairseq_plugins.decoding.shortlist import Shortlist, build_shortlist, list_output
 from fairseq_plugins.models.rnn_decoder import Decoding, StepLayers
@@ -94,7 +96,7 @@ def _check(models, mode: str):
 def prepare(models, args, task) -> Optional[List[DecoderLayers]]:
     """The step layers of ``--fast-decoding`` for every model of the ensemble (checked);
     None for ``none``. The models are not changed."""
-    mode = getattr(args, "fast_decoding", None) or "none"
+    mode, _ = split_mode(getattr(args, "fast_decoding", None) or "none")
     if mode == "none":
         return None
     _check(models, mode)
@@ -106,17 +108,28 @@ def fast_decoding_hook(task, models, args, seq_gen_cls, extra):
     layers = prepare(models, args, task)
     if layers is None:
         return seq_gen_cls, extra
-    mode = args.fast_decoding
+    mode, own_search = split_mode(args.fast_decoding)
+    if own_search:
+        rnn_beam.check(models, args, args.fast_decoding)
     extra[search.PLAN] = search.plan_of(extra, models)._replace(by_sentence=True).with_decodings(
         lambda i, d: d._replace(layers=layers[i].layers))
     copies = any(model.decoder.copy for model in models)
     shortlist = build_shortlist(args, task, mode, copies) if mode.endswith("shortlist") else None
-    logger.info("--fast-decoding %s%s", mode, "" if shortlist is None else
+    logger.info("--fast-decoding %s%s", args.fast_decoding, "" if shortlist is None else
                 f" (list: {len(shortlist.always)} frequent and special tokens"
                 + (", the lexical table" if shortlist.lookup is not None else "")
                 + (", the source tokens" if shortlist.include_source else "") + ")")
-    if shortlist is None or getattr(args, "score_reference", False):
+    if getattr(args, "score_reference", False):
         return seq_gen_cls, extra   # the layers alone (a scorer runs the whole model)
+    if own_search:
+        if seq_gen_cls is not None:
+            raise FastDecodingError(f"--fast-decoding {args.fast_decoding} runs its own "
+                                    f"search, not {seq_gen_cls.__name__}; use a mode without "
+                                    "rnn-beam")
+        seq_gen_cls = rnn_beam.RNNBeamSearch
+        extra["rnn_beam"] = rnn_beam.RNNBeamOptions(args.fast_decoding)
+    if shortlist is None:
+        return seq_gen_cls, extra
     if seq_gen_cls is None:
         seq_gen_cls = search.default_class(args, extra)
     extra["fast_decoding"] = _Fast(shortlist, layers, args)

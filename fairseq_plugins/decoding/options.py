@@ -11,19 +11,31 @@ a coverage penalty of 0) change nothing.
 """
 import dataclasses
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import Optional, Tuple
 
 from fairseq.dataclass import ChoiceEnum
 from fairseq.dataclass import configs as fairseq_configs
 
 from fairseq_plugins.errors import ModelOptionError
 
-MODES = ("none", "lean", "int8", "shortlist", "int8-shortlist")
+#: the step's modes, and each with the RNN's own beam search (``-rnn-beam``,
+#: fairseq_plugins.decoding.rnn_beam); ``rnn-beam`` alone is ``lean``'s step
+STEP_MODES = ("none", "lean", "int8", "shortlist", "int8-shortlist")
+RNN_BEAM_MODES = ("rnn-beam", "int8-rnn-beam", "shortlist-rnn-beam", "int8-shortlist-rnn-beam")
+MODES = STEP_MODES + RNN_BEAM_MODES
 DEFAULT_FREQUENT = 1000
 
 
 class FastDecodingError(ModelOptionError):
     """A --fast-decoding mode that cannot run with this model, device or file."""
+
+
+def split_mode(mode: str) -> Tuple[str, bool]:
+    """A mode as (its step's mode, whether the RNN's own beam search runs):
+    ``int8-rnn-beam`` -> (``int8``, True), ``rnn-beam`` -> (``lean``, True)."""
+    if mode in RNN_BEAM_MODES:
+        return (mode[:-len("-rnn-beam")] if mode != "rnn-beam" else "lean"), True
+    return mode, False
 
 
 def is_plugin_rnn(model) -> bool:
@@ -51,7 +63,8 @@ class GenerationConfig(_FairseqGenerationConfig):
                           "encoder's output), int8 (CPU: the decoder's products in int8), "
                           "shortlist (output layer over a per-batch list of target tokens, "
                           "hypotheses rescored over the whole vocabulary), int8-shortlist, "
-                          "or none; see docs/speed.md"})
+                          "each of them with -rnn-beam (the RNN's own beam search: rnn-beam, "
+                          "int8-rnn-beam, ...), or none; see docs/speed.md"})
     shortlist: Optional[str] = field(
         default=None,
         metadata={"help": "lexical table for --fast-decoding *shortlist: 'source<TAB>targets' "

@@ -123,6 +123,9 @@ def parse_json_body(raw: bytes, defaults: Options, limits: Limits,
         raise RequestError(422, f'"fast_decoding" {shown!r}: this server decodes with '
                                 f'{", ".join(limits.fast_modes)} (--allow-fast-decoding)',
                            field="fast_decoding")
+    if flags["alignments"] and fast.endswith("rnn-beam"):   # the RNN's own search
+        raise RequestError(422, f'"alignments" with "fast_decoding" {fast!r}: that search '
+                                'gives no alignments; leave out one of them', field="alignments")
     if flags["edits"] and n_best != 1:
         raise RequestError(422, '"edits" gives the best correction only: "n_best" 1',
                            field="edits")

@@ -1,7 +1,8 @@
 """``--fast-decoding`` through the real CLIs, on the shared 20-update checkpoint.
 
 fairseq-generate on the standard path, with lean (which must give the same output), and
-with int8 and a lexical shortlist side by side, fairseq-interactive with int8, the gec
+with int8 and a lexical shortlist side by side, with the RNN's own beam search (which must
+give the same output too), fairseq-interactive with int8 and with int8-shortlist-rnn-beam, the gec
 task's generation with its source shortlist, and a
 shortlist without its table (one line). What each technique computes is tested on toy models
 in ``tests/unit/test_fast_decoding.py``; here the options must reach the generator from each
@@ -42,6 +43,12 @@ def test_fast_decoding_runs_through_generate_and_interactive(tiny_checkpoint, tm
          checkpoint, "--beam", "5", "--cpu", "--fast-decoding", "int8"],
         generate + ["--fast-decoding", "shortlist"],
         generate + ["--fast-decoding", "lean"],
+        # the RNN's own beam search: exact in fairseq-generate, with int8 and the list in
+        # fairseq-interactive
+        generate + ["--fast-decoding", "rnn-beam"],
+        [cli("fairseq-interactive"), data / "bin", "--user-dir", PLUGIN_DIR, "--path",
+         checkpoint, "--beam", "5", "--cpu", "--fast-decoding", "int8-shortlist-rnn-beam",
+         "--shortlist", table, "--shortlist-frequent", "300"],
     ]
     with ThreadPoolExecutor(len(cmds)) as pool:
         procs = list(pool.map(lambda c: run(c, check=False, input=lines), cmds))
@@ -72,3 +79,13 @@ def test_fast_decoding_runs_through_generate_and_interactive(tiny_checkpoint, tm
     for i in standard:
         assert lean[i][1] == standard[i][1]
         assert abs(lean[i][0] - standard[i][0]) < 1e-4
+    # so is rnn-beam, the RNN's own beam search
+    for proc in procs[6:]:
+        assert proc.returncode == 0, proc.stderr[-3000:]
+    own = hypotheses(procs[6].stdout)
+    assert own.keys() == standard.keys()
+    for i in standard:
+        assert own[i][1] == standard[i][1]
+        assert abs(own[i][0] - standard[i][0]) < 1e-4
+    assert "--fast-decoding int8-shortlist-rnn-beam (list: 304" in procs[7].stderr
+    assert len(hypotheses(procs[7].stdout)) == 2, procs[7].stdout

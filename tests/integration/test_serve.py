@@ -139,6 +139,7 @@ def test_api_translates_as_generate(api_model, generated):
 
 def test_api_n_best_alignments_fast_decoding_and_bad_sentences(api_model, generated):
     from fairseq_plugins.api import BadSentence
+    from fairseq_plugins.decoding.options import FastDecodingError
 
     sources, expected = generated
     three = api_model.translate(sources[:2], n_best=3)
@@ -151,6 +152,12 @@ def test_api_n_best_alignments_fast_decoding_and_bad_sentences(api_model, genera
     # lean gives the standard path's outputs (docs/speed.md); int8 strings of its own
     assert api_model.translate(sources, fast_decoding="lean") == [t for t, _ in expected]
     assert all(isinstance(t, str) for t in api_model.translate(sources, fast_decoding="int8"))
+    # the RNN's own beam search gives the standard path's outputs, and refuses alignments
+    assert api_model.translate(sources, fast_decoding="rnn-beam") == [t for t, _ in expected]
+    with pytest.raises(FastDecodingError) as refused:
+        api_model.hypotheses(sources[:1], alignments=True, fast_decoding="rnn-beam")
+    assert "does not run --print-alignment" in str(refused.value)
+    assert "\n" not in str(refused.value)
     assert api_model.translate(sources[:3]) == [t for t, _ in expected[:3]]
     for bad, index, reason in (([sources[0], ""], 1, "empty line"),
                                ([sources[0], 7], 1, "not a string (int)"),

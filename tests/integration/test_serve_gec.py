@@ -36,7 +36,7 @@ def api(gec_model):
 def served(gec_model):
     data, checkpoint = gec_model
     with server(checkpoint, data, "--beam", "2", "--max-beam", "4", "--max-nbest", "3",
-                "--allow-fast-decoding", "none,lean", "--max-request-sentences", "6",
+                "--allow-fast-decoding", "none,lean,rnn-beam", "--max-request-sentences", "6",
                 "--max-chars", "200", "--max-body-bytes", "300000",
                 "--batch-wait-ms", "30") as (url, proc):
         yield url, proc
@@ -195,7 +195,7 @@ def test_language_tool_python_in_remote_mode_gets_the_models_edits(served, api, 
 def test_per_request_options_are_decoded_as_the_api_and_batched_with_their_like(served, api):
     url, _ = served
     asks = [{}, {"beam": 4, "n_best": 3}, {"beam": 1}, {"alignments": True},
-            {"fast_decoding": "lean"}] * 3
+            {"fast_decoding": "lean"}, {"fast_decoding": "rnn-beam"}] * 3
     with concurrent.futures.ThreadPoolExecutor(15) as pool:
         answers = list(pool.map(lambda ask: post_json(url, "/correct",
                                                       {"src": SENTENCES, **ask}), asks))
@@ -264,6 +264,8 @@ JSON_BAD = [
      "(--allow-fast-decoding)", "fast_decoding"),
     (json.dumps({"src": ["a"], "fast_decoding": ["lean"]}).encode(), 422,
      '"fast_decoding" \'list\'', "fast_decoding"),
+    (json.dumps({"src": ["a"], "alignments": True, "fast_decoding": "rnn-beam"}).encode(), 422,
+     "that search gives no alignments", "alignments"),
     (json.dumps({"src": ["a"], "edits": 1}).encode(), 422, '"edits" must be true or false',
      "edits"),
     (json.dumps({"src": ["a"], "edits": True, "n_best": 2}).encode(), 422,

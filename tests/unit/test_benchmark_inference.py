@@ -38,7 +38,12 @@ def test_report_ends_with_the_fastest_path_line(capsys):
                "rnn_luong lean": fake(1.5, 31.0, std),
                "rnn_luong int8": fake(1.0, 30.9, std[:3] + [[9, 2]]),
                "rnn_luong shortlist": fake(0.8, 31.0, std[:3] + [[5, 2]], lists),
-               "rnn_luong int8-shortlist": fake(0.5, 30.5, std[:2] + [[6, 2], [5, 2]], lists)}
+               "rnn_luong int8-shortlist": fake(0.5, 30.5, std[:2] + [[6, 2], [5, 2]], lists),
+               "rnn_luong rnn-beam": fake(0.4, 31.0, std),
+               "rnn_luong int8-rnn-beam": fake(0.45, 30.9, std),
+               "rnn_luong int8-shortlist-rnn-beam": fake(0.6, 30.5, std, lists)}
+    # the floor: 4 sentences' steps' products alone in 0.2 s
+    results["rnn_luong rnn-beam"]["5"].update(sentences=4, floor_seconds=0.2, step_rows=40)
     for p in common.FAST_PATHS:
         results[common.path_name("rnn_gec", p)] = fake(1.0, 50.0, std, lists if "short" in p
                                                       else None)
@@ -47,9 +52,11 @@ def test_report_ends_with_the_fastest_path_line(capsys):
              max_tokens=10, test_sentences=4, repeats=1)
     report = bench.inference_report(opts, s, results, [5, 1], 0.1)
     out = capsys.readouterr().out.strip().splitlines()
-    assert out[-1] == ("fastest path: rnn_luong int8-shortlist 4.00x fairseq lstm "
-                       "sentences/s, BLEU -0.50 vs standard path")
-    assert report["fastest"]["name"] == "rnn_luong int8-shortlist"
+    assert out[-1] == ("fastest path: rnn_luong rnn-beam 5.00x fairseq lstm "
+                       "sentences/s, BLEU +0.00 vs standard path")
+    assert report["fastest"]["name"] == "rnn_luong rnn-beam"
+    assert ("floor (40 rows: the step's dense products alone, fp32): 20.0 sent/s, 10.00x "
+            "fairseq lstm; rnn_luong rnn-beam runs at 50% of it") in out
     # same-as-standard counts, and among the sentences whose standard output is in the
     # list (3 of 4: 9 is not), how many came out the same
     row = next(line for line in out if line.startswith("| rnn_luong int8-shortlist |"))
@@ -86,3 +93,32 @@ def test_training_benchmark_gives_copy_and_coverage_against_rnn_luong(capsys):
         "1.00x"]
     bench.print_against_luong([result("rnn_luong copy", 800.0, 300.0, 600.0)])
     assert capsys.readouterr().out == ""
+
+
+def test_marian_is_skipped_in_one_line_when_pymarian_cannot_be_installed(tmp_path, capsys):
+    """No test installs pymarian: a venv that cannot be created (its folder would be under a
+    file) gives the reason, and the report's Marian row is that one line."""
+    bench = load("benchmark_inference")
+    marian = load("_bench_marian")
+    (tmp_path / "a-file").write_text("")
+    python, reason = marian.pymarian_python(tmp_path / "a-file" / "venv")
+    assert python is None and reason.startswith("cannot create")
+    out = marian.run_marian(tmp_path / "a-file" / "venv", tmp_path, tmp_path, {}, [5], 0, 1,
+                            64, 1)
+    assert out == {"skipped": reason}
+    assert bench.marian_report(out, {}, 5, 1.0) == {}
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert lines == [f"marian: skipped ({reason})"] and "\n" not in reason
+
+
+def test_marian_rows_give_each_path_against_marians_int8(capsys):
+    bench = load("benchmark_inference")
+    marian = {"train": {"tok_per_s": 1500.0, "updates": 150},
+              "fp32": {"5": {"sentences_per_s": 40.0, "bleu": 20.0}},
+              "int8": {"5": {"sentences_per_s": 50.0, "bleu": 19.5}}}
+    results = {"rnn_luong rnn-beam": {"5": {"sentences_per_s": 150.0, "bleu": 22.0}}}
+    report = bench.marian_report(marian, results, 5, 100.0)
+    out = capsys.readouterr().out
+    assert "| marian s2s | 40.0 | 0.40 | 0.80 | 20.00 |" in out
+    assert "| rnn_luong rnn-beam | 150.0 | 1.50 | 3.00 | 22.00 |" in out
+    assert report["int8"] == 50.0 and report["train_tok_per_s"] == 1500.0

@@ -276,11 +276,12 @@ def test_scheduled_sampling_feeds_the_mixtures_prediction(toy_joined_data):
             assert int(tokens[b, 0]) in set(src[b].tolist())
 
 
-@pytest.mark.parametrize("mode", ["lean", "int8", "shortlist", "int8-shortlist"])
+@pytest.mark.parametrize("mode", ["lean", "int8", "shortlist", "int8-shortlist", "rnn-beam",
+                                  "shortlist-rnn-beam", "int8-shortlist-rnn-beam"])
 def test_every_fast_mode_decodes_under_the_coverage_penalty(toy_joined_data, tmp_path, mode):
-    """lean gives the standard path's hypotheses and scores under the penalty; a shortlist
-    over the whole vocabulary too (its rescoring adds the penalty as the search did); int8
-    stays close (test_fast_decoding.py bounds its step)."""
+    """lean (and rnn-beam, its own search) gives the standard path's hypotheses and scores
+    under the penalty; a shortlist over the whole vocabulary too (its rescoring adds the
+    penalty as the search did); int8 stays close (test_fast_decoding.py bounds its step)."""
     task, model = build(toy_joined_data, "rnn_bahdanau", COPY + COVERAGE)
     model.eval()
     sample = batch(task, range(6))

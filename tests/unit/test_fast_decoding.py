@@ -360,7 +360,9 @@ def test_preparing_leaves_the_checkpoint_weights_alone(toy_data):
     (dict(mode="none"), dict(mode="int8-shortlist", coverage_penalty=0.3)),
     (dict(mode="none", coverage_penalty=0.3, print_alignment="hard"),
      dict(mode="int8-shortlist", nbest=2)),
-    (dict(mode="lean", coverage_penalty=0.2), dict(mode="shortlist", print_alignment="hard"))])
+    (dict(mode="lean", coverage_penalty=0.2), dict(mode="shortlist", print_alignment="hard")),
+    (dict(mode="none"), dict(mode="int8-shortlist-rnn-beam", coverage_penalty=0.3)),
+    (dict(mode="rnn-beam", coverage_penalty=0.2), dict(mode="shortlist-rnn-beam", nbest=2))])
 def test_two_generators_over_one_model_used_alternately_give_what_each_gives_alone(
         toy_joined_data, one, other):
     """A generator's decoding state is its own: two generators of different modes built

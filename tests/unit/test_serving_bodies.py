@@ -32,6 +32,11 @@ def test_json_options_default_and_stay_within_the_limits():
                                (b'{"src": ["a"], "extra": 1}', 422, "extra")):
         error = refused(bodies.parse_json_body, raw, DEFAULTS, LIMITS, True)
         assert (error.status, error.field) == (status, field)
+    # the RNN's own beam search gives no alignments: refused, not a failed decoding
+    rnn_beam = LIMITS._replace(fast_modes=("none", "rnn-beam"))
+    error = refused(bodies.parse_json_body, b'{"src": ["a"], "alignments": true, '
+                    b'"fast_decoding": "rnn-beam"}', DEFAULTS, rnn_beam, True)
+    assert (error.status, error.field) == (422, "alignments")
     # edits are a gec field: a translation body that has them names the field
     assert refused(bodies.parse_json_body, b'{"src": ["a"], "edits": true}', DEFAULTS,
                    LIMITS, False).field == "edits"
