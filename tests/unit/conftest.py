@@ -10,7 +10,7 @@ starts that would look for a corpus fails instead of quietly reading ``../shared
 """
 import pytest
 
-from support import write_toy_corpus
+from support import VARIANTS, build, needs_joined, write_toy_corpus
 
 
 @pytest.fixture(scope="session")
@@ -36,3 +36,12 @@ def toy_data(tmp_path_factory):
 def toy_joined_data(tmp_path_factory):
     """The same corpus with one joined dictionary (shared embeddings, copy attention)."""
     return write_toy_corpus(tmp_path_factory.mktemp("toy_joined"), joined=True)
+
+
+@pytest.fixture(scope="module", params=list(VARIANTS))
+def variant(request, toy_data, toy_joined_data):
+    """A toy model of each of ``support.VARIANTS`` (every architecture and decoder path):
+    (task, model in eval mode), built once a test module."""
+    arch, extra = VARIANTS[request.param]
+    task, model = build(toy_joined_data if needs_joined(arch, extra) else toy_data, arch, extra)
+    return task, model.eval()

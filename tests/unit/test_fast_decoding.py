@@ -14,7 +14,7 @@ import torch.nn.functional as F
 from fairseq import options, tasks
 from fairseq.sequence_generator import SequenceGenerator
 
-from support import PLUGIN_DIR, SMALL, VARIANTS, batch, build, needs_joined
+from support import PLUGIN_DIR, SMALL, VARIANTS, batch, build
 
 from fairseq_plugins import lm_fusion
 from fairseq_plugins.decoding import beam_layout, generator, int8, search
@@ -22,13 +22,6 @@ from fairseq_plugins.decoding.options import FastDecodingError
 from fairseq_plugins.decoding.shortlist import list_output
 from fairseq_plugins.models.rnn_decoder import Decoding, RNNDecoder
 from fairseq_plugins.models.step_inputs import SENTENCE_ROWS
-
-
-@pytest.fixture(scope="module", params=list(VARIANTS))
-def variant(request, toy_data, toy_joined_data):
-    arch, extra = VARIANTS[request.param]
-    task, model = build(toy_joined_data if needs_joined(arch, extra) else toy_data, arch, extra)
-    return task, model.eval()
 
 
 def gen_args(mode="none", beam=5, **kw):

@@ -13,17 +13,10 @@ from argparse import Namespace
 import pytest
 import torch
 
-from support import SCRIPTS, VARIANTS, batch, build, needs_joined
+from support import SCRIPTS, batch, build
 
 from fairseq_plugins.decoding.options import FastDecodingError
 from fairseq_plugins.decoding.rnn_beam import RNNBeamSearch
-
-
-@pytest.fixture(scope="module", params=list(VARIANTS))
-def variant(request, toy_data, toy_joined_data):
-    arch, extra = VARIANTS[request.param]
-    task, model = build(toy_joined_data if needs_joined(arch, extra) else toy_data, arch, extra)
-    return task, model.eval()
 
 
 def gen_args(mode="none", beam=5, **kw):
