@@ -391,8 +391,8 @@ class Translator:
             raise BadSentence(i, f"sentence {k + 1}: {bad.reason}") from None
         out, done = [], iter(corrected)
         for text, text_spans in zip(texts, spans):
-            fixes = [next(done) for _ in text_spans]
-            out.append(text_edits.correct_text(text, lambda _: fixes))
+            out.append(text_edits.corrected_text(text, text_spans,
+                                                 [next(done) for _ in text_spans]))
         return out
 
     def describe(self) -> dict:

@@ -223,16 +223,15 @@ def build_app(translator, args):
                 raise RequestError(422, f"src[{i}]: not a string ({type(text).__name__})",
                                    item=i)
             spans.append(text_edits.split_sentences(text))
-            flat += [(i, text[s:e]) for s, e in spans[-1]]
+            flat += [(i, k, text[s:e]) for k, (s, e) in enumerate(spans[-1])]
         if len(flat) > args.max_request_sentences:
             raise RequestError(413, f"the {field or 'text'} has {len(flat)} sentences, at most "
                                     f"{args.max_request_sentences} a request "
                                     "(--max-request-sentences)")
         try:
-            ids = translator.encode([x for _, x in flat])
+            ids = translator.encode([x for _, _, x in flat])
         except BadSentence as bad:
-            i = flat[bad.index][0]
-            k = bad.index - next(n for n, (j, _) in enumerate(flat) if j == i)
+            i, k, _ = flat[bad.index]
             if field is not None:
                 raise RequestError(422, f"{field}: sentence {k + 1}: {bad.reason}",
                                    field=field) from None
@@ -243,7 +242,7 @@ def build_app(translator, args):
         out = []
         for text, text_spans in zip(texts, spans):
             fixes = [next(best) for _ in text_spans]
-            done = text_edits.correct_text(text, lambda _: [h.text for h in fixes])
+            done = text_edits.corrected_text(text, text_spans, [h.text for h in fixes])
             out.append((done, fixes))
         return out
 

@@ -11,8 +11,9 @@ ORIGINAL string, the ``replacement``, the ``original`` text, and a coarse ``type
 re-spaces the text changes nothing, and the user's line breaks and spacing stay.
 
 :func:`split_sentences` cuts a paragraph into sentence spans, and :func:`correct_text`
-corrects a paragraph sentence by sentence (any function from sentences to corrections)
-and maps every edit back to the paragraph's offsets; :func:`apply_edits` applies edits.
+corrects a paragraph sentence by sentence (any function from sentences to corrections;
+:func:`corrected_text` where the caller split it) and maps every edit back to the
+paragraph's offsets; :func:`apply_edits` applies edits.
 ERRANT's types, where the ``errant`` package and its English model are installed, come
 from :func:`errant_types` (optional). Nothing here imports fairseq or torch.
 """
@@ -262,7 +263,14 @@ def correct_text(text: str, correct: Callable[[List[str]], List[str]]) -> Correc
     """Split ``text`` into sentences, correct them all with one call of ``correct``, and
     map every sentence's edits back to offsets of ``text``."""
     spans = split_sentences(text)
-    corrections = correct([text[s:e] for s, e in spans]) if spans else []
+    return corrected_text(text, spans, correct([text[s:e] for s, e in spans]) if spans else [])
+
+
+def corrected_text(text: str, spans: Sequence[Tuple[int, int]],
+                   corrections: Sequence[str]) -> Corrected:
+    """``text`` with its sentences ``spans`` (:func:`split_sentences`) corrected to
+    ``corrections``: every sentence's edits as offsets of ``text``. For a caller that
+    split the text itself (to decode the sentences of many texts in one call)."""
     edits = []
     for (start, end), corrected in zip(spans, corrections):
         for edit in diff_edits(text[start:end], corrected):
