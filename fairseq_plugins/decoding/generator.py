@@ -110,7 +110,7 @@ def fast_decoding_hook(task, models, args, seq_gen_cls, extra):
         return seq_gen_cls, extra
     mode, own_search = split_mode(args.fast_decoding)
     if own_search:
-        rnn_beam.check(models, args, args.fast_decoding)
+        rnn_beam.check(args, args.fast_decoding)
     extra[search.PLAN] = search.plan_of(extra, models)._replace(by_sentence=True).with_decodings(
         lambda i, d: d._replace(layers=layers[i].layers))
     copies = any(model.decoder.copy for model in models)

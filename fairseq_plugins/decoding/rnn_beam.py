@@ -84,15 +84,12 @@ def decoding_of(gen: "RNNBeamSearch") -> Decoding:
     return gen.model.plan.decodings[0] or Decoding()
 
 
-def check(models, args, mode: str) -> None:
+def check(args, mode: str) -> None:
     """Refuse, in one line, what :class:`RNNBeamSearch` does not run."""
     for option, on in _UNSUPPORTED:
         if on(args):
             raise FastDecodingError(f"--fast-decoding {mode} does not run {option}; drop it, "
                                     f"or use a mode without rnn-beam")
-    if len(models) > 1:
-        raise FastDecodingError(f"--fast-decoding {mode} takes one model, not an ensemble of "
-                                f"{len(models)}")
 
 
 class RNNBeamSearch(search.PluginSearch, SequenceGenerator):
@@ -105,8 +102,9 @@ class RNNBeamSearch(search.PluginSearch, SequenceGenerator):
         super().__init__(models, tgt_dict, **kwargs)
         self.options = rnn_beam
         mode = rnn_beam.mode
-        if len(self.model.models) != 1:
-            raise FastDecodingError(f"--fast-decoding {mode} takes one model, not an ensemble")
+        if len(self.model.models) != 1:   # what no option of _UNSUPPORTED says
+            raise FastDecodingError(f"--fast-decoding {mode} takes one model, not an ensemble "
+                                    f"of {len(self.model.models)}")
         if type(self.search) is not fairseq_search.BeamSearch:
             raise FastDecodingError(f"--fast-decoding {mode} runs fairseq's beam search, not "
                                     f"{type(self.search).__name__}; use a mode without rnn-beam")
